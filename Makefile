@@ -1,0 +1,48 @@
+# The README's two commands: `make run` (the local stack) and `make test` (every check).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+# The first Python 3.12 or 3.11 that really runs (pyenv shims exist for versions that are not active).
+PYTHON ?= $(shell for p in python3.12 $$(ls -d "$$(pyenv root 2>/dev/null)"/versions/3.12*/bin/python3.12 2>/dev/null) python3.11 python3; do \
+	$$p -c 'import sys; assert sys.version_info[:2] in ((3, 12), (3, 11))' 2>/dev/null && { command -v $$p; break; }; done)
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+# sam build looks for the runtime's python on PATH: the virtual environment's.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: test run lint typecheck validate build pytest clean
+
+$(BIN)/.installed: pyproject.toml layers/common/requirements.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or 3.11 is needed"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+test: lint typecheck validate build pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy layers/common/mailhooks devstack
+	$(BIN)/mypy functions/inbound/app.py
+
+validate: $(BIN)/.installed
+	$(BIN)/sam validate --lint
+
+# The layer must carry arm64 (aarch64) wheels, since the functions run on Graviton.
+build: $(BIN)/.installed
+	@if $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'; then \
+		$(BIN)/sam build --cached --parallel && $(BIN)/python tools/check_layer_arch.py .aws-sam/build/CommonLayer; \
+	else echo "sam build skipped: the functions' runtime, Python 3.12, is not installed"; fi
+
+pytest: $(BIN)/.installed
+	$(BIN)/pytest
+
+run: $(BIN)/.installed
+	$(BIN)/python -m devstack
+
+clean:
+	rm -rf $(VENV) .aws-sam .mypy_cache .pytest_cache .ruff_cache

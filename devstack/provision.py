@@ -1,0 +1,90 @@
+"""Create the template's AWS resources (tables, queues, topics, SES identity and configuration set)."""
+
+import json
+from typing import Any
+
+import boto3
+
+from devstack.template import ACCOUNT_ID, REGION, Stack
+
+_TABLE_PROPERTIES = (
+    "KeySchema",
+    "AttributeDefinitions",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "StreamSpecification",
+)
+
+
+def _table(stack: Stack, name: str, properties: dict[str, Any]) -> dict[str, Any]:
+    client = boto3.client("dynamodb", region_name=REGION)
+    table_name = properties.get("TableName", name)
+    arguments = {key: properties[key] for key in _TABLE_PROPERTIES if key in properties}
+    if "StreamSpecification" in arguments:
+        arguments["StreamSpecification"] = {"StreamEnabled": True, **arguments["StreamSpecification"]}
+    description = client.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST", **arguments)
+    ttl = properties.get("TimeToLiveSpecification")
+    if ttl:
+        client.update_time_to_live(TableName=table_name, TimeToLiveSpecification=ttl)
+    table = description["TableDescription"]
+    return {"Ref": table_name, "Arn": table["TableArn"], "StreamArn": table.get("LatestStreamArn")}
+
+
+def _queue(stack: Stack, name: str, properties: dict[str, Any]) -> dict[str, Any]:
+    client = boto3.client("sqs", region_name=REGION)
+    queue_name = properties.get("QueueName", name)
+    attributes: dict[Any, str] = {
+        key: (json.dumps(value) if isinstance(value, dict) else str(value))
+        for key, value in properties.items()
+        if key not in ("QueueName", "Tags", "SqsManagedSseEnabled")
+    }
+    url = client.create_queue(QueueName=queue_name, Attributes=attributes)["QueueUrl"]
+    arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue_name}"
+    return {"Ref": url, "Arn": arn, "QueueName": queue_name, "QueueUrl": url}
+
+
+def _topic(stack: Stack, name: str, properties: dict[str, Any]) -> dict[str, Any]:
+    arn = boto3.client("sns", region_name=REGION).create_topic(Name=properties.get("TopicName", name))[
+        "TopicArn"
+    ]
+    return {"Ref": arn, "TopicArn": arn, "TopicName": arn.rsplit(":", 1)[1]}
+
+
+def _email_identity(stack: Stack, name: str, properties: dict[str, Any]) -> dict[str, Any]:
+    identity = properties["EmailIdentity"]
+    # moto's SES checks that senders are verified; the local stack verifies the domain at once.
+    boto3.client("ses", region_name=REGION).verify_domain_identity(Domain=identity)
+    return {"Ref": identity}
+
+
+def _configuration_set(stack: Stack, name: str, properties: dict[str, Any]) -> dict[str, Any]:
+    set_name = properties.get("Name", name)
+    boto3.client("sesv2", region_name=REGION).create_configuration_set(ConfigurationSetName=set_name)
+    return {"Ref": set_name}
+
+
+_CREATORS = {
+    "AWS::DynamoDB::Table": _table,
+    "AWS::SQS::Queue": _queue,
+    "AWS::SNS::Topic": _topic,
+    "AWS::SES::EmailIdentity": _email_identity,
+    "AWS::SES::ConfigurationSet": _configuration_set,
+}
+
+
+def provision(stack: Stack) -> Stack:
+    """Create every resource the local stack emulates, each once what it refers to exists."""
+    waiting = stack.of_type(*_CREATORS)
+    while waiting:
+        created = False
+        for name, spec in list(waiting.items()):
+            try:
+                properties = stack.resolve(spec.get("Properties", {}))
+            except KeyError:
+                continue  # refers to a resource created later in this loop
+            stack.physical[name] = _CREATORS[spec["Type"]](stack, name, properties)
+            del waiting[name]
+            created = True
+        if not created:
+            raise RuntimeError(f"cannot create {sorted(waiting)}: they refer to what does not exist")
+    return stack

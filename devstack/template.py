@@ -1,0 +1,132 @@
+"""template.yaml read the way CloudFormation reads it: parameters, resources, intrinsic functions.
+
+The local stack and the tests create every resource from the template itself and resolve each function's
+environment from it, so nothing is wired by hand.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    pass
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+def load(path: Path = TEMPLATE) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 (a SafeLoader)
+    return document
+
+
+@dataclass
+class Stack:
+    """A template and the physical values of what has been created of it."""
+
+    template: dict[str, Any]
+    parameters: dict[str, str] = field(default_factory=dict)
+    # Logical id -> {"Ref": ..., attribute name: value}
+    physical: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_file(cls, path: Path = TEMPLATE, **overrides: str) -> "Stack":
+        template = load(path)
+        defaults = {
+            name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()
+        }
+        return cls(template, {**defaults, **overrides})
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        resources: dict[str, dict[str, Any]] = self.template["Resources"]
+        return resources
+
+    def of_type(self, *types: str) -> dict[str, dict[str, Any]]:
+        return {name: spec for name, spec in self.resources.items() if spec["Type"] in types}
+
+    def _ref(self, name: str) -> Any:
+        pseudo = {
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::Partition": "aws",
+            "AWS::StackName": "mailhooks-local",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        if name in self.physical:
+            return self.physical[name]["Ref"]
+        raise KeyError(f"!Ref {name}: not a parameter, or a resource not created yet")
+
+    def _get_att(self, name: str, attribute: str) -> Any:
+        if name not in self.physical or attribute not in self.physical[name]:
+            raise KeyError(f"!GetAtt {name}.{attribute}: not created yet")
+        return self.physical[name][attribute]
+
+    def _sub(self, text: str, variables: dict[str, Any]) -> str:
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in variables:
+                return str(self.resolve(variables[name]))
+            if "." in name:
+                return str(self._get_att(*name.split(".", 1)))
+            return str(self._ref(name))
+
+        return re.sub(r"\$\{([^!}][^}]*)\}", replace, text)
+
+    def resolve(self, value: Any) -> Any:
+        """The value with every intrinsic function evaluated."""
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, argument),) = value.items()
+            if key == "Ref":
+                return self._ref(argument)
+            if key == "Fn::GetAtt":
+                return self._get_att(argument[0], argument[1])
+            if key == "Fn::Sub":
+                text, variables = (argument, {}) if isinstance(argument, str) else argument
+                return self._sub(text, variables)
+            if key == "Fn::Join":
+                return str(argument[0]).join(str(self.resolve(item)) for item in argument[1])
+            if key == "Fn::ToJsonString":
+                return json.dumps(self.resolve(argument))
+        return {key: self.resolve(inner) for key, inner in value.items()}
+
+    def function_environment(self, name: str) -> dict[str, str]:
+        """A function's environment variables, the template's globals and its own, resolved."""
+        shared = (
+            self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+        )
+        own = self.resources[name]["Properties"].get("Environment", {}).get("Variables", {})
+        return {key: str(self.resolve(value)) for key, value in {**shared, **own}.items()}

@@ -1,0 +1,65 @@
+"""POST /hooks/{token}: an external system calls an inbound webhook."""
+
+import base64
+import json
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from mailhooks.inbound import InboundCall, answer_call
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayRestResolver()
+
+ANSWERED = ["POST", "HEAD"]
+OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def _base_url() -> str:
+    event = app.current_event
+    domain = event.request_context.domain_name or event.headers.get("host", "")
+    scheme = event.headers.get("x-forwarded-proto", "https")
+    # The stage is part of the path only on API Gateway's own domain, not behind a custom domain.
+    stage = f"/{event.request_context.stage}" if domain.endswith(".amazonaws.com") else ""
+    return f"{scheme}://{domain}{stage}"
+
+
+@app.route("/hooks/<token>", method=ANSWERED)
+def call_webhook(token: str) -> Response[str]:
+    event = app.current_event
+    body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
+    answer = answer_call(
+        InboundCall(
+            token=token,
+            method=event.http_method,
+            content_type=event.headers.get("content-type"),
+            body=body,
+            base_url=_base_url(),
+        )
+    )
+    metrics.add_metric(
+        name="InboundCalls" if answer.status < 400 else "InboundErrors", unit=MetricUnit.Count, value=1
+    )
+    text = "" if event.http_method == "HEAD" else json.dumps(answer.body)
+    return Response(status_code=answer.status, content_type="application/json", body=text)
+
+
+@app.route("/hooks/<token>", method=OTHER_METHODS)
+def other_method(token: str) -> Response[str]:
+    error = {"error": f"{app.current_event.http_method} is not answered here; send POST"}
+    return Response(
+        status_code=405,
+        content_type="application/json",
+        body=json.dumps(error),
+        headers={"Allow": ", ".join(ANSWERED)},
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
+    return app.resolve(event, context)

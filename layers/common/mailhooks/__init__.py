@@ -1,0 +1,1 @@
+"""mailhooks: inbound and outbound webhooks of an email-marketing platform."""

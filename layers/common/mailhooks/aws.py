@@ -1,0 +1,57 @@
+"""AWS clients, created on first use and kept for the life of the container."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache, cached_property
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mailhooks.errors import UpstreamFailure
+from mailhooks.settings import settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+
+# Short timeouts and standard retries: a caller waits on these, so fail fast and say so.
+_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+
+
+class Aws:
+    @cached_property
+    def data_table(self) -> "Table":
+        return boto3.resource("dynamodb", config=_CONFIG).Table(settings().data_table)
+
+    @cached_property
+    def sesv2(self) -> "SESV2Client":
+        return boto3.client("sesv2", config=_CONFIG)
+
+    @cached_property
+    def sns(self) -> "SNSClient":
+        return boto3.client("sns", config=_CONFIG)
+
+    @cached_property
+    def sqs(self) -> "SQSClient":
+        return boto3.client("sqs", config=_CONFIG)
+
+
+@cache
+def aws() -> Aws:
+    return Aws()
+
+
+@contextmanager
+def upstream(service: str) -> Iterator[None]:
+    """Turn a failure of the AWS service that carries out an operation into a 502 the caller can read."""
+    try:
+        yield
+    except ClientError as error:
+        detail = error.response.get("Error", {})
+        raise UpstreamFailure(f"{service} failed: {detail.get('Message') or detail.get('Code')}") from error
+    except BotoCoreError as error:
+        raise UpstreamFailure(f"{service} failed: {error}") from error

@@ -1,0 +1,113 @@
+"""Answering a call to an inbound webhook's secret URL: find the webhook, map the body, run the operation."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from aws_lambda_powertools import Logger
+
+from mailhooks.aws import aws
+from mailhooks.errors import Forbidden, MailhooksError, NotFound, PayloadTooLarge
+from mailhooks.mapping import extract, parse_body
+from mailhooks.models import InboundWebhook, utcnow
+from mailhooks.operations import OPERATIONS, Answer, OperationContext
+from mailhooks.parameters import bind
+from mailhooks.settings import settings
+from mailhooks.store import store
+
+logger = Logger(child=True)
+
+NO_WEBHOOK = "no webhook answers at this URL"
+
+
+@dataclass(frozen=True)
+class InboundCall:
+    token: str
+    method: str
+    content_type: str | None
+    body: bytes
+    # Where this API is reached, for links the operation puts in emails.
+    base_url: str
+
+
+def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
+    if not webhook.active:
+        raise Forbidden("this webhook is switched off; its owner can switch it on again")
+    account = store().get_account(webhook.account_id)
+    if account is None:
+        raise NotFound(NO_WEBHOOK)
+    if account.plan != "paid":
+        raise Forbidden("inbound webhooks are a feature of paid plans, and this account is on the free plan")
+    limit = settings().max_body_bytes
+    if len(call.body) > limit:
+        raise PayloadTooLarge(
+            f"the body is {len(call.body)} bytes; the limit is {limit} bytes ({limit // 1024} KiB)"
+        )
+    document = parse_body(call.content_type, call.body)
+    operation = OPERATIONS[webhook.operation]
+    context = OperationContext(
+        account=account,
+        webhook=webhook,
+        store=store(),
+        aws=aws(),
+        settings=settings(),
+        base_url=call.base_url,
+        now=now,
+    )
+    parameters = operation.parameters_of(context)
+    required = {name for name, field in parameters.model_fields.items() if field.is_required()}
+    values = extract(webhook.mapping, document, required)
+    return operation.run(bind(parameters, values), context)
+
+
+def answer_call(call: InboundCall) -> Answer:
+    """The answer to one call; every answered POST to an existing webhook is counted in its stats."""
+    webhook = store().find_inbound_webhook(call.token)
+    if webhook is None:
+        return Answer(404, {"error": NO_WEBHOOK})
+    if call.method == "HEAD":
+        return Answer(200 if webhook.active else 403, {})
+    now = utcnow()
+    succeeded = False
+    try:
+        answer = _run(webhook, call, now)
+        succeeded = True
+    except MailhooksError as error:
+        answer = Answer(error.status, {"error": error.message})
+    finally:
+        store().record_inbound_call(call.token, succeeded, now)
+    logger.info(
+        "inbound call answered",
+        extra={
+            "webhook_id": webhook.id,
+            "account_id": webhook.account_id,
+            "operation": webhook.operation,
+            "status": answer.status,
+            "error": answer.body.get("error"),
+        },
+    )
+    return answer
+
+
+def new_inbound_webhook(
+    *,
+    account_id: int,
+    name: str,
+    operation: str,
+    mapping: dict[str, str],
+    sample_payload: object = None,
+    list_id: int | None = None,
+    active: bool = True,
+) -> InboundWebhook:
+    """A webhook with a fresh secret URL token: 256 bits from `secrets`, URL-safe."""
+    return InboundWebhook(
+        id=secrets.token_hex(8),
+        account_id=account_id,
+        token=secrets.token_urlsafe(32),
+        name=name,
+        operation=operation,
+        mapping=mapping,
+        sample_payload=sample_payload,
+        list_id=list_id,
+        active=active,
+    )

@@ -1,0 +1,95 @@
+"""The platform's records as mailhooks reads and writes them."""
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Plan = Literal["paid", "free"]
+CustomFieldType = Literal["text", "number", "date", "boolean"]
+SubscriberStatus = Literal["active", "pending", "unsubscribed"]
+CampaignStatus = Literal["queued", "sending", "sent"]
+JsonValue = Any
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Account(BaseModel):
+    id: int
+    name: str
+    plan: Plan
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CustomField(BaseModel):
+    """A subscriber field a list defines for itself, mapped like a parameter of add-subscriber."""
+
+    name: str
+    type: CustomFieldType = "text"
+    required: bool = False
+
+
+class MailingList(BaseModel):
+    id: int
+    account_id: int
+    name: str
+    fields: list[CustomField] = []
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Subscriber(BaseModel):
+    id: int
+    list_id: int
+    email: str
+    status: SubscriberStatus
+    fields: dict[str, JsonValue] = {}
+    # Set while double opt-in waits for the confirmation link to be followed.
+    confirm_token: str | None = None
+    welcome_on_confirm: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class EmailTemplate(BaseModel):
+    id: int
+    account_id: int
+    name: str
+    html: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Campaign(BaseModel):
+    id: int
+    account_id: int
+    name: str
+    from_name: str
+    from_email: str
+    subject: str
+    list_ids: list[int]
+    template_id: int
+    status: CampaignStatus = "queued"
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WebhookStats(BaseModel):
+    success_count: int = 0
+    error_count: int = 0
+    last_call_at: datetime | None = None
+
+
+class InboundWebhook(BaseModel):
+    id: str
+    account_id: int
+    token: str
+    name: str
+    operation: str
+    sample_payload: JsonValue = None
+    # Operation parameter (or custom field of the list) -> JSON Pointer into the received payload.
+    mapping: dict[str, str]
+    list_id: int | None = None
+    active: bool = True
+    stats: WebhookStats = WebhookStats()
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,121 @@
+"""Add a subscriber to the webhook's list, with the list's own custom fields."""
+
+import secrets
+from datetime import date
+from html import escape
+from typing import Any
+
+from pydantic import Field, create_model
+
+from mailhooks.errors import UpstreamFailure
+from mailhooks.mail import send_mail
+from mailhooks.models import CustomFieldType, MailingList, Subscriber
+from mailhooks.operations.base import Answer, Operation, OperationContext
+from mailhooks.parameters import Email, Flag, Parameters
+
+_FIELD_TYPES: dict[CustomFieldType, Any] = {"text": str, "number": float, "date": date, "boolean": Flag}
+
+
+class AddSubscriberParameters(Parameters):
+    email: Email = Field(description="Address of the subscriber.")
+    double_optin: Flag = Field(
+        False,
+        description="1: store the subscriber as pending and email a confirmation link; 0: active at once.",
+    )
+    welcome_email: Flag = Field(
+        False, description="1: email a welcome message (once confirmed, with double opt-in)."
+    )
+    update_subscriber: Flag = Field(
+        False, description="1: when the address is already in the list, update its custom fields."
+    )
+
+    def custom_fields(self) -> dict[str, Any]:
+        base = AddSubscriberParameters.model_fields
+        return {
+            name: value
+            for name, value in self.model_dump(mode="json").items()
+            if name not in base and value is not None
+        }
+
+
+def parameters_for(context: OperationContext) -> type[AddSubscriberParameters]:
+    """The base parameters plus each custom field of the webhook's list, typed as the list says."""
+    fields: dict[str, Any] = {
+        field.name: (_FIELD_TYPES[field.type], ...)
+        if field.required
+        else (_FIELD_TYPES[field.type] | None, None)
+        for field in context.webhook_list().fields
+        if field.name not in AddSubscriberParameters.model_fields
+    }
+    return create_model("AddSubscriberParameters", __base__=AddSubscriberParameters, **fields)
+
+
+def _send_subscription_mails(
+    subscriber: Subscriber,
+    mailing_list: MailingList,
+    params: AddSubscriberParameters,
+    context: OperationContext,
+) -> None:
+    tags = {"account": str(context.account.id), "list": str(mailing_list.id)}
+    name = escape(mailing_list.name)
+    if subscriber.confirm_token:
+        link = f"{context.base_url}/subscriptions/confirm/{subscriber.confirm_token}"
+        send_mail(
+            context.aws,
+            context.settings,
+            sender=context.settings.sender_email,
+            to=subscriber.email,
+            subject=f"Confirm your subscription to {mailing_list.name}",
+            tags=tags,
+            html=f'<p>Please confirm your subscription to {name}: <a href="{link}">{link}</a></p>',
+        )
+    elif params.welcome_email:
+        send_mail(
+            context.aws,
+            context.settings,
+            sender=context.settings.sender_email,
+            to=subscriber.email,
+            subject=f"Welcome to {mailing_list.name}",
+            tags=tags,
+            html=f"<p>Welcome to {name}. You are now subscribed.</p>",
+        )
+
+
+def run(params: AddSubscriberParameters, context: OperationContext) -> Answer:
+    mailing_list = context.webhook_list()
+    store = context.store
+    existing = store.get_subscriber(mailing_list.id, params.email)
+    while existing is None:
+        subscriber = Subscriber(
+            id=store.next_id("subscriber"),
+            list_id=mailing_list.id,
+            email=params.email.lower(),
+            status="pending" if params.double_optin else "active",
+            fields=params.custom_fields(),
+            confirm_token=secrets.token_urlsafe(32) if params.double_optin else None,
+            welcome_on_confirm=params.double_optin and params.welcome_email,
+            created_at=context.now,
+            updated_at=context.now,
+        )
+        if store.create_subscriber(subscriber):
+            try:
+                _send_subscription_mails(subscriber, mailing_list, params, context)
+            except UpstreamFailure:
+                store.remove_new_subscriber(subscriber)
+                raise
+            return Answer(201, {"id": subscriber.id, "email": subscriber.email})
+        # A concurrent call (a sender's retry) stored the address first: answer as a retry.
+        existing = store.get_subscriber(mailing_list.id, params.email)
+    if params.update_subscriber and params.custom_fields():
+        store.update_subscriber_fields(mailing_list.id, existing.email, params.custom_fields(), context.now)
+    return Answer(201, {"id": existing.id, "email": existing.email})
+
+
+OPERATION = Operation(
+    name="add_subscriber",
+    summary="Add a subscriber to the webhook's list. An address already in the list keeps its id and is "
+    "left as it is unless update_subscriber is 1.",
+    parameters=AddSubscriberParameters,
+    run=run,
+    parameters_for=parameters_for,
+)

@@ -1,0 +1,64 @@
+"""What every operation is: a model of its parameters and one function that carries it out."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from mailhooks.aws import Aws
+from mailhooks.errors import InvalidInput, NotFound
+from mailhooks.models import Account, InboundWebhook, MailingList
+from mailhooks.settings import Settings
+from mailhooks.store import Store
+
+P = TypeVar("P", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass
+class OperationContext:
+    """Everything an operation may use besides its parameters, for one inbound call."""
+
+    account: Account
+    webhook: InboundWebhook
+    store: Store
+    aws: Aws
+    settings: Settings
+    # Where this API is reached, for links put in emails (confirmation, unsubscribe).
+    base_url: str
+    now: datetime
+    _lists: dict[int, MailingList] = field(default_factory=dict)
+
+    def mailing_list(self, list_id: int) -> MailingList:
+        """A list of this account, read once per call; NotFound names it otherwise."""
+        if list_id not in self._lists:
+            found = self.store.get_list(self.account.id, list_id)
+            if found is None:
+                raise NotFound(f"list {list_id} was not found")
+            self._lists[list_id] = found
+        return self._lists[list_id]
+
+    def webhook_list(self) -> MailingList:
+        if self.webhook.list_id is None:
+            raise InvalidInput("this webhook has no list; set its list_id")
+        return self.mailing_list(self.webhook.list_id)
+
+
+@dataclass(frozen=True)
+class Operation(Generic[P]):
+    name: str
+    summary: str
+    parameters: type[P]
+    run: Callable[[P, OperationContext], Answer]
+    # The parameters of one webhook, where they depend on it (add-subscriber adds its list's custom fields).
+    parameters_for: Callable[[OperationContext], type[P]] | None = None
+
+    def parameters_of(self, context: OperationContext) -> type[P]:
+        return self.parameters_for(context) if self.parameters_for else self.parameters

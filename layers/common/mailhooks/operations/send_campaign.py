@@ -1,0 +1,60 @@
+"""Create a campaign from a template and queue its sending to the campaign sender."""
+
+import json
+
+from pydantic import Field
+
+from mailhooks.aws import upstream
+from mailhooks.errors import NotFound, UpstreamFailure
+from mailhooks.models import Campaign
+from mailhooks.operations.base import Answer, Operation, OperationContext
+from mailhooks.parameters import Email, IntegerList, Parameters
+
+
+class SendCampaignParameters(Parameters):
+    name: str = Field(min_length=1, description="Name of the campaign.")
+    from_name: str = Field(min_length=1, description="Sender's name shown to the recipients.")
+    from_email: Email = Field(description="Sender's address, of a domain verified for the account.")
+    subject: str = Field(min_length=1, max_length=998, description="Subject line.")
+    lists: IntegerList = Field(
+        min_length=1,
+        description='Ids of the lists to send to: an array, "[2222, 2223]", "2222,2223" or one id.',
+    )
+    template_id: int = Field(description="Id of the template whose HTML is sent.")
+
+
+def run(params: SendCampaignParameters, context: OperationContext) -> Answer:
+    list_ids = [context.mailing_list(list_id).id for list_id in dict.fromkeys(params.lists)]
+    if context.store.get_template(context.account.id, params.template_id) is None:
+        raise NotFound(f"template {params.template_id} was not found")
+    campaign = Campaign(
+        id=context.store.next_id("campaign"),
+        account_id=context.account.id,
+        name=params.name,
+        from_name=params.from_name,
+        from_email=params.from_email,
+        subject=params.subject,
+        list_ids=list_ids,
+        template_id=params.template_id,
+        created_at=context.now,
+    )
+    context.store.put_campaign(campaign)
+    try:
+        # Sent by the campaign sender, never inline: a campaign may reach more people than one call can.
+        with upstream("Amazon SQS"):
+            context.aws.sqs.send_message(
+                QueueUrl=context.settings.campaign_queue_url,
+                MessageBody=json.dumps({"account_id": campaign.account_id, "campaign_id": campaign.id}),
+            )
+    except UpstreamFailure:
+        context.store.delete_campaign(campaign.account_id, campaign.id)
+        raise
+    return Answer(200, {"id": campaign.id})
+
+
+OPERATION = Operation(
+    name="send_campaign",
+    summary="Create a campaign from a template and queue it for sending to the given lists.",
+    parameters=SendCampaignParameters,
+    run=run,
+)

@@ -1,0 +1,96 @@
+"""Parameter types that accept what external systems really send, and errors that name the parameter."""
+
+import json
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar
+
+import phonenumbers
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, ValidationError
+from pydantic_core import ErrorDetails
+
+from mailhooks.errors import InvalidInput
+
+_TRUE = {"1", "true"}
+_FALSE = {"0", "false"}
+
+
+def _flag(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError("must be 0, 1, true or false")
+
+
+def _integer_list(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError:
+                raise ValueError("must be a list of integers such as [2222, 2223] or 2222,2223") from None
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value if isinstance(value, list) else [value]
+
+
+def _phone_text(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _e164(value: str) -> str:
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        raise ValueError(
+            "must be a phone number with its international prefix, such as +34600000000"
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# 0/1, "0"/"1", true/false and "true"/"false", as form builders and shops send them.
+Flag = Annotated[bool, BeforeValidator(_flag)]
+# A JSON array, the quoted "[2222, 2223]", a comma-separated "2222,2223", or one number.
+IntegerList = Annotated[list[int], BeforeValidator(_integer_list)]
+# Any written form with an international prefix, normalised to E.164.
+Phone = Annotated[str, BeforeValidator(_phone_text), AfterValidator(_e164)]
+Email = EmailStr
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class Parameters(BaseModel):
+    """Base of every operation's parameters: unknown names are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _describe(error: ErrorDetails) -> str:
+    name, *inner = error["loc"]
+    where = f"parameter {name!r}" + (
+        f" (item {int(inner[0]) + 1})" if inner and isinstance(inner[0], int) else ""
+    )
+    if error["type"] == "missing":
+        return f"{where} is required but not mapped"
+    if error["type"] == "extra_forbidden":
+        return f"{where} is not a parameter of this operation"
+    message = error["msg"].removeprefix("Value error, ")
+    received = error.get("input")
+    if isinstance(received, str | int | float) and not isinstance(received, bool):
+        shown = repr(received) if len(repr(received)) <= 60 else repr(received)[:57] + "..."
+        return f"{where}: {message} (received {shown})"
+    return f"{where}: {message}"
+
+
+def bind(model: type[Model], values: Mapping[str, Any]) -> Model:
+    """The operation's parameters from the mapped values; every invalid one is named in one error."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        raise InvalidInput(
+            "; ".join(_describe(detail) for detail in error.errors(include_url=False))
+        ) from None

@@ -1,0 +1,297 @@
+"""DynamoDB access: the only module that knows the table's keys.
+
+One table holds the platform's records. Keys, by access path:
+- account                ACCOUNT#<id>      / ACCOUNT
+- list, template,        ACCOUNT#<id>      / LIST#<id>, TEMPLATE#<id>, CAMPAIGN#<id> (ids zero-padded so
+  campaign of an account                     they sort), INBOUND#<id> (points to the webhook's token)
+- subscriber of a list   LIST#<id>         / SUBSCRIBER#<email>
+- pending confirmation   CONFIRM#<token>   / CONFIRM
+- inbound webhook        INBOUND#<token>   / INBOUND  (the inbound call finds it with one read)
+- id counters            COUNTER           / <kind>
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from boto3.dynamodb.conditions import Attr
+from botocore.exceptions import ClientError
+
+from mailhooks.aws import aws
+from mailhooks.models import (
+    Account,
+    Campaign,
+    EmailTemplate,
+    InboundWebhook,
+    MailingList,
+    Subscriber,
+    SubscriberStatus,
+    WebhookStats,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+IdKind = Literal["account", "list", "template", "campaign", "subscriber", "action"]
+Item = dict[str, Any]
+
+
+def _account_key(account_id: int) -> str:
+    return f"ACCOUNT#{account_id}"
+
+
+def _padded(prefix: str, number: int) -> str:
+    return f"{prefix}#{number:012d}"
+
+
+def _to_item(record: Any, pk: str, sk: str) -> Item:
+    # DynamoDB takes Decimal, never float: go through JSON once, parsing floats as Decimal.
+    data: Item = json.loads(record.model_dump_json(), parse_float=Decimal)
+    return {"pk": pk, "sk": sk, **data}
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB answers every number as Decimal; give them back as int or float."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
+    return value
+
+
+def _is_condition_failure(error: ClientError) -> bool:
+    code = error.response.get("Error", {}).get("Code")
+    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+@dataclass(frozen=True)
+class Store:
+    table: "Table"
+
+    def _get(self, pk: str, sk: str) -> Item | None:
+        item = self.table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
+        return _plain(item) if item else None
+
+    # ids
+
+    def next_id(self, kind: IdKind) -> int:
+        answer = self.table.update_item(
+            Key={"pk": "COUNTER", "sk": kind},
+            UpdateExpression="ADD #value :one",
+            ExpressionAttributeNames={"#value": "value"},
+            ExpressionAttributeValues={":one": 1},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(answer["Attributes"]["value"])  # type: ignore[arg-type]
+
+    # accounts
+
+    def put_account(self, account: Account) -> None:
+        self.table.put_item(Item=_to_item(account, _account_key(account.id), "ACCOUNT"))
+
+    def get_account(self, account_id: int) -> Account | None:
+        item = self._get(_account_key(account_id), "ACCOUNT")
+        return Account.model_validate(item) if item else None
+
+    # lists, templates, campaigns
+
+    def put_list(self, mailing_list: MailingList) -> None:
+        key = _account_key(mailing_list.account_id)
+        self.table.put_item(Item=_to_item(mailing_list, key, _padded("LIST", mailing_list.id)))
+
+    def get_list(self, account_id: int, list_id: int) -> MailingList | None:
+        item = self._get(_account_key(account_id), _padded("LIST", list_id))
+        return MailingList.model_validate(item) if item else None
+
+    def put_template(self, template: EmailTemplate) -> None:
+        key = _account_key(template.account_id)
+        self.table.put_item(Item=_to_item(template, key, _padded("TEMPLATE", template.id)))
+
+    def get_template(self, account_id: int, template_id: int) -> EmailTemplate | None:
+        item = self._get(_account_key(account_id), _padded("TEMPLATE", template_id))
+        return EmailTemplate.model_validate(item) if item else None
+
+    def put_campaign(self, campaign: Campaign) -> None:
+        key = _account_key(campaign.account_id)
+        self.table.put_item(Item=_to_item(campaign, key, _padded("CAMPAIGN", campaign.id)))
+
+    def get_campaign(self, account_id: int, campaign_id: int) -> Campaign | None:
+        item = self._get(_account_key(account_id), _padded("CAMPAIGN", campaign_id))
+        return Campaign.model_validate(item) if item else None
+
+    def delete_campaign(self, account_id: int, campaign_id: int) -> None:
+        self.table.delete_item(Key={"pk": _account_key(account_id), "sk": _padded("CAMPAIGN", campaign_id)})
+
+    # subscribers
+
+    @staticmethod
+    def _subscriber_key(list_id: int, email: str) -> dict[str, str]:
+        return {"pk": f"LIST#{list_id}", "sk": f"SUBSCRIBER#{email.lower()}"}
+
+    def get_subscriber(self, list_id: int, email: str) -> Subscriber | None:
+        key = self._subscriber_key(list_id, email)
+        item = self._get(key["pk"], key["sk"])
+        return Subscriber.model_validate(item) if item else None
+
+    def create_subscriber(self, subscriber: Subscriber) -> bool:
+        """Store a new subscriber; False when the list already has that address (nothing is written)."""
+        key = self._subscriber_key(subscriber.list_id, subscriber.email)
+        put: Item = {
+            "TableName": self.table.name,
+            "Item": _to_item(subscriber, key["pk"], key["sk"]),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        writes: list[Item] = [{"Put": put}]
+        if subscriber.confirm_token:
+            pending = {"list_id": subscriber.list_id, "email": subscriber.email}
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": {"pk": f"CONFIRM#{subscriber.confirm_token}", "sk": "CONFIRM", **pending},
+                    }
+                }
+            )
+        try:
+            self.table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def remove_new_subscriber(self, subscriber: Subscriber) -> None:
+        """Undo create_subscriber when what had to follow it failed."""
+        key = self._subscriber_key(subscriber.list_id, subscriber.email)
+        writes: list[Item] = [
+            {
+                "Delete": {
+                    "TableName": self.table.name,
+                    "Key": key,
+                    "ConditionExpression": "id = :id",
+                    "ExpressionAttributeValues": {":id": subscriber.id},
+                }
+            }
+        ]
+        if subscriber.confirm_token:
+            writes.append(
+                {
+                    "Delete": {
+                        "TableName": self.table.name,
+                        "Key": {"pk": f"CONFIRM#{subscriber.confirm_token}", "sk": "CONFIRM"},
+                    }
+                }
+            )
+        self.table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+
+    def update_subscriber_fields(
+        self, list_id: int, email: str, fields: dict[str, Any], at: datetime
+    ) -> None:
+        names = {f"#f{index}": name for index, name in enumerate(fields)}
+        values = {f":f{index}": value for index, value in enumerate(fields.values())}
+        assignments = [f"#fields.{name} = {value}" for name, value in zip(names, values, strict=True)]
+        self.table.update_item(
+            Key=self._subscriber_key(list_id, email),
+            UpdateExpression="SET " + ", ".join(["updated_at = :at", *assignments]),
+            ConditionExpression=Attr("pk").exists(),
+            ExpressionAttributeNames={"#fields": "fields", **names},
+            ExpressionAttributeValues=json.loads(
+                json.dumps({":at": at.isoformat(), **values}), parse_float=Decimal
+            ),
+        )
+
+    def set_subscriber_status(self, list_id: int, email: str, status: SubscriberStatus, at: datetime) -> bool:
+        """False when the list has no such subscriber."""
+        try:
+            self.table.update_item(
+                Key=self._subscriber_key(list_id, email),
+                UpdateExpression="SET #status = :status, updated_at = :at",
+                ConditionExpression=Attr("pk").exists(),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":status": status, ":at": at.isoformat()},
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def delete_subscriber(self, list_id: int, email: str) -> bool:
+        """False when the list has no such subscriber."""
+        answer = self.table.delete_item(Key=self._subscriber_key(list_id, email), ReturnValues="ALL_OLD")
+        return "Attributes" in answer
+
+    def list_subscribers(self, list_id: int) -> list[Subscriber]:
+        items: list[Item] = []
+        query: Item = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": f"LIST#{list_id}", ":prefix": "SUBSCRIBER#"},
+        }
+        while True:
+            page = self.table.query(**query)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return [Subscriber.model_validate(_plain(item)) for item in items]
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # inbound webhooks
+
+    def put_inbound_webhook(self, webhook: InboundWebhook) -> None:
+        """Store a new webhook and the account's pointer to it, both or neither."""
+        hook = _to_item(webhook, f"INBOUND#{webhook.token}", "INBOUND")
+        stats = hook.pop("stats")
+        # Kept as JSON text: a pasted payload may nest deeper than DynamoDB's 32 levels.
+        hook["sample_payload"] = json.dumps(webhook.sample_payload)
+        pointer = {
+            "pk": _account_key(webhook.account_id),
+            "sk": f"INBOUND#{webhook.id}",
+            "token": webhook.token,
+        }
+        self.table.meta.client.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": {**hook, **stats},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": pointer,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+
+    def find_inbound_webhook(self, token: str) -> InboundWebhook | None:
+        item = self._get(f"INBOUND#{token}", "INBOUND")
+        if item is None:
+            return None
+        stats = WebhookStats.model_validate(item)
+        sample = json.loads(item["sample_payload"])
+        return InboundWebhook.model_validate({**item, "stats": stats, "sample_payload": sample})
+
+    def record_inbound_call(self, token: str, succeeded: bool, at: datetime) -> None:
+        """Count one answered call; atomic, so concurrent calls never lose a count."""
+        try:
+            self.table.update_item(
+                Key={"pk": f"INBOUND#{token}", "sk": "INBOUND"},
+                UpdateExpression="ADD #count :one SET last_call_at = :at",
+                ConditionExpression=Attr("pk").exists(),
+                ExpressionAttributeNames={"#count": "success_count" if succeeded else "error_count"},
+                ExpressionAttributeValues={":one": 1, ":at": at.isoformat()},
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):  # deleted while the call ran: nothing left to count
+                raise
+
+
+def store() -> Store:
+    return Store(aws().data_table)
