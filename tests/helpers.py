@@ -91,17 +91,23 @@ def seed_webhook(
     return webhook
 
 
-def table_items() -> list[dict[str, Any]]:
-    """Every item of the data table but the id counters (a spent id is not a written record)."""
-    items = store().table.scan()["Items"]
-    return sorted(
-        (item for item in items if item["pk"] != "COUNTER"), key=lambda item: (item["pk"], item["sk"])
-    )
-
-
 def sent_emails() -> list[Any]:
     return list(get_backend("ses")[ACCOUNT_ID][REGION].sent_messages)
 
 
 def sent_sms() -> dict[str, Any]:
     return dict(get_backend("sns")[ACCOUNT_ID][REGION].sms_messages)
+
+
+STATS = ("success_count", "error_count", "last_call_at")
+
+
+def records() -> list[dict[str, Any]]:
+    """Every record of the data table, without id counters and webhook stats: what an operation may write."""
+    items = store().table.scan(ConsistentRead=True)["Items"]
+    kept = [
+        {key: value for key, value in item.items() if key not in STATS}
+        for item in items
+        if item["pk"] != "COUNTER"
+    ]
+    return sorted(kept, key=lambda item: (item["pk"], item["sk"]))

@@ -49,6 +49,7 @@ def call_webhook(token: str) -> Response[str]:
 
 @app.route("/hooks/<token>", method=OTHER_METHODS)
 def other_method(token: str) -> Response[str]:
+    metrics.add_metric(name="InboundErrors", unit=MetricUnit.Count, value=1)
     error = {"error": f"{app.current_event.http_method} is not answered here; send POST"}
     return Response(
         status_code=405,

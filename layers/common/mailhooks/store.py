@@ -278,6 +278,24 @@ class Store:
         sample = json.loads(item["sample_payload"])
         return InboundWebhook.model_validate({**item, "stats": stats, "sample_payload": sample})
 
+    def delete_inbound_webhook(self, account_id: int, webhook_id: str) -> bool:
+        """Delete a webhook of the account and its URL; False when the account has no such webhook."""
+        pointer = self._get(_account_key(account_id), f"INBOUND#{webhook_id}")
+        if pointer is None:
+            return False
+        self.table.meta.client.transact_write_items(
+            TransactItems=[
+                {"Delete": {"TableName": self.table.name, "Key": {"pk": pointer["pk"], "sk": pointer["sk"]}}},
+                {
+                    "Delete": {
+                        "TableName": self.table.name,
+                        "Key": {"pk": f"INBOUND#{pointer['token']}", "sk": "INBOUND"},
+                    }
+                },
+            ]
+        )
+        return True
+
     def record_inbound_call(self, token: str, succeeded: bool, at: datetime) -> None:
         """Count one answered call; atomic, so concurrent calls never lose a count."""
         try:

@@ -3,7 +3,7 @@
 import secrets
 from datetime import date
 from html import escape
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, create_model
 
@@ -13,7 +13,12 @@ from mailhooks.models import CustomFieldType, MailingList, Subscriber
 from mailhooks.operations.base import Answer, Operation, OperationContext
 from mailhooks.parameters import Email, Flag, Parameters
 
-_FIELD_TYPES: dict[CustomFieldType, Any] = {"text": str, "number": float, "date": date, "boolean": Flag}
+_FIELD_TYPES: dict[CustomFieldType, Any] = {
+    "text": Annotated[str, Field(min_length=1)],
+    "number": float,
+    "date": date,
+    "boolean": Flag,
+}
 
 
 class AddSubscriberParameters(Parameters):
