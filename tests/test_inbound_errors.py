@@ -1,17 +1,16 @@
 """Every error an inbound call can get: exact status, a message a person can act on, and nothing written."""
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-
-from devstack.template import Stack
 from mailhooks.aws import aws
 from mailhooks.models import CustomField, InboundWebhook
 from mailhooks.settings import settings
 from mailhooks.store import store
+
+from devstack.template import Stack
 from tests.helpers import (
     call,
     hook_event,
@@ -38,14 +37,14 @@ CAMPAIGN = {
 
 
 @pytest.fixture
-def platform(stack: Stack) -> Iterator[Stack]:
-    """Account 12 (paid) with list 2222 (a required custom field) and template 31; account 13 with list 3333."""
+def platform(stack: Stack) -> Stack:
+    """Account 12 (paid): list 2222, with a required custom field, and template 31. Account 13: list 3333."""
     seed_account(12)
     seed_list(12, 2222, fields=[CustomField(name="name", required=True)])
     seed_template(12, 31)
     seed_account(13)
     seed_list(13, 3333)
-    yield stack
+    return stack
 
 
 def campaign_messages(stack: Stack) -> list[Any]:
@@ -145,7 +144,8 @@ def test_a_path_into_a_string_says_where_it_stops(platform: Stack) -> None:
         (
             '{"email": "a@example.com",}',
             "application/json",
-            "the body is not valid JSON: Expecting property name enclosed in double quotes at line 1 column 27",
+            "the body is not valid JSON: "
+            "Expecting property name enclosed in double quotes at line 1 column 27",
         ),
         (b'{"email": "\xff"}', "application/json", "the body is not valid utf-8 (byte 11)"),
         (
@@ -293,7 +293,8 @@ def test_a_body_over_256_kib_is_refused(platform: Stack) -> None:
         ),
         (
             None,
-            "a missing Content-Type is not supported; send application/json or application/x-www-form-urlencoded",
+            "a missing Content-Type is not supported; "
+            "send application/json or application/x-www-form-urlencoded",
         ),
         ("application/json; charset=klingon", "the charset 'klingon' is not supported; send utf-8"),
     ],
