@@ -22,6 +22,10 @@ class FakeLambdaContext:
     invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:test"
     aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
 
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
 
 def load_event(name: str) -> dict[str, Any]:
     event: dict[str, Any] = json.loads((EVENTS / name).read_text())
@@ -29,20 +33,25 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def hook_event(
-    token: str, body: bytes | str = b"", content_type: str | None = "application/json", method: str = "POST"
+    token: str,
+    body: bytes | str = b"",
+    content_type: str | None = "application/json",
+    method: str = "POST",
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST proxy event for /hooks/{token}; the body base64, as binary media types send it."""
     event = copy.deepcopy(load_event("inbound_add_subscriber_form.json"))
     raw = body.encode() if isinstance(body, str) else body
-    headers = {key: value for key, value in event["headers"].items() if key.lower() != "content-type"}
+    sent = {key: value for key, value in event["headers"].items() if key.lower() != "content-type"}
     if content_type is not None:
-        headers["Content-Type"] = content_type
+        sent["Content-Type"] = content_type
+    sent.update(headers or {})
     event.update(
         httpMethod=method,
         path=f"/hooks/{token}",
         pathParameters={"token": token},
-        headers=headers,
-        multiValueHeaders={key: [value] for key, value in headers.items()},
+        headers=sent,
+        multiValueHeaders={key: [value] for key, value in sent.items()},
         body=base64.b64encode(raw).decode(),
         isBase64Encoded=True,
     )

@@ -292,3 +292,63 @@ def test_tokens_are_256_bit_url_safe() -> None:
     tokens = {seed_webhook("send_sms", {}).token for _ in range(20)}
     assert len(tokens) == 20
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{43,}", token) for token in tokens)
+
+
+def test_a_senders_retry_of_a_successful_call_gets_the_same_answer_and_sends_once() -> None:
+    seed_account()
+    webhook = seed_webhook("send_sms", {"body": "/text", "recipient": "/to", "sender": "/from"})
+    event = hook_event(webhook.token, json.dumps({"text": "Shipped", "to": "+34600000000", "from": "ShopEx"}))
+
+    first, retry = call(event), call(event)
+
+    assert first[:2] == retry[:2]
+    assert first[0] == 201
+    assert len(sent_sms()) == 1
+
+
+def test_calls_with_one_idempotency_key_run_once_whatever_their_bodies() -> None:
+    seed_account()
+    webhook = seed_webhook("send_sms", {"body": "/text", "recipient": "/to", "sender": "/from"})
+    key = {"Idempotency-Key": "order-1001-shipped"}
+
+    first = call(
+        hook_event(webhook.token, json.dumps({"text": "A", "to": "+34600000000", "from": "S"}), headers=key)
+    )
+    second = call(
+        hook_event(webhook.token, json.dumps({"text": "B", "to": "+34600000000", "from": "S"}), headers=key)
+    )
+    other = call(hook_event(webhook.token, json.dumps({"text": "B", "to": "+34600000000", "from": "S"})))
+
+    assert first[:2] == second[:2]
+    assert other[0] == 201
+    assert other[1] != first[1]
+    assert sorted(message for _, message, *_ in sent_sms().values()) == ["A", "B"]
+
+
+def test_a_failed_call_is_not_remembered_so_its_retry_runs() -> None:
+    seed_account()
+    seed_template(template_id=31)
+    webhook = seed_webhook(
+        "send_campaign",
+        {name: f"/{name}" for name in ("name", "from_name", "from_email", "subject", "lists", "template_id")},
+    )
+    event = hook_event(
+        webhook.token,
+        json.dumps(
+            {
+                "name": "Offer",
+                "from_name": "Shop",
+                "from_email": "n@example.com",
+                "subject": "Offer",
+                "lists": [2222],
+                "template_id": 31,
+            }
+        ),
+    )
+
+    missing_list = call(event)
+    seed_list(list_id=2222)
+    retried = call(event)
+
+    assert missing_list[:2] == (404, {"error": "list 2222 was not found"})
+    assert retried[0] == 200

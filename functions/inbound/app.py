@@ -38,6 +38,8 @@ def call_webhook(token: str) -> Response[str]:
             content_type=event.headers.get("content-type"),
             body=body,
             base_url=_base_url(),
+            idempotency_key=event.headers.get("idempotency-key"),
+            lambda_context=app.lambda_context,
         )
     )
     metrics.add_metric(

@@ -6,6 +6,7 @@ from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 import boto3
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -26,6 +27,10 @@ class Aws:
     @cached_property
     def data_table(self) -> "Table":
         return boto3.resource("dynamodb", config=_CONFIG).Table(settings().data_table)
+
+    @cached_property
+    def idempotency_store(self) -> DynamoDBPersistenceLayer:
+        return DynamoDBPersistenceLayer(table_name=settings().idempotency_table, boto_config=_CONFIG)
 
     @cached_property
     def sesv2(self) -> "SESV2Client":

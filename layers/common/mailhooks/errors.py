@@ -21,6 +21,10 @@ class NotFound(MailhooksError):
     status = 404
 
 
+class Conflict(MailhooksError):
+    status = 409
+
+
 class PayloadTooLarge(MailhooksError):
     status = 413
 

@@ -3,14 +3,18 @@
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import DataclassSerializer
 
 from mailhooks.aws import aws
-from mailhooks.errors import Forbidden, MailhooksError, NotFound, PayloadTooLarge
+from mailhooks.errors import Conflict, Forbidden, MailhooksError, NotFound, PayloadTooLarge
 from mailhooks.mapping import extract, parse_body
 from mailhooks.models import InboundWebhook, utcnow
-from mailhooks.operations import OPERATIONS, Answer, OperationContext
+from mailhooks.operations import OPERATIONS, Answer, Operation, OperationContext
 from mailhooks.parameters import bind
 from mailhooks.settings import settings
 from mailhooks.store import store
@@ -28,6 +32,9 @@ class InboundCall:
     body: bytes
     # Where this API is reached, for links the operation puts in emails.
     base_url: str
+    idempotency_key: str | None = None
+    # The invocation's LambdaContext: an interrupted run's idempotency record expires with the invocation.
+    lambda_context: Any = None
 
 
 def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
@@ -56,8 +63,28 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
     )
     parameters = operation.parameters_of(context)
     required = {name for name, field in parameters.model_fields.items() if field.is_required()}
-    values = extract(webhook.mapping, document, required)
-    return operation.run(bind(parameters, values), context)
+    bound = bind(parameters, extract(webhook.mapping, document, required))
+    # What makes two calls the same: the sender's own Idempotency-Key, or else the same parameters.
+    key = {"webhook": webhook.id, "idempotency_key": call.idempotency_key} if call.idempotency_key else {
+        "webhook": webhook.id, "parameters": bound.model_dump(mode="json")}
+    config = IdempotencyConfig(expires_after_seconds=settings().idempotency_window_seconds)
+    config.register_lambda_context(call.lambda_context)
+    run_once = idempotent_function(
+        data_keyword_argument="key",
+        persistence_store=aws().idempotency_store,
+        config=config,
+        output_serializer=DataclassSerializer(Answer),
+    )(_run_operation)
+    try:
+        answer: Answer = run_once(key=key, operation=operation, parameters=bound, context=context)
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict("an identical call is still being processed; retry in a few seconds") from None
+    return answer
+
+
+def _run_operation(*, key: dict[str, Any], operation: Operation[Any], parameters: Any,
+                   context: OperationContext) -> Answer:
+    return operation.run(parameters, context)
 
 
 def answer_call(call: InboundCall) -> Answer:

@@ -11,6 +11,10 @@ class Settings(BaseSettings):
     # From address of the mails the platform itself sends (confirmation, welcome).
     sender_email: str
     ses_configuration_set: str | None = None
+    idempotency_table: str
+    # A call that repeats a successful one (same webhook and parameters, or same Idempotency-Key) within
+    # this window is a sender's retry: it gets the first answer and runs nothing.
+    idempotency_window_seconds: int = 600
     max_body_bytes: int = 256 * 1024
 
 
