@@ -14,7 +14,7 @@ from mailhooks.errors import UpstreamFailure
 from mailhooks.settings import settings
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource, Table
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
@@ -25,8 +25,20 @@ _CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard",
 
 class Aws:
     @cached_property
+    def dynamodb(self) -> "DynamoDBServiceResource":
+        return boto3.resource("dynamodb", config=_CONFIG)
+
+    @cached_property
     def data_table(self) -> "Table":
-        return boto3.resource("dynamodb", config=_CONFIG).Table(settings().data_table)
+        return self.dynamodb.Table(settings().data_table)
+
+    @cached_property
+    def activity_table(self) -> "Table":
+        return self.dynamodb.Table(settings().activity_table)
+
+    @cached_property
+    def delivery_table(self) -> "Table":
+        return self.dynamodb.Table(settings().delivery_table)
 
     @cached_property
     def idempotency_store(self) -> DynamoDBPersistenceLayer:

@@ -65,8 +65,11 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
     required = {name for name, field in parameters.model_fields.items() if field.is_required()}
     bound = bind(parameters, extract(webhook.mapping, document, required))
     # What makes two calls the same: the sender's own Idempotency-Key, or else the same parameters.
-    key = {"webhook": webhook.id, "idempotency_key": call.idempotency_key} if call.idempotency_key else {
-        "webhook": webhook.id, "parameters": bound.model_dump(mode="json")}
+    key = (
+        {"webhook": webhook.id, "idempotency_key": call.idempotency_key}
+        if call.idempotency_key
+        else {"webhook": webhook.id, "parameters": bound.model_dump(mode="json")}
+    )
     config = IdempotencyConfig(expires_after_seconds=settings().idempotency_window_seconds)
     config.register_lambda_context(call.lambda_context)
     run_once = idempotent_function(
@@ -82,8 +85,9 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
     return answer
 
 
-def _run_operation(*, key: dict[str, Any], operation: Operation[Any], parameters: Any,
-                   context: OperationContext) -> Answer:
+def _run_operation(
+    *, key: dict[str, Any], operation: Operation[Any], parameters: Any, context: OperationContext
+) -> Answer:
     return operation.run(parameters, context)
 
 

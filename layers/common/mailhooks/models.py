@@ -1,6 +1,7 @@
 """The platform's records as mailhooks reads and writes them."""
 
 from datetime import UTC, datetime
+from enum import IntEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -91,5 +92,41 @@ class InboundWebhook(BaseModel):
     list_id: int | None = None
     active: bool = True
     stats: WebhookStats = WebhookStats()
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ActivityKind(IntEnum):
+    """activity_id of the published format; also the checkboxes an export endpoint ticks."""
+
+    SEND = 1
+    OPEN = 2
+    CLICK = 3
+    SUBSCRIBE = 4
+    UNSUBSCRIBE = 5
+    COMPLAINT = 6
+
+
+class SendingType(IntEnum):
+    """type_id of the published format: the kind of sending an activity belongs to."""
+
+    CAMPAIGN = 1
+    AB_TEST = 2
+    TRIGGER = 3
+    TRANSACTIONAL_EMAIL = 4
+    SMS = 5
+    CHALLENGE = 6
+
+
+class ExportEndpoint(BaseModel):
+    """A URL of the account's that receives, signed, every activity of the kinds it ticks."""
+
+    id: str
+    account_id: int
+    url: str
+    activities: list[ActivityKind]
+    active: bool = True
+    # Standard Webhooks signing secret: "whsec_" + base64 of random bytes.
+    secret: str
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

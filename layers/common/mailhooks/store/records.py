@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
+from pydantic import BaseModel
 
 from mailhooks.aws import aws
 from mailhooks.models import (
     Account,
     Campaign,
     EmailTemplate,
+    ExportEndpoint,
     InboundWebhook,
     MailingList,
     Subscriber,
@@ -46,10 +48,14 @@ def _padded(prefix: str, number: int) -> str:
     return f"{prefix}#{number:012d}"
 
 
-def _to_item(record: Any, pk: str, sk: str) -> Item:
-    # DynamoDB takes Decimal, never float: go through JSON once, parsing floats as Decimal.
+def dynamo_data(record: BaseModel) -> Item:
+    """A record's fields as DynamoDB takes them: through JSON once, floats parsed as Decimal."""
     data: Item = json.loads(record.model_dump_json(), parse_float=Decimal)
-    return {"pk": pk, "sk": sk, **data}
+    return data
+
+
+def _to_item(record: BaseModel, pk: str, sk: str) -> Item:
+    return {"pk": pk, "sk": sk, **dynamo_data(record)}
 
 
 def _plain(value: Any) -> Any:
@@ -75,6 +81,21 @@ class Store:
     def _get(self, pk: str, sk: str) -> Item | None:
         item = self.table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
         return _plain(item) if item else None
+
+    def _query(self, pk: str, prefix: str) -> list[Item]:
+        """Every item of a partition whose sort key starts with prefix, all pages, strongly consistent."""
+        items: list[Item] = []
+        query: Item = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": pk, ":prefix": prefix},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.table.query(**query)
+            items.extend(_plain(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # ids
 
@@ -226,17 +247,26 @@ class Store:
         return "Attributes" in answer
 
     def list_subscribers(self, list_id: int) -> list[Subscriber]:
-        items: list[Item] = []
-        query: Item = {
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": {":pk": f"LIST#{list_id}", ":prefix": "SUBSCRIBER#"},
-        }
-        while True:
-            page = self.table.query(**query)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return [Subscriber.model_validate(_plain(item)) for item in items]
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [Subscriber.model_validate(item) for item in self._query(f"LIST#{list_id}", "SUBSCRIBER#")]
+
+    # export endpoints
+
+    def put_export_endpoint(self, endpoint: ExportEndpoint) -> None:
+        key = _account_key(endpoint.account_id)
+        self.table.put_item(Item=_to_item(endpoint, key, f"ENDPOINT#{endpoint.id}"))
+
+    def get_export_endpoint(self, account_id: int, endpoint_id: str) -> ExportEndpoint | None:
+        item = self._get(_account_key(account_id), f"ENDPOINT#{endpoint_id}")
+        return ExportEndpoint.model_validate(item) if item else None
+
+    def export_endpoints(self, account_id: int) -> list[ExportEndpoint]:
+        """Every endpoint of the account, in one query: what the owner saved applies to the next activity."""
+        items = self._query(_account_key(account_id), "ENDPOINT#")
+        return [ExportEndpoint.model_validate(item) for item in items]
+
+    def delete_export_endpoint(self, account_id: int, endpoint_id: str) -> bool:
+        key = {"pk": _account_key(account_id), "sk": f"ENDPOINT#{endpoint_id}"}
+        return "Attributes" in self.table.delete_item(Key=key, ReturnValues="ALL_OLD")
 
     # inbound webhooks
 

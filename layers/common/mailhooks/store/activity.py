@@ -1,0 +1,42 @@
+"""The activity table: one item per activity, keyed by its id; items expire after 30 days."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from mailhooks.activity import ActivityRecord
+from mailhooks.aws import aws
+from mailhooks.store.records import dynamo_data
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+RETENTION = timedelta(days=30)
+_deserializer = TypeDeserializer()
+
+
+@dataclass(frozen=True)
+class ActivityLog:
+    table: "Table"
+
+    def put(self, records: Sequence[ActivityRecord]) -> None:
+        """Write the records in batches of 25, retrying what DynamoDB leaves unprocessed."""
+        with self.table.batch_writer() as batch:
+            for record in records:
+                item = dynamo_data(record)
+                item["expires_at"] = int((record.occurred_at + RETENTION).timestamp())
+                batch.put_item(Item=item)
+
+
+def activity_from_stream_image(image: dict[str, Any]) -> ActivityRecord:
+    """The record a DynamoDB stream's NewImage (in DynamoDB JSON) stands for."""
+    return ActivityRecord.model_validate(
+        {key: _deserializer.deserialize(value) for key, value in image.items()}
+    )
+
+
+def activity_log() -> ActivityLog:
+    return ActivityLog(aws().activity_table)
