@@ -20,6 +20,13 @@ class Settings(BaseSettings):
     # this window is a sender's retry: it gets the first answer and runs nothing.
     idempotency_window_seconds: int = 600
     max_body_bytes: int = 256 * 1024
+    # Delivery to export endpoints.
+    delivery_connect_timeout: float = 3.0
+    delivery_timeout: float = 10.0
+    # Seconds to wait before each retry; after the last one the message goes to the dead-letter queue.
+    delivery_retry_schedule: list[int] = [5, 60, 300, 1800, 7200, 21600, 43200]
+    # Lets endpoints use http and loopback or private addresses: for the local stack only, never in production.
+    allow_local_endpoints: bool = False
 
 
 @cache
