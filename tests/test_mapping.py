@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from jsonpointer import escape
+
 from mailhooks.errors import InvalidInput
 from mailhooks.mapping import extract, parse_body, resolve
 from mailhooks.operations.send_campaign import SendCampaignParameters
@@ -86,35 +87,28 @@ def test_optional_parameters_that_are_missing_or_blank_take_their_default() -> N
     assert values == {"email": "a@example.com"}
 
 
-@pytest.mark.parametrize("lists", [[2222, 2223], "[2222, 2223]", "2222, 2223", "2222,2223", ["2222", 2223]])
-def test_a_list_of_integers_accepts_every_written_form(lists: Any) -> None:
-    parameters = bind(
-        SendCampaignParameters,
-        {
-            "name": "n",
-            "from_name": "n",
-            "from_email": "n@example.com",
-            "subject": "s",
-            "lists": lists,
-            "template_id": "31",
-        },
-    )
-    assert (parameters.lists, parameters.template_id) == ([2222, 2223], 31)
-
-
-def test_a_single_number_is_a_list_of_one() -> None:
-    parameters = bind(
-        SendCampaignParameters,
-        {
-            "name": "n",
-            "from_name": "n",
-            "from_email": "n@example.com",
-            "subject": "s",
-            "lists": 2222,
-            "template_id": 31,
-        },
-    )
-    assert parameters.lists == [2222]
+@pytest.mark.parametrize(
+    ("lists", "expected"),
+    [
+        ([2222, 2223], [2222, 2223]),
+        ("[2222, 2223]", [2222, 2223]),
+        ("2222, 2223", [2222, 2223]),
+        ("2222,2223", [2222, 2223]),
+        (["2222", 2223], [2222, 2223]),
+        (2222, [2222]),
+        ("2222", [2222]),
+    ],
+)
+def test_a_list_of_integers_accepts_every_written_form(lists: Any, expected: list[int]) -> None:
+    campaign = {
+        "name": "n",
+        "from_name": "n",
+        "from_email": "n@example.com",
+        "subject": "s",
+        "template_id": "31",
+    }
+    parameters = bind(SendCampaignParameters, {**campaign, "lists": lists})
+    assert (parameters.lists, parameters.template_id) == (expected, 31)
 
 
 @pytest.mark.parametrize("phone", ["+34 600 00 00 00", "+34600000000", "+34-600-000-000", 34600000000])
