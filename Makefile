@@ -41,6 +41,8 @@ build: $(BIN)/.installed
 pytest: $(BIN)/.installed
 	$(BIN)/pytest
 
+# The template's API on http://127.0.0.1:3000 (another port: make run MAILHOOKS_PORT=3001), its resources
+# on moto, and a demo account with a webhook per operation; Ctrl-C stops it.
 run: $(BIN)/.installed
 	$(BIN)/python -m devstack
 

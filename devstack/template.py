@@ -18,6 +18,17 @@ ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 
 
+# The SAM resource types the template's Globals sections apply to.
+_GLOBALS_SECTION = {
+    "AWS::Serverless::Function": "Function",
+    "AWS::Serverless::Api": "Api",
+    "AWS::Serverless::HttpApi": "HttpApi",
+    "AWS::Serverless::SimpleTable": "SimpleTable",
+    "AWS::Serverless::StateMachine": "StateMachine",
+    "AWS::Serverless::LayerVersion": "LayerVersion",
+}
+
+
 class _CfnLoader(yaml.SafeLoader):
     pass
 
@@ -53,6 +64,8 @@ class Stack:
     parameters: dict[str, str] = field(default_factory=dict)
     # Logical id -> {"Ref": ..., attribute name: value}
     physical: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # What CodeUri and other paths of the template are relative to.
+    directory: Path = ROOT
 
     @classmethod
     def from_file(cls, path: Path = TEMPLATE, **overrides: str) -> "Stack":
@@ -60,7 +73,7 @@ class Stack:
         defaults = {
             name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()
         }
-        return cls(template, {**defaults, **overrides})
+        return cls(template, {**defaults, **overrides}, directory=path.resolve().parent)
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -69,6 +82,14 @@ class Stack:
 
     def of_type(self, *types: str) -> dict[str, dict[str, Any]]:
         return {name: spec for name, spec in self.resources.items() if spec["Type"] in types}
+
+    def properties(self, name: str) -> dict[str, Any]:
+        """A resource's properties, unresolved, over the template's Globals for its type (as SAM merges
+        them: a property of the resource replaces the global one)."""
+        spec = self.resources[name]
+        section = _GLOBALS_SECTION.get(spec["Type"])
+        shared = self.template.get("Globals", {}).get(section, {}) if section else {}
+        return {**shared, **spec.get("Properties", {})}
 
     def _ref(self, name: str) -> Any:
         pseudo = {

@@ -1,0 +1,156 @@
+"""A demo account to try the stack with: two lists, a template, and an inbound webhook per operation.
+
+Each webhook's sample payload is what a realistic sender posts, and its mapping points into that payload,
+so its curl line runs the operation. The add-subscriber and send-campaign payloads are the bodies of the
+sample API Gateway events in events/.
+"""
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from devstack.template import ROOT
+from mailhooks.inbound import new_inbound_webhook
+from mailhooks.mapping import parse_body
+from mailhooks.models import Account, CustomField, EmailTemplate, InboundWebhook, MailingList
+from mailhooks.operations import OPERATIONS
+from mailhooks.store import store
+
+EVENTS = ROOT / "events"
+ACCOUNT_ID = 1
+LIST_ID = 2222
+OTHER_LIST_ID = 2223
+TEMPLATE_ID = 31
+# SES (moto's too) sends only from verified identities: the template verifies its SesSenderDomain.
+SENDER_DOMAIN = "example.com"
+
+
+@dataclass(frozen=True)
+class Sample:
+    content_type: str
+    body: bytes
+    # Operation parameter (or custom field) -> JSON Pointer into the payload the body stands for.
+    mapping: dict[str, str]
+    list_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DemoWebhook:
+    operation: str
+    summary: str
+    webhook: InboundWebhook
+    sample: Sample
+
+
+def _event_sample(name: str, mapping: dict[str, str], list_id: int | None = None) -> Sample:
+    event = json.loads((EVENTS / name).read_text())
+    content_type = {key.lower(): value for key, value in event["headers"].items()}["content-type"]
+    body = base64.b64decode(event["body"]) if event["isBase64Encoded"] else event["body"].encode()
+    return Sample(content_type, body, mapping, list_id)
+
+
+def _json_sample(payload: dict[str, Any], mapping: dict[str, str]) -> Sample:
+    return Sample("application/json", json.dumps(payload).encode(), mapping)
+
+
+def samples() -> dict[str, Sample]:
+    """A sample per operation, in an order where each curl line works when run once, top to bottom."""
+    campaign_fields = ("name", "from_name", "from_email", "subject", "lists", "template_id")
+    return {
+        # An Elementor form's submission, form-encoded: keys such as fields[email][value] are literal.
+        "add_subscriber": _event_sample(
+            "inbound_add_subscriber_form.json",
+            {"email": "/fields[email][value]", "name": "/fields[name][value]"},
+            list_id=LIST_ID,
+        ),
+        "unsubscribe": _json_sample(
+            {"type": "unsubscribe", "data": {"email": "ana@example.com", "list_id": str(LIST_ID)}},
+            {"email": "/data/email", "list_id": "/data/list_id"},
+        ),
+        "delete_subscriber": _json_sample(
+            {"event": "contact.deleted", "contact": {"email": "ana@example.com", "list": LIST_ID}},
+            {"email": "/contact/email", "list_id": "/contact/list"},
+        ),
+        "send_sms": _json_sample(
+            {
+                "order": {"id": 1001, "status": "shipped", "customer": {"phone": "+34 600 00 00 00"}},
+                "message": "Your order 1001 has shipped",
+                "shop": "ShopEx",
+            },
+            {"body": "/message", "recipient": "/order/customer/phone", "sender": "/shop"},
+        ),
+        "send_email": _json_sample(
+            {
+                "order": {"id": 1001, "customer": {"email": "ana@example.com"}},
+                "mail": {
+                    "from": f"shop@{SENDER_DOMAIN}",
+                    "subject": "Order 1001 confirmed",
+                    "html": "<p>Thank you! Order 1001 is confirmed.</p>",
+                    "category": 7,
+                },
+            },
+            {
+                "to_email": "/order/customer/email",
+                "from_email": "/mail/from",
+                "subject": "/mail/subject",
+                "body": "/mail/html",
+                "category": "/mail/category",
+            },
+        ),
+        "send_campaign": _event_sample(
+            "inbound_send_campaign_json.json", {name: f"/data/{name}" for name in campaign_fields}
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class Demo:
+    description: str
+    webhooks: list[DemoWebhook]
+    # Operations without a sample payload here, hence without a demo webhook.
+    without_sample: list[str]
+
+
+def seed() -> Demo:
+    """Store the demo account, its lists and template, and a webhook per operation that has a sample."""
+    records = store()
+    account = Account(id=ACCOUNT_ID, name="Demo shop", plan="paid")
+    fields = [CustomField(name="name", type="text", required=False), CustomField(name="city", type="text")]
+    lists = [
+        MailingList(id=LIST_ID, account_id=ACCOUNT_ID, name="Newsletter", fields=fields),
+        MailingList(id=OTHER_LIST_ID, account_id=ACCOUNT_ID, name="Customers"),
+    ]
+    template = EmailTemplate(
+        id=TEMPLATE_ID, account_id=ACCOUNT_ID, name="Offer", html="<p>Hello {{email}}, see our offer.</p>"
+    )
+    records.put_account(account)
+    for mailing_list in lists:
+        records.put_list(mailing_list)
+    records.put_template(template)
+    known = samples()
+    webhooks: list[DemoWebhook] = []
+    for name, sample in known.items():
+        if name not in OPERATIONS:
+            continue
+        operation = OPERATIONS[name]
+        webhook = new_inbound_webhook(
+            account_id=ACCOUNT_ID,
+            name=f"Demo {name.replace('_', ' ')}",
+            operation=name,
+            mapping=sample.mapping,
+            sample_payload=parse_body(sample.content_type, sample.body),
+            list_id=sample.list_id,
+        )
+        records.put_inbound_webhook(webhook)
+        webhooks.append(DemoWebhook(name, operation.summary, webhook, sample))
+    shown_lists = " and ".join(
+        f"{item.id} {item.name}"
+        + (f" (fields {', '.join(f.name for f in item.fields)})" if item.fields else "")
+        for item in lists
+    )
+    description = (
+        f"account {account.id} {account.name} ({account.plan} plan): lists {shown_lists}, "
+        f"template {template.id} {template.name}"
+    )
+    return Demo(description, webhooks, [name for name in OPERATIONS if name not in known])
