@@ -2,8 +2,13 @@
 
 import logging
 import os
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from moto.server import ThreadedMotoServer
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
 
 from devstack.template import REGION
 
@@ -34,11 +39,36 @@ def _point_boto3_at(endpoint: str) -> None:
         os.environ[name] = ",".join(dict.fromkeys([*hosts, HOST, "localhost"]))
 
 
+class _OneRequestAtATime:
+    """AWS applies each request atomically (a conditional write, an ADD, a transaction); moto's backends
+    are not thread-safe, and a transaction racing another fails inside moto. One request at a time gives
+    the callers AWS's per-request atomicity while they still run concurrently between requests."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self._lock:
+            return list(self._app(environ, start_response))
+
+
+class _AtomicMotoServer(ThreadedMotoServer):
+    def _server_entry(self) -> None:
+        # ThreadedMotoServer's own entry, with the application serialised.
+        app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
 class LocalAws:
     """moto's server on a free loopback port, and the process environment pointed at it."""
 
     def __init__(self) -> None:
-        self._server = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
+        self._server = _AtomicMotoServer(ip_address=HOST, port=0, verbose=False)
         self.endpoint = ""
 
     def start(self) -> str:

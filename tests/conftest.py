@@ -16,12 +16,12 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 from collections.abc import Iterator
 
 import pytest
-from mailhooks.aws import aws
-from mailhooks.settings import settings
 from moto import mock_aws
 
 from devstack.provision import provision
 from devstack.template import Stack
+from mailhooks.aws import aws
+from mailhooks.settings import settings
 
 
 @pytest.fixture

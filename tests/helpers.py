@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mailhooks.inbound import new_inbound_webhook
-from mailhooks.models import Account, CustomField, EmailTemplate, InboundWebhook, MailingList
-from mailhooks.store import store
 from moto.backends import get_backend
 
 from devstack.template import ACCOUNT_ID, REGION
+from mailhooks.inbound import new_inbound_webhook
+from mailhooks.models import Account, CustomField, EmailTemplate, InboundWebhook, MailingList
+from mailhooks.store import store
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 

@@ -42,7 +42,11 @@ class Aws:
 
     @cached_property
     def idempotency_store(self) -> DynamoDBPersistenceLayer:
-        return DynamoDBPersistenceLayer(table_name=settings().idempotency_table, boto_config=_CONFIG)
+        # A client of the default session: a session of its own would load botocore's models again, on
+        # every cold start. Not the resource's client, which would serialize the layer's typed values twice.
+        return DynamoDBPersistenceLayer(
+            table_name=settings().idempotency_table, boto3_client=boto3.client("dynamodb", config=_CONFIG)
+        )
 
     @cached_property
     def sesv2(self) -> "SESV2Client":
