@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     delivery_timeout: float = 10.0
     # Seconds to wait before each retry; after the last one the message goes to the dead-letter queue.
     delivery_retry_schedule: list[int] = [5, 60, 300, 1800, 7200, 21600, 43200]
-    # Lets endpoints use http and loopback or private addresses: for the local stack only, never in production.
+    # Lets endpoints use http and loopback or private addresses: for the local stack, never in production.
     allow_local_endpoints: bool = False
 
 

@@ -1,0 +1,230 @@
+"""The delivery table: the log of every delivery to an export endpoint, and of each of its attempts.
+
+Keys:
+- delivery         ACCOUNT#<account id>#DELIVERY#<webhook id> / DELIVERY
+- its attempts     ACCOUNT#<account id>#DELIVERY#<webhook id> / ATTEMPT#<number, zero-padded>
+  (one query reads a delivery with its attempts; the account in the key keeps accounts apart)
+- index by_endpoint_status, on the delivery items only:
+                   endpoint_status = ACCOUNT#<account id>#ENDPOINT#<endpoint id>#<status>
+                   status_at = when the delivery last changed, in fixed-width UTC (sorts as it reads)
+  (an endpoint's deliveries in one status, newest first, a page at a time)
+Every item expires 30 days after it was last written.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, Field
+
+from mailhooks.aws import aws
+from mailhooks.errors import InvalidInput
+from mailhooks.models import utcnow
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+RETENTION = timedelta(days=30)
+BY_ENDPOINT_STATUS = "by_endpoint_status"
+_STATUS_AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_DELIVERY = "DELIVERY"
+_ATTEMPT = "ATTEMPT#"
+
+# pending: under way, or waiting for its next attempt; failed: given up after the last attempt, and in the
+# dead-letter queue; aborted: the endpoint's URL was refused, so nothing was sent; dropped: the endpoint was
+# deleted or switched off before the delivery.
+DeliveryStatus = Literal["pending", "delivered", "failed", "aborted", "dropped"]
+# Why a delivery cannot be attempted now: it is delivered, or another copy of it is being attempted.
+Unclaimable = Literal["delivered", "in flight"]
+
+
+class DeliveryAttempt(BaseModel):
+    number: int
+    at: datetime
+    # None when no answer came, or nothing was sent; the error says why.
+    status_code: int | None = None
+    error: str | None = None
+    latency_ms: int
+
+
+class Delivery(BaseModel):
+    webhook_id: str
+    account_id: int
+    endpoint_id: str
+    activity_id: str
+    payload: dict[str, Any]
+    status: DeliveryStatus = "pending"
+    attempt_count: int = 0
+    last_status_code: int | None = None
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    # Filled when one delivery is read, oldest first.
+    attempts: list[DeliveryAttempt] = []
+
+
+def _delivery_key(account_id: int, webhook_id: str) -> str:
+    return f"ACCOUNT#{account_id}#DELIVERY#{webhook_id}"
+
+
+def _endpoint_status(account_id: int, endpoint_id: str, status: DeliveryStatus) -> str:
+    return f"ACCOUNT#{account_id}#ENDPOINT#{endpoint_id}#{status}"
+
+
+def _expires_at(at: datetime) -> int:
+    return int((at + RETENTION).timestamp())
+
+
+def _condition_failed(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+@dataclass(frozen=True)
+class DeliveryLog:
+    table: "Table"
+
+    def _key(self, delivery: Delivery, sort_key: str) -> dict[str, str]:
+        return {"pk": _delivery_key(delivery.account_id, delivery.webhook_id), "sk": sort_key}
+
+    def _item(self, delivery: Delivery) -> dict[str, Any]:
+        return {
+            **json.loads(delivery.model_dump_json(exclude={"attempts", "payload"}, exclude_none=True)),
+            **self._key(delivery, _DELIVERY),
+            # Kept as the JSON text that is POSTed: exact, and free of DynamoDB's number and nesting rules.
+            "payload": json.dumps(delivery.payload),
+            "endpoint_status": _endpoint_status(delivery.account_id, delivery.endpoint_id, delivery.status),
+            "status_at": delivery.updated_at.strftime(_STATUS_AT_FORMAT),
+            "expires_at": _expires_at(delivery.updated_at),
+        }
+
+    def claim(self, delivery: Delivery, lease: timedelta) -> Delivery | Unclaimable:
+        """Take the lease of the delivery's next attempt, and answer the delivery as its earlier attempts
+        left it; unless it is delivered already, or another copy of it holds the lease (until that copy
+        records its attempt, or the lease runs out)."""
+        at = delivery.updated_at
+        lease_until = int((at + lease).timestamp())
+        try:
+            # A delivery's first attempt, by far the most common, writes it whole in one cheap write.
+            self.table.put_item(
+                Item={
+                    **self._item(delivery.model_copy(update={"status": "pending"})),
+                    "lease_until": lease_until,
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+            return delivery
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
+        try:
+            answer = self.table.update_item(
+                Key=self._key(delivery, _DELIVERY),
+                UpdateExpression="SET lease_until = :lease",
+                ConditionExpression="#status <> :delivered AND "
+                "(attribute_not_exists(lease_until) OR lease_until < :now)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":lease": lease_until,
+                    ":delivered": "delivered",
+                    ":now": int(at.timestamp()),
+                },
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
+            status = error.response.get("Item", {}).get("status", {}).get("S")  # type: ignore[attr-defined]
+            return "delivered" if status == "delivered" else "in flight"
+        earlier = answer["Attributes"]
+        return delivery.model_copy(
+            update={
+                "attempt_count": int(earlier["attempt_count"]),  # type: ignore[arg-type]
+                "created_at": datetime.fromisoformat(str(earlier["created_at"])),
+            }
+        )
+
+    def record(self, delivery: Delivery, attempt: DeliveryAttempt | None = None) -> None:
+        """Write the attempt, and the delivery as it stands after it, which gives its lease back. A
+        delivery marked delivered stays so, whatever a late copy of it records."""
+        if attempt is not None:
+            self.table.put_item(
+                Item={
+                    **self._key(delivery, f"{_ATTEMPT}{attempt.number:06d}"),
+                    **json.loads(attempt.model_dump_json(exclude_none=True)),
+                    "expires_at": _expires_at(attempt.at),
+                }
+            )
+        try:
+            self.table.put_item(
+                Item=self._item(delivery),
+                ConditionExpression="#status <> :delivered",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":delivered": "delivered"},
+            )
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
+
+    def get(self, account_id: int, webhook_id: str) -> Delivery | None:
+        """One delivery with its attempts, oldest first."""
+        items = self.table.query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": _delivery_key(account_id, webhook_id)},
+            ConsistentRead=True,
+        )["Items"]
+        found = [item for item in items if item["sk"] == _DELIVERY]
+        if not found:
+            return None
+        attempts = sorted(
+            (item for item in items if str(item["sk"]).startswith(_ATTEMPT)), key=lambda item: str(item["sk"])
+        )
+        return _delivery({**found[0], "attempts": attempts})
+
+    def page(
+        self,
+        account_id: int,
+        endpoint_id: str,
+        status: DeliveryStatus,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> tuple[list[Delivery], str | None]:
+        """An endpoint's deliveries in one status, newest first, without their attempts; and the cursor of
+        the next page, or None after the last one."""
+        partition = _endpoint_status(account_id, endpoint_id, status)
+        query: dict[str, Any] = {
+            "IndexName": BY_ENDPOINT_STATUS,
+            "KeyConditionExpression": "endpoint_status = :partition",
+            "ExpressionAttributeValues": {":partition": partition},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor is not None:
+            query["ExclusiveStartKey"] = _start_key(cursor, partition)
+        page = self.table.query(**query)
+        following = page.get("LastEvaluatedKey")
+        next_cursor = base64.urlsafe_b64encode(json.dumps(following).encode()).decode() if following else None
+        return [_delivery(item) for item in page["Items"]], next_cursor
+
+
+def _delivery(item: dict[str, Any]) -> Delivery:
+    return Delivery.model_validate({**item, "payload": json.loads(item["payload"])})
+
+
+def _start_key(cursor: str, partition: str) -> dict[str, Any]:
+    """The key a cursor of page() stands for; refused when it is not one that page() gave for this listing."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise InvalidInput("the cursor is not one a page of deliveries gave") from error
+    if not isinstance(key, dict) or key.get("endpoint_status") != partition:
+        raise InvalidInput("the cursor belongs to another listing")
+    return key
+
+
+def delivery_log() -> DeliveryLog:
+    return DeliveryLog(aws().delivery_table)
