@@ -5,12 +5,12 @@ from typing import Any
 
 import boto3
 import pytest
+
+from devstack.template import Stack
 from mailhooks.aws import aws
 from mailhooks.models import CustomField, InboundWebhook
 from mailhooks.settings import settings
 from mailhooks.store import store
-
-from devstack.template import Stack
 from tests.helpers import (
     call,
     hook_event,

@@ -5,9 +5,9 @@ import re
 from typing import Any
 
 import pytest
+
 from mailhooks.models import CustomField
 from mailhooks.store import store
-
 from tests.helpers import (
     call,
     hook_event,

@@ -49,6 +49,8 @@ class Subscriber(BaseModel):
     # Set while double opt-in waits for the confirmation link to be followed.
     confirm_token: str | None = None
     welcome_on_confirm: bool = False
+    # The secret of the List-Unsubscribe link of the campaign emails it gets; set with the first one.
+    unsubscribe_token: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -61,6 +63,14 @@ class EmailTemplate(BaseModel):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class RecipientCursor(BaseModel):
+    """A position in a campaign's recipients: after the address `after` of list `list_id` (from the list's
+    start when None)."""
+
+    list_id: int
+    after: str | None = None
+
+
 class Campaign(BaseModel):
     id: int
     account_id: int
@@ -70,7 +80,12 @@ class Campaign(BaseModel):
     subject: str
     list_ids: list[int]
     template_id: int
+    # Where the API was reached when the campaign was queued: its emails' unsubscribe links point there.
+    base_url: str
     status: CampaignStatus = "queued"
+    sent_count: int = 0
+    # Where the campaign sender resumes; None before it starts and once it is done.
+    cursor: RecipientCursor | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -2,16 +2,16 @@
 
 import secrets
 from datetime import date
-from html import escape
 from typing import Annotated, Any
 
 from pydantic import Field, create_model
 
 from mailhooks.errors import UpstreamFailure
-from mailhooks.mail import send_mail
-from mailhooks.models import CustomFieldType, MailingList, Subscriber
+from mailhooks.models import ActivityKind, CustomFieldType, MailingList, Subscriber
 from mailhooks.operations.base import Answer, Operation, OperationContext
 from mailhooks.parameters import Email, Flag, Parameters
+from mailhooks.store import activity_log
+from mailhooks.subscriptions import list_activity, send_confirmation_request, send_welcome
 
 _FIELD_TYPES: dict[CustomFieldType, Any] = {
     "text": Annotated[str, Field(min_length=1)],
@@ -61,29 +61,12 @@ def _send_subscription_mails(
     params: AddSubscriberParameters,
     context: OperationContext,
 ) -> None:
-    tags = {"account": str(context.account.id), "list": str(mailing_list.id)}
-    name = escape(mailing_list.name)
     if subscriber.confirm_token:
-        link = f"{context.base_url}/subscriptions/confirm/{subscriber.confirm_token}"
-        send_mail(
-            context.aws,
-            context.settings,
-            sender=context.settings.sender_email,
-            to=subscriber.email,
-            subject=f"Confirm your subscription to {mailing_list.name}",
-            tags=tags,
-            html=f'<p>Please confirm your subscription to {name}: <a href="{link}">{link}</a></p>',
+        send_confirmation_request(
+            context.aws, context.settings, context.account.id, mailing_list, subscriber, context.base_url
         )
     elif params.welcome_email:
-        send_mail(
-            context.aws,
-            context.settings,
-            sender=context.settings.sender_email,
-            to=subscriber.email,
-            subject=f"Welcome to {mailing_list.name}",
-            tags=tags,
-            html=f"<p>Welcome to {name}. You are now subscribed.</p>",
-        )
+        send_welcome(context.aws, context.settings, context.account.id, mailing_list, subscriber.email)
 
 
 def run(params: AddSubscriberParameters, context: OperationContext) -> Answer:
@@ -102,12 +85,19 @@ def run(params: AddSubscriberParameters, context: OperationContext) -> Answer:
             created_at=context.now,
             updated_at=context.now,
         )
-        if store.create_subscriber(subscriber):
+        if store.create_subscriber(subscriber, context.account.id):
             try:
                 _send_subscription_mails(subscriber, mailing_list, params, context)
             except UpstreamFailure:
                 store.remove_new_subscriber(subscriber)
                 raise
+            # Recorded once its emails are out, as nothing is undone after that; a pending subscriber's is
+            # recorded when it confirms.
+            if subscriber.status == "active":
+                activity = list_activity(
+                    ActivityKind.SUBSCRIBE, context.account.id, mailing_list.id, subscriber.email, context.now
+                )
+                activity_log().put([activity])
             return Answer(201, {"id": subscriber.id, "email": subscriber.email})
         # A concurrent call (a sender's retry) stored the address first: answer as a retry.
         existing = store.get_subscriber(mailing_list.id, params.email)

@@ -1,10 +1,8 @@
 """Create a campaign from a template and queue its sending to the campaign sender."""
 
-import json
-
 from pydantic import Field
 
-from mailhooks.aws import upstream
+from mailhooks.campaigns import queue_campaign
 from mailhooks.errors import NotFound, UpstreamFailure
 from mailhooks.models import Campaign
 from mailhooks.operations.base import Answer, Operation, OperationContext
@@ -36,16 +34,13 @@ def run(params: SendCampaignParameters, context: OperationContext) -> Answer:
         subject=params.subject,
         list_ids=list_ids,
         template_id=params.template_id,
+        base_url=context.base_url,
         created_at=context.now,
     )
     context.store.put_campaign(campaign)
     try:
         # Sent by the campaign sender, never inline: a campaign may reach more people than one call can.
-        with upstream("Amazon SQS"):
-            context.aws.sqs.send_message(
-                QueueUrl=context.settings.campaign_queue_url,
-                MessageBody=json.dumps({"account_id": campaign.account_id, "campaign_id": campaign.id}),
-            )
+        queue_campaign(context.aws, context.settings, campaign)
     except UpstreamFailure:
         context.store.delete_campaign(campaign.account_id, campaign.id)
         raise

@@ -2,11 +2,12 @@
 
 from pydantic import Field
 
+from mailhooks.activity import ActivityRecord
 from mailhooks.mail import send_mail
+from mailhooks.models import ActivityKind, SendingType
 from mailhooks.operations.base import Answer, Operation, OperationContext
 from mailhooks.parameters import Email, Parameters
-
-TRANSACTIONAL_EMAIL_TYPE = 4
+from mailhooks.store import activity_log
 
 
 class SendEmailParameters(Parameters):
@@ -23,7 +24,7 @@ def run(params: SendEmailParameters, context: OperationContext) -> Answer:
     tags = {
         "account": str(context.account.id),
         "action": str(action_id),
-        "type": str(TRANSACTIONAL_EMAIL_TYPE),
+        "type": str(int(SendingType.TRANSACTIONAL_EMAIL)),
     }
     if params.category is not None:
         tags["category"] = str(params.category)
@@ -37,6 +38,15 @@ def run(params: SendEmailParameters, context: OperationContext) -> Answer:
         html=params.body,
         tags=tags,
     )
+    sent = ActivityRecord(
+        account_id=context.account.id,
+        action_id=action_id,
+        type_id=SendingType.TRANSACTIONAL_EMAIL,
+        activity_id=ActivityKind.SEND,
+        email=params.to_email,
+        occurred_at=context.now,
+    )
+    activity_log().put([sent])
     return Answer(200, {"key": key})
 
 

@@ -5,6 +5,7 @@ from pydantic import Field
 from mailhooks.errors import NotFound
 from mailhooks.operations.base import Answer, Operation, OperationContext
 from mailhooks.parameters import Email, Parameters
+from mailhooks.subscriptions import unsubscribe
 
 
 class UnsubscribeParameters(Parameters):
@@ -14,7 +15,7 @@ class UnsubscribeParameters(Parameters):
 
 def run(params: UnsubscribeParameters, context: OperationContext) -> Answer:
     mailing_list = context.mailing_list(params.list_id)
-    if not context.store.set_subscriber_status(mailing_list.id, params.email, "unsubscribed", context.now):
+    if unsubscribe(context.store, context.account.id, mailing_list.id, params.email, context.now) is None:
         raise NotFound(f"subscriber {params.email} is not in list {mailing_list.id}")
     return Answer(201, {})
 

@@ -9,13 +9,19 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
-from mailhooks.store.records import dynamo_data
+from mailhooks.store.items import Item, dynamo_data
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 RETENTION = timedelta(days=30)
 _deserializer = TypeDeserializer()
+
+
+def activity_item(record: ActivityRecord) -> Item:
+    item = dynamo_data(record)
+    item["expires_at"] = int((record.occurred_at + RETENTION).timestamp())
+    return item
 
 
 @dataclass(frozen=True)
@@ -26,9 +32,7 @@ class ActivityLog:
         """Write the records in batches of 25, retrying what DynamoDB leaves unprocessed."""
         with self.table.batch_writer() as batch:
             for record in records:
-                item = dynamo_data(record)
-                item["expires_at"] = int((record.occurred_at + RETENTION).timestamp())
-                batch.put_item(Item=item)
+                batch.put_item(Item=activity_item(record))
 
 
 def activity_from_stream_image(image: dict[str, Any]) -> ActivityRecord:

@@ -5,14 +5,16 @@ One table holds the platform's records. Keys, by access path:
 - list, template,        ACCOUNT#<id>      / LIST#<id>, TEMPLATE#<id>, CAMPAIGN#<id> (ids zero-padded so
   campaign of an account                     they sort), INBOUND#<id> (points to the webhook's token)
 - subscriber of a list   LIST#<id>         / SUBSCRIBER#<email>
-- pending confirmation   CONFIRM#<token>   / CONFIRM
+- pending confirmation   CONFIRM#<token>   / CONFIRM      (points to the subscriber)
+- unsubscribe link       UNSUBSCRIBE#<token> / UNSUBSCRIBE (points to the subscriber)
+- campaign recipient     CAMPAIGN#<id>     / SENT#<email> (claimed before its email is sent: once each)
 - inbound webhook        INBOUND#<token>   / INBOUND  (the inbound call finds it with one read)
 - id counters            COUNTER           / <kind>
 """
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -20,24 +22,30 @@ from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
+from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
 from mailhooks.models import (
     Account,
     Campaign,
+    CampaignStatus,
     EmailTemplate,
     ExportEndpoint,
     InboundWebhook,
     MailingList,
+    RecipientCursor,
     Subscriber,
-    SubscriberStatus,
     WebhookStats,
+    utcnow,
 )
+from mailhooks.store.activity import activity_item
+from mailhooks.store.items import Item, dynamo_data
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 IdKind = Literal["account", "list", "template", "campaign", "subscriber", "action"]
-Item = dict[str, Any]
+# Longer than any campaign takes to send.
+CLAIM_RETENTION = timedelta(days=30)
 
 
 def _account_key(account_id: int) -> str:
@@ -46,12 +54,6 @@ def _account_key(account_id: int) -> str:
 
 def _padded(prefix: str, number: int) -> str:
     return f"{prefix}#{number:012d}"
-
-
-def dynamo_data(record: BaseModel) -> Item:
-    """A record's fields as DynamoDB takes them: through JSON once, floats parsed as Decimal."""
-    data: Item = json.loads(record.model_dump_json(), parse_float=Decimal)
-    return data
 
 
 def _to_item(record: BaseModel, pk: str, sk: str) -> Item:
@@ -75,8 +77,30 @@ def _is_condition_failure(error: ClientError) -> bool:
 
 
 @dataclass(frozen=True)
+class ListMember:
+    """The subscriber a subscription link stands for: an address in one list of one account."""
+
+    account_id: int
+    list_id: int
+    email: str
+
+
+def _member(item: Item | None) -> ListMember | None:
+    return ListMember(item["account_id"], item["list_id"], item["email"]) if item else None
+
+
+@dataclass(frozen=True)
+class SubscriberPage:
+    subscribers: list[Subscriber]
+    # The address the next page starts after; None when this page ends the list.
+    last: str | None
+
+
+@dataclass(frozen=True)
 class Store:
     table: "Table"
+    # Written together with the change an activity records, in one transaction.
+    activity_table: "Table"
 
     def _get(self, pk: str, sk: str) -> Item | None:
         item = self.table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
@@ -96,6 +120,19 @@ class Store:
             if "LastEvaluatedKey" not in page:
                 return items
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _transact(self, writes: list[Item]) -> bool:
+        """Write all or nothing; False when a condition failed."""
+        try:
+            self.table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def _activity_put(self, activity: ActivityRecord) -> Item:
+        return {"Put": {"TableName": self.activity_table.name, "Item": activity_item(activity)}}
 
     # ids
 
@@ -158,7 +195,7 @@ class Store:
         item = self._get(key["pk"], key["sk"])
         return Subscriber.model_validate(item) if item else None
 
-    def create_subscriber(self, subscriber: Subscriber) -> bool:
+    def create_subscriber(self, subscriber: Subscriber, account_id: int) -> bool:
         """Store a new subscriber; False when the list already has that address (nothing is written)."""
         key = self._subscriber_key(subscriber.list_id, subscriber.email)
         put: Item = {
@@ -168,7 +205,7 @@ class Store:
         }
         writes: list[Item] = [{"Put": put}]
         if subscriber.confirm_token:
-            pending = {"list_id": subscriber.list_id, "email": subscriber.email}
+            pending = {"account_id": account_id, "list_id": subscriber.list_id, "email": subscriber.email}
             writes.append(
                 {
                     "Put": {
@@ -177,13 +214,7 @@ class Store:
                     }
                 }
             )
-        try:
-            self.table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
-        except ClientError as error:
-            if _is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._transact(writes)
 
     def remove_new_subscriber(self, subscriber: Subscriber) -> None:
         """Undo create_subscriber when what had to follow it failed."""
@@ -225,21 +256,83 @@ class Store:
             ),
         )
 
-    def set_subscriber_status(self, list_id: int, email: str, status: SubscriberStatus, at: datetime) -> bool:
-        """False when the list has no such subscriber."""
+    def pending_confirmation(self, token: str) -> ListMember | None:
+        return _member(self._get(f"CONFIRM#{token}", "CONFIRM"))
+
+    def confirm_subscriber(self, token: str, member: ListMember, activity: ActivityRecord) -> bool:
+        """Activate the subscriber the token confirms, use the token up and write the subscribe activity,
+        all or nothing; False when the token is used up already."""
+        activate: Item = {
+            "TableName": self.table.name,
+            "Key": self._subscriber_key(member.list_id, member.email),
+            "UpdateExpression": "SET #status = :active, updated_at = :at "
+            "REMOVE confirm_token, welcome_on_confirm",
+            "ConditionExpression": "confirm_token = :token",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":active": "active",
+                ":at": activity.occurred_at.isoformat(),
+                ":token": token,
+            },
+        }
+        use_up: Item = {
+            "TableName": self.table.name,
+            "Key": {"pk": f"CONFIRM#{token}", "sk": "CONFIRM"},
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        return self._transact([{"Update": activate}, {"Delete": use_up}, self._activity_put(activity)])
+
+    def unsubscribe(self, list_id: int, email: str, activity: ActivityRecord) -> bool | None:
+        """Mark the subscriber unsubscribed and write the unsubscribe activity, both or neither. True when
+        its status changed; False when it was unsubscribed already; None when the list has no such
+        subscriber."""
+        update: Item = {
+            "TableName": self.table.name,
+            "Key": self._subscriber_key(list_id, email),
+            "UpdateExpression": "SET #status = :unsubscribed, updated_at = :at",
+            "ConditionExpression": "attribute_exists(pk) AND #status <> :unsubscribed",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":unsubscribed": "unsubscribed",
+                ":at": activity.occurred_at.isoformat(),
+            },
+        }
+        if self._transact([{"Update": update}, self._activity_put(activity)]):
+            return True
+        return None if self.get_subscriber(list_id, email) is None else False
+
+    def unsubscribe_link(self, token: str) -> ListMember | None:
+        return _member(self._get(f"UNSUBSCRIBE#{token}", "UNSUBSCRIBE"))
+
+    def give_unsubscribe_token(self, account_id: int, subscriber: Subscriber, token: str) -> str | None:
+        """Give the subscriber this unsubscribe token unless it has one already. The token in effect, or
+        None when the subscriber is gone.
+
+        The link is stored first, and needs no transaction: should the subscriber get another token
+        meanwhile, the link left over still points to that same subscriber."""
+        link: Item = {
+            "pk": f"UNSUBSCRIBE#{token}",
+            "sk": "UNSUBSCRIBE",
+            "account_id": account_id,
+            "list_id": subscriber.list_id,
+            "email": subscriber.email,
+        }
+        self.table.put_item(Item=link)
+        # A field left None is stored as NULL.
+        tokenless = Attr("unsubscribe_token").not_exists() | Attr("unsubscribe_token").attribute_type("NULL")
         try:
             self.table.update_item(
-                Key=self._subscriber_key(list_id, email),
-                UpdateExpression="SET #status = :status, updated_at = :at",
-                ConditionExpression=Attr("pk").exists(),
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={":status": status, ":at": at.isoformat()},
+                Key=self._subscriber_key(subscriber.list_id, subscriber.email),
+                UpdateExpression="SET unsubscribe_token = :token",
+                ConditionExpression=Attr("pk").exists() & tokenless,
+                ExpressionAttributeValues={":token": token},
             )
         except ClientError as error:
-            if _is_condition_failure(error):
-                return False
-            raise
-        return True
+            if not _is_condition_failure(error):
+                raise
+            current = self.get_subscriber(subscriber.list_id, subscriber.email)
+            return current.unsubscribe_token if current else None
+        return token
 
     def delete_subscriber(self, list_id: int, email: str) -> bool:
         """False when the list has no such subscriber."""
@@ -248,6 +341,63 @@ class Store:
 
     def list_subscribers(self, list_id: int) -> list[Subscriber]:
         return [Subscriber.model_validate(item) for item in self._query(f"LIST#{list_id}", "SUBSCRIBER#")]
+
+    def subscribers_after(self, list_id: int, after: str | None, limit: int) -> SubscriberPage:
+        """Up to `limit` subscribers of the list, in the order of their addresses, after the address `after`
+        (from the first when None)."""
+        query: Item = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": f"LIST#{list_id}", ":prefix": "SUBSCRIBER#"},
+            "ConsistentRead": True,
+            "Limit": limit,
+        }
+        if after is not None:
+            query["ExclusiveStartKey"] = self._subscriber_key(list_id, after)
+        page = self.table.query(**query)
+        last = page.get("LastEvaluatedKey")
+        return SubscriberPage(
+            [Subscriber.model_validate(_plain(item)) for item in page.get("Items", [])],
+            str(last["sk"]).removeprefix("SUBSCRIBER#") if last else None,
+        )
+
+    # campaign sending
+
+    def claim_campaign_recipient(self, campaign_id: int, email: str) -> bool:
+        """Claim the address for the one email the campaign sends it; False when it is claimed already."""
+        try:
+            self.table.put_item(
+                Item={
+                    "pk": f"CAMPAIGN#{campaign_id}",
+                    "sk": f"SENT#{email.lower()}",
+                    "expires_at": int((utcnow() + CLAIM_RETENTION).timestamp()),
+                },
+                ConditionExpression=Attr("pk").not_exists(),
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def release_campaign_recipient(self, campaign_id: int, email: str) -> None:
+        """Give back the claim of an address whose email could not be sent."""
+        self.table.delete_item(Key={"pk": f"CAMPAIGN#{campaign_id}", "sk": f"SENT#{email.lower()}"})
+
+    def advance_campaign(
+        self, campaign: Campaign, status: CampaignStatus, cursor: RecipientCursor | None, sent: int
+    ) -> None:
+        """Save where the campaign sender got to, and count what it sent on the way."""
+        self.table.update_item(
+            Key={"pk": _account_key(campaign.account_id), "sk": _padded("CAMPAIGN", campaign.id)},
+            UpdateExpression="SET #status = :status, #cursor = :cursor ADD sent_count :sent",
+            ConditionExpression=Attr("pk").exists(),
+            ExpressionAttributeNames={"#status": "status", "#cursor": "cursor"},
+            ExpressionAttributeValues={
+                ":status": status,
+                ":cursor": cursor.model_dump() if cursor else None,
+                ":sent": sent,
+            },
+        )
 
     # export endpoints
 
@@ -342,4 +492,4 @@ class Store:
 
 
 def store() -> Store:
-    return Store(aws().data_table)
+    return Store(aws().data_table, aws().activity_table)
