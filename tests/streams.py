@@ -5,6 +5,7 @@ from typing import Any
 import boto3
 
 from devstack.template import Stack
+from tests.helpers import FakeLambdaContext
 
 
 class StreamTail:
@@ -42,3 +43,41 @@ def receive_all(queue_url: str) -> list[dict[str, Any]]:
     ).get("Messages", []):
         messages.extend(batch)
     return messages
+
+
+def sqs_event(stack: Stack, queue: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The event Lambda's SQS trigger makes of messages received, with all attributes, from a queue."""
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message["Attributes"],
+                "messageAttributes": {},
+                "md5OfBody": message["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": stack.physical[queue]["Arn"],
+                "awsRegion": "us-east-1",
+            }
+            for message in messages
+        ]
+    }
+
+
+def run_queue(stack: Stack, queue: str, handler: Any, batch_size: int = 10) -> int:
+    """Invoke handler on the queue's messages, batch after batch, until none is visible; as the trigger does,
+    delete each message the handler did not report failed. Answers how many batches ran."""
+    sqs = boto3.client("sqs")
+    url = stack.physical[queue]["QueueUrl"]
+    batches = 0
+    while messages := sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=batch_size, AttributeNames=["All"]
+    ).get("Messages", []):
+        answer = handler(sqs_event(stack, queue, messages), FakeLambdaContext())
+        failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
+        for message in messages:
+            if message["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        batches += 1
+    return batches
