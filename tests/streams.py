@@ -45,7 +45,7 @@ def receive_all(queue_url: str) -> list[dict[str, Any]]:
     return messages
 
 
-def sqs_event(stack: Stack, queue: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+def sqs_event(queue_arn: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
     """The event Lambda's SQS trigger makes of messages received, with all attributes, from a queue."""
     return {
         "Records": [
@@ -57,7 +57,7 @@ def sqs_event(stack: Stack, queue: str, messages: list[dict[str, Any]]) -> dict[
                 "messageAttributes": {},
                 "md5OfBody": message["MD5OfBody"],
                 "eventSource": "aws:sqs",
-                "eventSourceARN": stack.physical[queue]["Arn"],
+                "eventSourceARN": queue_arn,
                 "awsRegion": "us-east-1",
             }
             for message in messages
@@ -74,7 +74,7 @@ def run_queue(stack: Stack, queue: str, handler: Any, batch_size: int = 10) -> i
     while messages := sqs.receive_message(
         QueueUrl=url, MaxNumberOfMessages=batch_size, AttributeNames=["All"]
     ).get("Messages", []):
-        answer = handler(sqs_event(stack, queue, messages), FakeLambdaContext())
+        answer = handler(sqs_event(stack.physical[queue]["Arn"], messages), FakeLambdaContext())
         failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
         for message in messages:
             if message["MessageId"] not in failed:

@@ -30,6 +30,7 @@ from mailhooks.settings import settings
 from mailhooks.store import Delivery, delivery_log, store
 from tests.helpers import FakeLambdaContext, seed_account
 from tests.receivers import Receiver, Reply, receivers, self_signed
+from tests.streams import sqs_event as lambda_sqs_event
 
 Start = Callable[..., Receiver]
 
@@ -94,26 +95,10 @@ def sqs_event(wait_seconds: int = 0) -> dict[str, Any]:
         QueueUrl=settings().delivery_queue_url,
         MaxNumberOfMessages=10,
         AttributeNames=["All"],
-        MessageAttributeNames=["All"],
         WaitTimeSeconds=wait_seconds,
     )
     arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:DeliveryQueue"
-    return {
-        "Records": [
-            {
-                "messageId": message["MessageId"],
-                "receiptHandle": message["ReceiptHandle"],
-                "body": message["Body"],
-                "attributes": message["Attributes"],
-                "messageAttributes": {},
-                "md5OfBody": message["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn,
-                "awsRegion": REGION,
-            }
-            for message in received.get("Messages", [])
-        ]
-    }
+    return lambda_sqs_event(arn, received.get("Messages", []))
 
 
 def invoke(event: dict[str, Any], acknowledge: bool = True) -> list[str]:

@@ -7,11 +7,12 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from mailhooks.activity import ActivityRecord
 from mailhooks.aws import Aws
 from mailhooks.errors import InvalidInput, NotFound
-from mailhooks.models import Account, InboundWebhook, MailingList
+from mailhooks.models import Account, ActivityKind, InboundWebhook, MailingList, SendingType
 from mailhooks.settings import Settings
-from mailhooks.store import Store
+from mailhooks.store import Store, activity_log
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -44,6 +45,18 @@ class OperationContext:
                 raise NotFound(f"list {list_id} was not found")
             self._lists[list_id] = found
         return self._lists[list_id]
+
+    def record_send(self, sending: SendingType, action_id: int, recipient: str) -> None:
+        """Record the send activity of a message the provider accepted."""
+        sent = ActivityRecord(
+            account_id=self.account.id,
+            action_id=action_id,
+            type_id=sending,
+            activity_id=ActivityKind.SEND,
+            email=recipient,
+            occurred_at=self.now,
+        )
+        activity_log().put([sent])
 
     def webhook_list(self) -> MailingList:
         if self.webhook.list_id is None:

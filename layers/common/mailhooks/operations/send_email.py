@@ -2,12 +2,10 @@
 
 from pydantic import Field
 
-from mailhooks.activity import ActivityRecord
 from mailhooks.mail import send_mail
-from mailhooks.models import ActivityKind, SendingType
+from mailhooks.models import SendingType
 from mailhooks.operations.base import Answer, Operation, OperationContext
 from mailhooks.parameters import Email, Parameters
-from mailhooks.store import activity_log
 
 
 class SendEmailParameters(Parameters):
@@ -38,15 +36,7 @@ def run(params: SendEmailParameters, context: OperationContext) -> Answer:
         html=params.body,
         tags=tags,
     )
-    sent = ActivityRecord(
-        account_id=context.account.id,
-        action_id=action_id,
-        type_id=SendingType.TRANSACTIONAL_EMAIL,
-        activity_id=ActivityKind.SEND,
-        email=params.to_email,
-        occurred_at=context.now,
-    )
-    activity_log().put([sent])
+    context.record_send(SendingType.TRANSACTIONAL_EMAIL, action_id, params.to_email)
     return Answer(200, {"key": key})
 
 

@@ -5,12 +5,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from mailhooks.activity import ActivityRecord
 from mailhooks.aws import upstream
-from mailhooks.models import ActivityKind, SendingType
+from mailhooks.models import SendingType
 from mailhooks.operations.base import Answer, Operation, OperationContext
 from mailhooks.parameters import Parameters, Phone
-from mailhooks.store import activity_log
 
 _SENDER_ID = re.compile(r"[A-Za-z0-9]{1,11}")
 
@@ -41,15 +39,7 @@ def run(params: SendSmsParameters, context: OperationContext) -> Answer:
                 "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
             },
         )
-    sent = ActivityRecord(
-        account_id=context.account.id,
-        action_id=action_id,
-        type_id=SendingType.SMS,
-        activity_id=ActivityKind.SEND,
-        email=params.recipient,
-        occurred_at=context.now,
-    )
-    activity_log().put([sent])
+    context.record_send(SendingType.SMS, action_id, params.recipient)
     return Answer(201, {"id": action_id})
 
 
