@@ -61,7 +61,7 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
         base_url=call.base_url,
         now=now,
     )
-    parameters = operation.parameters_of(context)
+    parameters = operation.parameters_of(context.webhook_list() if operation.uses_webhook_list else None)
     required = {name for name, field in parameters.model_fields.items() if field.is_required()}
     bound = bind(parameters, extract(webhook.mapping, document, required))
     # What makes two calls the same: the sender's own Idempotency-Key, or else the same parameters.

@@ -24,6 +24,17 @@ class Account(BaseModel):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ApiKey(BaseModel):
+    """A key an account's software uses on the admin API; the key itself is stored only as a hash."""
+
+    id: str
+    account_id: int
+    name: str
+    # The key's first characters, so that its owner can tell which key this is.
+    prefix: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class CustomField(BaseModel):
     """A subscriber field a list defines for itself, mapped like a parameter of add-subscriber."""
 

@@ -43,13 +43,13 @@ class AddSubscriberParameters(Parameters):
         }
 
 
-def parameters_for(context: OperationContext) -> type[AddSubscriberParameters]:
-    """The base parameters plus each custom field of the webhook's list, typed as the list says."""
+def parameters_for_list(mailing_list: MailingList) -> type[AddSubscriberParameters]:
+    """The base parameters plus each custom field of the list, typed as the list says."""
     fields: dict[str, Any] = {
         field.name: (_FIELD_TYPES[field.type], ...)
         if field.required
         else (_FIELD_TYPES[field.type] | None, None)
-        for field in context.webhook_list().fields
+        for field in mailing_list.fields
         if field.name not in AddSubscriberParameters.model_fields
     }
     return create_model("AddSubscriberParameters", __base__=AddSubscriberParameters, **fields)
@@ -112,5 +112,5 @@ OPERATION = Operation(
     "left as it is unless update_subscriber is 1.",
     parameters=AddSubscriberParameters,
     run=run,
-    parameters_for=parameters_for,
+    parameters_for_list=parameters_for_list,
 )

@@ -70,8 +70,16 @@ class Operation(Generic[P]):
     summary: str
     parameters: type[P]
     run: Callable[[P, OperationContext], Answer]
-    # The parameters of one webhook, where they depend on it (add-subscriber adds its list's custom fields).
-    parameters_for: Callable[[OperationContext], type[P]] | None = None
+    # An operation on the webhook's own list (add-subscriber), whose parameters include the list's custom
+    # fields: the webhook must name its list.
+    parameters_for_list: Callable[[MailingList], type[P]] | None = None
 
-    def parameters_of(self, context: OperationContext) -> type[P]:
-        return self.parameters_for(context) if self.parameters_for else self.parameters
+    @property
+    def uses_webhook_list(self) -> bool:
+        return self.parameters_for_list is not None
+
+    def parameters_of(self, webhook_list: MailingList | None) -> type[P]:
+        """The parameters of one webhook: with the custom fields of its list where the operation uses it."""
+        if self.parameters_for_list is None or webhook_list is None:
+            return self.parameters
+        return self.parameters_for_list(webhook_list)

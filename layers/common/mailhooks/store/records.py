@@ -2,6 +2,7 @@
 
 One table holds the platform's records. Keys, by access path:
 - account                ACCOUNT#<id>      / ACCOUNT
+- API key of an account  ACCOUNT#<id>      / APIKEY#<key id>;  found by its hash: APIKEY#<sha256> / APIKEY
 - list, template,        ACCOUNT#<id>      / LIST#<id>, TEMPLATE#<id>, CAMPAIGN#<id> (ids zero-padded so
   campaign of an account                     they sort), INBOUND#<id> (points to the webhook's token)
 - subscriber of a list   LIST#<id>         / SUBSCRIBER#<email>
@@ -16,7 +17,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
@@ -26,6 +27,7 @@ from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
 from mailhooks.models import (
     Account,
+    ApiKey,
     Campaign,
     CampaignStatus,
     EmailTemplate,
@@ -43,6 +45,7 @@ from mailhooks.store.items import Item, dynamo_data
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
+Owned = TypeVar("Owned", MailingList, EmailTemplate, Campaign)
 IdKind = Literal["account", "list", "template", "campaign", "subscriber", "action"]
 # Longer than any campaign takes to send.
 CLAIM_RETENTION = timedelta(days=30)
@@ -155,31 +158,91 @@ class Store:
         item = self._get(_account_key(account_id), "ACCOUNT")
         return Account.model_validate(item) if item else None
 
-    # lists, templates, campaigns
+    # API keys: found by their hash, listed under their account
+
+    def put_api_key(self, key: ApiKey, key_hash: str) -> None:
+        found = {"pk": f"APIKEY#{key_hash}", "sk": "APIKEY", "account_id": key.account_id, "key_id": key.id}
+        self._transact(
+            [
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": found,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": {
+                            **_to_item(key, _account_key(key.account_id), f"APIKEY#{key.id}"),
+                            "key_hash": key_hash,
+                        },
+                    }
+                },
+            ]
+        )
+
+    def find_api_key(self, key_hash: str) -> int | None:
+        """The account whose key has this hash."""
+        item = self._get(f"APIKEY#{key_hash}", "APIKEY")
+        return int(item["account_id"]) if item else None
+
+    def api_keys(self, account_id: int) -> list[ApiKey]:
+        return [ApiKey.model_validate(item) for item in self._query(_account_key(account_id), "APIKEY#")]
+
+    def delete_api_key(self, account_id: int, key_id: str) -> bool:
+        """False when the account has no such key."""
+        listed = self._get(_account_key(account_id), f"APIKEY#{key_id}")
+        if listed is None:
+            return False
+        self._transact(
+            [
+                {"Delete": {"TableName": self.table.name, "Key": {"pk": listed["pk"], "sk": listed["sk"]}}},
+                {
+                    "Delete": {
+                        "TableName": self.table.name,
+                        "Key": {"pk": f"APIKEY#{listed['key_hash']}", "sk": "APIKEY"},
+                    }
+                },
+            ]
+        )
+        return True
+
+    # lists, templates, campaigns: numbered records of an account
+
+    def _put_owned(self, record: MailingList | EmailTemplate | Campaign, kind: str) -> None:
+        self.table.put_item(Item=_to_item(record, _account_key(record.account_id), _padded(kind, record.id)))
+
+    def _get_owned(self, model: type[Owned], account_id: int, kind: str, record_id: int) -> Owned | None:
+        item = self._get(_account_key(account_id), _padded(kind, record_id))
+        return model.model_validate(item) if item else None
 
     def put_list(self, mailing_list: MailingList) -> None:
-        key = _account_key(mailing_list.account_id)
-        self.table.put_item(Item=_to_item(mailing_list, key, _padded("LIST", mailing_list.id)))
+        self._put_owned(mailing_list, "LIST")
 
     def get_list(self, account_id: int, list_id: int) -> MailingList | None:
-        item = self._get(_account_key(account_id), _padded("LIST", list_id))
-        return MailingList.model_validate(item) if item else None
+        return self._get_owned(MailingList, account_id, "LIST", list_id)
+
+    def lists(self, account_id: int) -> list[MailingList]:
+        return [MailingList.model_validate(item) for item in self._query(_account_key(account_id), "LIST#")]
 
     def put_template(self, template: EmailTemplate) -> None:
-        key = _account_key(template.account_id)
-        self.table.put_item(Item=_to_item(template, key, _padded("TEMPLATE", template.id)))
+        self._put_owned(template, "TEMPLATE")
 
     def get_template(self, account_id: int, template_id: int) -> EmailTemplate | None:
-        item = self._get(_account_key(account_id), _padded("TEMPLATE", template_id))
-        return EmailTemplate.model_validate(item) if item else None
+        return self._get_owned(EmailTemplate, account_id, "TEMPLATE", template_id)
+
+    def templates(self, account_id: int) -> list[EmailTemplate]:
+        return [
+            EmailTemplate.model_validate(item) for item in self._query(_account_key(account_id), "TEMPLATE#")
+        ]
 
     def put_campaign(self, campaign: Campaign) -> None:
-        key = _account_key(campaign.account_id)
-        self.table.put_item(Item=_to_item(campaign, key, _padded("CAMPAIGN", campaign.id)))
+        self._put_owned(campaign, "CAMPAIGN")
 
     def get_campaign(self, account_id: int, campaign_id: int) -> Campaign | None:
-        item = self._get(_account_key(account_id), _padded("CAMPAIGN", campaign_id))
-        return Campaign.model_validate(item) if item else None
+        return self._get_owned(Campaign, account_id, "CAMPAIGN", campaign_id)
 
     def delete_campaign(self, account_id: int, campaign_id: int) -> None:
         self.table.delete_item(Key={"pk": _account_key(account_id), "sk": _padded("CAMPAIGN", campaign_id)})

@@ -1,0 +1,18 @@
+"""The admin API of account owners, under /admin, behind the API key authorizer."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mailhooks.admin import admin_api
+
+logger = Logger()
+tracer = Tracer()
+app = admin_api()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
