@@ -112,11 +112,12 @@ STATS = ("success_count", "error_count", "last_call_at")
 
 
 def records() -> list[dict[str, Any]]:
-    """Every record of the data table, without id counters and webhook stats: what an operation may write."""
+    """Every record of the data table but the webhooks' own bookkeeping (stats, call log) and the id
+    counters: what an operation may write."""
     items = store().table.scan(ConsistentRead=True)["Items"]
     kept = [
         {key: value for key, value in item.items() if key not in STATS}
         for item in items
-        if item["pk"] != "COUNTER"
+        if item["pk"] != "COUNTER" and not item["pk"].startswith("CALLS#")
     ]
     return sorted(kept, key=lambda item: (item["pk"], item["sk"]))

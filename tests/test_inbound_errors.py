@@ -55,7 +55,7 @@ def campaign_messages(stack: Stack) -> list[Any]:
 def assert_error(
     webhook: InboundWebhook, event: dict[str, Any], status: int, error: str, stack: Stack
 ) -> None:
-    """The call answers status with that error, writes nothing, sends nothing, and counts one error."""
+    """The call answers status with that error, writes and sends nothing, counts one error and logs it."""
     before = records()
     answer_status, body, _ = call(event)
     assert (answer_status, body) == (status, {"error": error})
@@ -63,6 +63,8 @@ def assert_error(
     assert (sent_emails(), sent_sms(), campaign_messages(stack)) == ([], {}, [])
     stats = store().find_inbound_webhook(webhook.token).stats  # type: ignore[union-attr]
     assert (stats.success_count, stats.error_count) == (0, 1)
+    [logged] = store().inbound_calls(webhook.id)
+    assert (logged.status, logged.error) == (status, error)
 
 
 def test_an_invalid_value_names_the_parameter_and_why(platform: Stack) -> None:

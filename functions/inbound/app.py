@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailhooks.inbound import InboundCall, answer_call
+from mailhooks.links import api_base_url
 
 logger = Logger()
 tracer = Tracer()
@@ -17,15 +18,6 @@ app = APIGatewayRestResolver()
 
 ANSWERED = ["POST", "HEAD"]
 OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-def _base_url() -> str:
-    event = app.current_event
-    domain = event.request_context.domain_name or event.headers.get("host", "")
-    scheme = event.headers.get("x-forwarded-proto", "https")
-    # The stage is part of the path only on API Gateway's own domain, not behind a custom domain.
-    stage = f"/{event.request_context.stage}" if domain.endswith(".amazonaws.com") else ""
-    return f"{scheme}://{domain}{stage}"
 
 
 @app.route("/hooks/<token>", method=ANSWERED)
@@ -38,7 +30,7 @@ def call_webhook(token: str) -> Response[str]:
             method=event.http_method,
             content_type=event.headers.get("content-type"),
             body=body,
-            base_url=_base_url(),
+            base_url=api_base_url(event),
             idempotency_key=event.headers.get("idempotency-key"),
             lambda_context=app.lambda_context,
         )

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import 
 from mailhooks.aws import aws
 from mailhooks.errors import Conflict, Forbidden, MailhooksError, NotFound, PayloadTooLarge
 from mailhooks.mapping import extract, parse_body
-from mailhooks.models import InboundWebhook, utcnow
+from mailhooks.models import InboundCallRecord, InboundWebhook, utcnow
 from mailhooks.operations import OPERATIONS, Answer, Operation, OperationContext
 from mailhooks.parameters import bind
 from mailhooks.settings import settings
@@ -22,6 +22,7 @@ from mailhooks.store import store
 logger = Logger(child=True)
 
 NO_WEBHOOK = "no webhook answers at this URL"
+CALL_LOG_BODY_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class InboundCall:
 
 
 def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
-    if not webhook.active:
+    if not webhook.active and not webhook.listening:
         raise Forbidden("this webhook is switched off; its owner can switch it on again")
     account = store().get_account(webhook.account_id)
     if account is None:
@@ -51,6 +52,9 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
             f"the body is {len(call.body)} bytes; the limit is {limit} bytes ({limit // 1024} KiB)"
         )
     document = parse_body(call.content_type, call.body)
+    if webhook.listening:
+        store().capture_sample_payload(call.token, document, now)
+        return Answer(202, {"captured": "this body is now the webhook's sample payload; nothing was run"})
     operation = OPERATIONS[webhook.operation]
     context = OperationContext(
         account=account,
@@ -91,6 +95,17 @@ def _run_operation(
     return operation.run(parameters, context)
 
 
+def _call_record(now: datetime, answer: Answer, call: InboundCall) -> InboundCallRecord:
+    shown = call.body[:CALL_LOG_BODY_BYTES].decode("utf-8", errors="replace")
+    return InboundCallRecord(
+        at=now,
+        status=answer.status,
+        error=answer.body.get("error"),
+        body=shown,
+        truncated=len(call.body) > CALL_LOG_BODY_BYTES,
+    )
+
+
 def answer_call(call: InboundCall) -> Answer:
     """The answer to one call; every answered POST to an existing webhook is counted in its stats."""
     webhook = store().find_inbound_webhook(call.token)
@@ -99,14 +114,16 @@ def answer_call(call: InboundCall) -> Answer:
     if call.method == "HEAD":
         return Answer(200 if webhook.active else 403, {})
     now = utcnow()
-    succeeded = False
     try:
         answer = _run(webhook, call, now)
-        succeeded = True
     except MailhooksError as error:
         answer = Answer(error.status, {"error": error.message})
-    finally:
-        store().record_inbound_call(call.token, succeeded, now)
+    except Exception:
+        store().record_inbound_call(
+            webhook, _call_record(now, Answer(500, {"error": "internal error"}), call)
+        )
+        raise
+    store().record_inbound_call(webhook, _call_record(now, answer, call))
     logger.info(
         "inbound call answered",
         extra={

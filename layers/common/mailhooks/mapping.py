@@ -97,7 +97,7 @@ def parse_body(content_type: str | None, body: bytes) -> Any:
     raise UnsupportedMediaType(f"{shown} is not supported; send {JSON_TYPE} or {FORM_TYPE}")
 
 
-def resolve(document: Any, pointer: str) -> Any:
+def resolve(document: Any, pointer: str, payload: str = "the received payload") -> Any:
     """The node a JSON Pointer names; MissingNode says where the path stops."""
     try:
         parts = JsonPointer(pointer).parts
@@ -108,13 +108,12 @@ def resolve(document: Any, pointer: str) -> Any:
         reached = "".join("/" + escape(step) for step in parts[:depth]) or "the root"
         if isinstance(node, dict):
             if part not in node:
-                raise MissingNode(f"path {pointer!r} was not found in the received payload")
+                raise MissingNode(f"path {pointer!r} was not found in {payload}")
             node = node[part]
         elif isinstance(node, list):
             if not part.isdigit() or (len(part) > 1 and part[0] == "0") or int(part) >= len(node):
                 raise MissingNode(
-                    f"path {pointer!r} was not found in the received payload "
-                    f"({reached} is an array of {len(node)})"
+                    f"path {pointer!r} was not found in {payload} ({reached} is an array of {len(node)})"
                 )
             node = node[int(part)]
         else:
@@ -145,3 +144,20 @@ def extract(mapping: Mapping[str, str], document: Any, required: Container[str])
     if problems:
         raise InvalidInput("; ".join(problems))
     return values
+
+
+def selectable_nodes(document: Any) -> list[tuple[str, Any]]:
+    """Every node a parameter can be mapped to, with its JSON Pointer, in document order: each value, and
+    each array as a whole too (a list of ids needs no quoting trick)."""
+    nodes: list[tuple[str, Any]] = []
+    # A stack, not recursion: a pasted document may nest deeper than Python recurses.
+    waiting: list[tuple[str, Any]] = [("", document)]
+    while waiting:
+        pointer, node = waiting.pop()
+        if isinstance(node, dict):
+            waiting.extend(reversed([(f"{pointer}/{escape(key)}", value) for key, value in node.items()]))
+            continue
+        nodes.append((pointer, node))
+        if isinstance(node, list):
+            waiting.extend(reversed([(f"{pointer}/{index}", value) for index, value in enumerate(node)]))
+    return nodes

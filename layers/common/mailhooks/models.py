@@ -106,6 +106,17 @@ class WebhookStats(BaseModel):
     last_call_at: datetime | None = None
 
 
+class InboundCallRecord(BaseModel):
+    """One answered call of an inbound webhook, as its owner sees it in the call log."""
+
+    at: datetime
+    status: int
+    error: str | None = None
+    # The received body as text, cut to its first 4 KiB.
+    body: str
+    truncated: bool = False
+
+
 class InboundWebhook(BaseModel):
     id: str
     account_id: int
@@ -117,6 +128,8 @@ class InboundWebhook(BaseModel):
     mapping: dict[str, str]
     list_id: int | None = None
     active: bool = True
+    # The next call is stored as the sample payload instead of running the operation.
+    listening: bool = False
     stats: WebhookStats = WebhookStats()
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -26,7 +26,7 @@ def validation_problems(errors: Sequence[Any]) -> str:
     problems = []
     for error in errors:
         where = ".".join(str(part) for part in error["loc"] if part not in ("body", "query", "path"))
-        problems.append(f"{where or 'body'}: {error['msg']}")
+        problems.append(f"{where or 'body'}: {error['msg'].removeprefix('Value error, ')}")
     return "; ".join(problems)
 
 

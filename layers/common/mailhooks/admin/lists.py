@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mailhooks.admin.base import account_id, new_router
 from mailhooks.errors import InvalidInput, NotFound
@@ -17,6 +17,8 @@ router = new_router()
 
 
 class NewList(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=200)
     fields: list[CustomField] = Field(default=[], description="Custom subscriber fields of the list.")
 
@@ -51,6 +53,8 @@ class SubscriberPage(BaseModel):
 
 
 class NewTemplate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=200)
     html: str = Field(
         min_length=1, description="HTML of the email; {{email}} and {{<custom field>}} are filled in."

@@ -2,9 +2,11 @@
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from mailhooks.admin.base import new_router
+from mailhooks.errors import InvalidInput
+from mailhooks.mapping import FORM_TYPE, parse_body, selectable_nodes
 from mailhooks.operations import OPERATIONS
 
 router = new_router()
@@ -58,3 +60,25 @@ def list_operations() -> list[OperationDescription]:
             )
         )
     return described
+
+
+class PayloadSample(BaseModel):
+    """A sample payload, as JSON or as the raw body of a form."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    payload: Any = None
+    form: str | None = Field(None, description="A raw application/x-www-form-urlencoded body.")
+
+
+class SelectableNode(BaseModel):
+    path: str = Field(description="JSON Pointer to use in a mapping")
+    example: Any
+
+
+@router.post("/admin/payload-paths", summary="Every node of a sample payload a parameter can be mapped to")
+def payload_paths(sample: PayloadSample) -> list[SelectableNode]:
+    if (sample.form is None) == ("payload" not in sample.model_fields_set):
+        raise InvalidInput("send either payload (a JSON document) or form (a raw urlencoded body)")
+    document = sample.payload if sample.form is None else parse_body(FORM_TYPE, sample.form.encode())
+    return [SelectableNode(path=path, example=example) for path, example in selectable_nodes(document)]

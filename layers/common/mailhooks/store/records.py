@@ -10,10 +10,12 @@ One table holds the platform's records. Keys, by access path:
 - unsubscribe link       UNSUBSCRIBE#<token> / UNSUBSCRIBE (points to the subscriber)
 - campaign recipient     CAMPAIGN#<id>     / SENT#<email> (claimed before its email is sent: once each)
 - inbound webhook        INBOUND#<token>   / INBOUND  (the inbound call finds it with one read)
+- its call log           CALLS#<webhook id> / <time>#<random>  (expires after 30 days)
 - id counters            COUNTER           / <kind>
 """
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -32,6 +34,7 @@ from mailhooks.models import (
     CampaignStatus,
     EmailTemplate,
     ExportEndpoint,
+    InboundCallRecord,
     InboundWebhook,
     MailingList,
     RecipientCursor,
@@ -47,6 +50,18 @@ if TYPE_CHECKING:
 
 Owned = TypeVar("Owned", MailingList, EmailTemplate, Campaign)
 IdKind = Literal["account", "list", "template", "campaign", "subscriber", "action"]
+# What an owner changes on a webhook; the rest (id, account, token, stats, created_at) is the platform's.
+_WEBHOOK_SETTINGS = (
+    "name",
+    "operation",
+    "sample_payload",
+    "mapping",
+    "list_id",
+    "active",
+    "listening",
+    "updated_at",
+)
+CALL_LOG_RETENTION = timedelta(days=30)
 # Longer than any campaign takes to send.
 CLAIM_RETENTION = timedelta(days=30)
 
@@ -483,23 +498,25 @@ class Store:
 
     # inbound webhooks
 
+    def _webhook_item(self, webhook: InboundWebhook) -> Item:
+        item = _to_item(webhook, f"INBOUND#{webhook.token}", "INBOUND")
+        # Kept as JSON text: a pasted payload may nest deeper than DynamoDB's 32 levels.
+        item["sample_payload"] = json.dumps(webhook.sample_payload)
+        return {**item, **item.pop("stats")}
+
     def put_inbound_webhook(self, webhook: InboundWebhook) -> None:
         """Store a new webhook and the account's pointer to it, both or neither."""
-        hook = _to_item(webhook, f"INBOUND#{webhook.token}", "INBOUND")
-        stats = hook.pop("stats")
-        # Kept as JSON text: a pasted payload may nest deeper than DynamoDB's 32 levels.
-        hook["sample_payload"] = json.dumps(webhook.sample_payload)
         pointer = {
             "pk": _account_key(webhook.account_id),
             "sk": f"INBOUND#{webhook.id}",
             "token": webhook.token,
         }
-        self.table.meta.client.transact_write_items(
-            TransactItems=[
+        self._transact(
+            [
                 {
                     "Put": {
                         "TableName": self.table.name,
-                        "Item": {**hook, **stats},
+                        "Item": self._webhook_item(webhook),
                         "ConditionExpression": "attribute_not_exists(pk)",
                     }
                 },
@@ -513,21 +530,90 @@ class Store:
             ]
         )
 
+    def update_inbound_webhook(self, webhook: InboundWebhook) -> bool:
+        """Save what the owner may change; the stats stay as concurrent calls count them. False when gone."""
+        item = self._webhook_item(webhook)
+        changed = {name: item[name] for name in _WEBHOOK_SETTINGS}
+        try:
+            self.table.update_item(
+                Key={"pk": f"INBOUND#{webhook.token}", "sk": "INBOUND"},
+                UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in changed),
+                ConditionExpression=Attr("pk").exists(),
+                ExpressionAttributeNames={f"#{name}": name for name in changed},
+                ExpressionAttributeValues={f":{name}": value for name, value in changed.items()},
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def rotate_inbound_webhook_token(self, webhook: InboundWebhook, new_token: str) -> bool:
+        """Move the webhook to a new token: the old URL stops answering at once. False when it is gone."""
+        current = self.find_inbound_webhook(webhook.token)
+        if current is None:
+            return False
+        moved = self._webhook_item(current.model_copy(update={"token": new_token}))
+        table = self.table.name
+        return self._transact(
+            [
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": moved,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Delete": {
+                        "TableName": table,
+                        "Key": {"pk": f"INBOUND#{webhook.token}", "sk": "INBOUND"},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": {"pk": _account_key(webhook.account_id), "sk": f"INBOUND#{webhook.id}"},
+                        "UpdateExpression": "SET #token = :new",
+                        "ConditionExpression": "#token = :old",
+                        "ExpressionAttributeNames": {"#token": "token"},
+                        "ExpressionAttributeValues": {":new": new_token, ":old": webhook.token},
+                    }
+                },
+            ]
+        )
+
     def find_inbound_webhook(self, token: str) -> InboundWebhook | None:
+        """The webhook a URL's token names, with one read."""
         item = self._get(f"INBOUND#{token}", "INBOUND")
-        if item is None:
-            return None
-        stats = WebhookStats.model_validate(item)
-        sample = json.loads(item["sample_payload"])
-        return InboundWebhook.model_validate({**item, "stats": stats, "sample_payload": sample})
+        return _webhook(item) if item else None
+
+    def get_inbound_webhook(self, account_id: int, webhook_id: str) -> InboundWebhook | None:
+        pointer = self._get(_account_key(account_id), f"INBOUND#{webhook_id}")
+        return self.find_inbound_webhook(pointer["token"]) if pointer else None
+
+    def inbound_webhooks(self, account_id: int) -> list[InboundWebhook]:
+        keys = [
+            {"pk": f"INBOUND#{pointer['token']}", "sk": "INBOUND"}
+            for pointer in self._query(_account_key(account_id), "INBOUND#")
+        ]
+        found: list[InboundWebhook] = []
+        for start in range(0, len(keys), 100):
+            wanted: Any = {self.table.name: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+            while wanted:
+                answer = self.table.meta.client.batch_get_item(RequestItems=wanted)
+                found.extend(_webhook(_plain(item)) for item in answer["Responses"].get(self.table.name, []))
+                wanted = answer.get("UnprocessedKeys") or None
+        return sorted(found, key=lambda webhook: webhook.created_at)
 
     def delete_inbound_webhook(self, account_id: int, webhook_id: str) -> bool:
         """Delete a webhook of the account and its URL; False when the account has no such webhook."""
         pointer = self._get(_account_key(account_id), f"INBOUND#{webhook_id}")
         if pointer is None:
             return False
-        self.table.meta.client.transact_write_items(
-            TransactItems=[
+        return self._transact(
+            [
                 {"Delete": {"TableName": self.table.name, "Key": {"pk": pointer["pk"], "sk": pointer["sk"]}}},
                 {
                     "Delete": {
@@ -537,21 +623,56 @@ class Store:
                 },
             ]
         )
-        return True
 
-    def record_inbound_call(self, token: str, succeeded: bool, at: datetime) -> None:
-        """Count one answered call; atomic, so concurrent calls never lose a count."""
+    def capture_sample_payload(self, token: str, document: Any, at: datetime) -> None:
+        """Keep a received body as the webhook's sample payload and stop listening."""
+        self.table.update_item(
+            Key={"pk": f"INBOUND#{token}", "sk": "INBOUND"},
+            UpdateExpression="SET sample_payload = :sample, listening = :false, updated_at = :at",
+            ConditionExpression=Attr("pk").exists(),
+            ExpressionAttributeValues={
+                ":sample": json.dumps(document),
+                ":false": False,
+                ":at": at.isoformat(),
+            },
+        )
+
+    def record_inbound_call(self, webhook: InboundWebhook, call: InboundCallRecord) -> None:
+        """Count one answered call (atomically: concurrent calls never lose a count) and log it."""
         try:
             self.table.update_item(
-                Key={"pk": f"INBOUND#{token}", "sk": "INBOUND"},
+                Key={"pk": f"INBOUND#{webhook.token}", "sk": "INBOUND"},
                 UpdateExpression="ADD #count :one SET last_call_at = :at",
                 ConditionExpression=Attr("pk").exists(),
-                ExpressionAttributeNames={"#count": "success_count" if succeeded else "error_count"},
-                ExpressionAttributeValues={":one": 1, ":at": at.isoformat()},
+                ExpressionAttributeNames={"#count": "success_count" if call.status < 400 else "error_count"},
+                ExpressionAttributeValues={":one": 1, ":at": call.at.isoformat()},
             )
         except ClientError as error:
-            if not _is_condition_failure(error):  # deleted while the call ran: nothing left to count
-                raise
+            if _is_condition_failure(error):  # deleted while the call ran: nothing left to count
+                return
+            raise
+        # Not in one transaction with the count: concurrent transactions on one item conflict, and the
+        # count must never be lost.
+        logged = _to_item(call, f"CALLS#{webhook.id}", f"{call.at.isoformat()}#{secrets.token_hex(4)}")
+        logged["expires_at"] = int((call.at + CALL_LOG_RETENTION).timestamp())
+        self.table.put_item(Item=logged)
+
+    def inbound_calls(self, webhook_id: str, limit: int = 50) -> list[InboundCallRecord]:
+        """The webhook's last calls, newest first."""
+        page = self.table.query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": f"CALLS#{webhook_id}"},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [InboundCallRecord.model_validate(_plain(item)) for item in page.get("Items", [])]
+
+
+def _webhook(item: Item) -> InboundWebhook:
+    stats = WebhookStats.model_validate(item)
+    return InboundWebhook.model_validate(
+        {**item, "stats": stats, "sample_payload": json.loads(item["sample_payload"])}
+    )
 
 
 def store() -> Store:
