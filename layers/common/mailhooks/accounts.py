@@ -40,6 +40,12 @@ def create_api_key(account_id: int, name: str) -> tuple[ApiKey, str]:
     return api_key, key
 
 
+def api_keys(account_id: int) -> list[ApiKey]:
+    if store().get_account(account_id) is None:
+        raise NotFound(f"account {account_id} was not found")
+    return store().api_keys(account_id)
+
+
 def revoke_api_key(account_id: int, key_id: str) -> None:
     if not store().delete_api_key(account_id, key_id):
         raise NotFound(f"account {account_id} has no API key {key_id}")

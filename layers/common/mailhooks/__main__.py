@@ -1,0 +1,126 @@
+"""The platform operator's command line: accounts, their plans, and their admin API keys.
+
+    python -m mailhooks [--stack NAME | --local] account create --name NAME --plan paid|free
+    python -m mailhooks account plan ACCOUNT_ID paid|free
+    python -m mailhooks key create ACCOUNT_ID --name NAME
+    python -m mailhooks key list ACCOUNT_ID
+    python -m mailhooks key revoke ACCOUNT_ID KEY_ID
+
+Where the tables are: --stack reads a deployed stack (its AdminFunction's environment, found through the
+stack's outputs); --local reads the running local stack (make run); otherwise the environment variables
+the functions use (DATA_TABLE, ...).
+"""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import get_args
+
+import boto3
+
+from mailhooks import accounts
+from mailhooks.aws import aws
+from mailhooks.errors import MailhooksError
+from mailhooks.models import Plan
+from mailhooks.settings import settings
+
+LOCAL_ENVIRONMENT = Path(".devstack/environment.json")
+PLANS = get_args(Plan)
+
+
+def _stack_environment(stack: str) -> dict[str, str]:
+    described = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
+    if "AdminFunctionName" not in outputs:
+        raise SystemExit(f"stack {stack} has no AdminFunctionName output: is it a mailhooks stack?")
+    configuration = boto3.client("lambda").get_function_configuration(
+        FunctionName=outputs["AdminFunctionName"]
+    )
+    return dict(configuration.get("Environment", {}).get("Variables", {}))
+
+
+def _local_environment() -> dict[str, str]:
+    if not LOCAL_ENVIRONMENT.exists():
+        raise SystemExit(f"{LOCAL_ENVIRONMENT} is missing: start the local stack first (make run)")
+    environment: dict[str, str] = json.loads(LOCAL_ENVIRONMENT.read_text())
+    return environment
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m mailhooks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--stack", help="name of a deployed mailhooks stack")
+    where.add_argument("--local", action="store_true", help="the local stack started by make run")
+    nouns = parser.add_subparsers(dest="noun", required=True)
+
+    account = nouns.add_parser("account", help="create an account or change its plan").add_subparsers(
+        dest="verb", required=True
+    )
+    create = account.add_parser("create", help="create an account")
+    create.add_argument("--name", required=True)
+    create.add_argument("--plan", choices=PLANS, required=True)
+    plan = account.add_parser("plan", help="change an account's plan")
+    plan.add_argument("account_id", type=int)
+    plan.add_argument("plan", choices=PLANS)
+
+    key = nouns.add_parser("key", help="create, list or revoke an account's admin API keys").add_subparsers(
+        dest="verb", required=True
+    )
+    new_key = key.add_parser("create", help="create a key; it is shown this once")
+    new_key.add_argument("account_id", type=int)
+    new_key.add_argument("--name", required=True)
+    listed = key.add_parser("list", help="an account's keys (their first characters, never the keys)")
+    listed.add_argument("account_id", type=int)
+    revoke = key.add_parser("revoke", help="revoke a key; it stops working within a minute")
+    revoke.add_argument("account_id", type=int)
+    revoke.add_argument("key_id")
+    return parser
+
+
+def _run(arguments: argparse.Namespace) -> str:
+    match arguments.noun, arguments.verb:
+        case "account", "create":
+            created = accounts.create_account(arguments.name, arguments.plan)
+            return f"account {created.id} created on the {created.plan} plan"
+        case "account", "plan":
+            changed = accounts.change_plan(arguments.account_id, arguments.plan)
+            return f"account {changed.id} is now on the {changed.plan} plan"
+        case "key", "create":
+            api_key, key = accounts.create_api_key(arguments.account_id, arguments.name)
+            return (
+                f"key {api_key.id} of account {api_key.account_id} (shown this once, keep it secret):\n{key}"
+            )
+        case "key", "list":
+            keys = accounts.api_keys(arguments.account_id)
+            return (
+                "\n".join(
+                    f"{key.id}  {key.prefix}...  {key.name}  created {key.created_at:%Y-%m-%d %H:%M}"
+                    for key in keys
+                )
+                or f"account {arguments.account_id} has no keys"
+            )
+        case _:
+            accounts.revoke_api_key(arguments.account_id, arguments.key_id)
+            return f"key {arguments.key_id} of account {arguments.account_id} revoked"
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    if arguments.stack or arguments.local:
+        os.environ.update(_stack_environment(arguments.stack) if arguments.stack else _local_environment())
+        settings.cache_clear()
+        aws.cache_clear()
+    try:
+        print(_run(arguments))
+    except MailhooksError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
