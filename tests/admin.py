@@ -3,7 +3,9 @@
 import base64
 import copy
 import json
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qsl
 
 from tests.helpers import FakeLambdaContext, load_event
 
@@ -51,3 +53,32 @@ def admin(
     response = handler(admin_event(method, path, account_id, body, query), FakeLambdaContext())  # type: ignore[arg-type]
     text = base64.b64decode(response["body"]) if response.get("isBase64Encoded") else response.get("body")
     return response["statusCode"], json.loads(text) if text else None
+
+
+class AdminWsgi:
+    """The admin function as a WSGI application, for HTTP clients that test one (schemathesis): each request
+    becomes the API Gateway event the function gets once the authorizer has found the account."""
+
+    def __init__(self, account_id: int) -> None:
+        self.account_id = account_id
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        from functions.admin.app import handler
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else None
+        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)) or None
+        event = admin_event(environ["REQUEST_METHOD"], environ["PATH_INFO"], self.account_id, body, query)
+        if environ.get("CONTENT_TYPE"):
+            event["headers"]["Content-Type"] = environ["CONTENT_TYPE"]
+            event["multiValueHeaders"]["Content-Type"] = [environ["CONTENT_TYPE"]]
+        response = handler(event, FakeLambdaContext())  # type: ignore[arg-type]
+        text = response.get("body") or ""
+        raw = base64.b64decode(text) if response.get("isBase64Encoded") else text.encode()
+        headers = [
+            (name, value)
+            for name, values in (response.get("multiValueHeaders") or {}).items()
+            for value in values
+        ]
+        start_response(f"{response['statusCode']} {HTTPStatus(response['statusCode']).phrase}", headers)
+        return [raw]
