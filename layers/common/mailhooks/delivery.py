@@ -364,6 +364,23 @@ def _post(endpoint: ExportEndpoint, message: DeliveryMessage) -> _Answer:
     return _answer(response, body)
 
 
+def timed_attempt(
+    endpoint: ExportEndpoint, message: DeliveryMessage, number: int
+) -> tuple[DeliveryAttempt, float | None]:
+    """Attempt `number` of the message, made now and timed; and the seconds a Retry-After of its answer
+    asks for. Raises InvalidInput, having sent nothing, when the endpoint's URL is refused."""
+    started_at, started = utcnow(), time.monotonic()
+    answer = _post(endpoint, message)
+    attempt = DeliveryAttempt(
+        number=number,
+        at=started_at,
+        status_code=answer.status_code,
+        error=answer.error,
+        latency_ms=round((time.monotonic() - started) * 1000),
+    )
+    return attempt, answer.retry_after
+
+
 # Retries
 
 
@@ -443,35 +460,32 @@ def _deliver(
             claimed.model_copy(update={"status": "dropped", "last_error": reason, "updated_at": utcnow()})
         )
         return Outcome(queued, Result.DROPPED, message, error=reason)
-    started_at, started = utcnow(), time.monotonic()
+    number = claimed.attempt_count + 1
     wait = None
     try:
-        answer = _post(endpoint, message)
+        attempt, retry_after = timed_attempt(endpoint, message, number)
     except InvalidInput as refusal:
-        answer, result = _Answer(error=f"refused, nothing sent: {refusal.message}"), Result.ABORTED
+        error = f"refused, nothing sent: {refusal.message}"
+        attempt, result = (
+            DeliveryAttempt(number=number, at=utcnow(), error=error, latency_ms=0),
+            Result.ABORTED,
+        )
     else:
-        if answer.error is None:
+        if attempt.error is None:
             result = Result.DELIVERED
-        elif (wait := retry_wait(queued.attempt, answer.retry_after)) is not None:
+        elif (wait := retry_wait(queued.attempt, retry_after)) is not None:
             result = Result.RETRYING
         else:
             result = Result.FAILED
-    attempt = DeliveryAttempt(
-        number=claimed.attempt_count + 1,
-        at=started_at,
-        status_code=answer.status_code,
-        error=answer.error,
-        latency_ms=round((time.monotonic() - started) * 1000),
-    )
     after = {
         "status": _STATUS[result],
         "attempt_count": attempt.number,
-        "last_status_code": answer.status_code,
-        "last_error": answer.error,
+        "last_status_code": attempt.status_code,
+        "last_error": attempt.error,
         "updated_at": utcnow(),
     }
     log.record(claimed.model_copy(update=after), attempt)
-    return Outcome(queued, result, message, answer.status_code, answer.error, wait)
+    return Outcome(queued, result, message, attempt.status_code, attempt.error, wait)
 
 
 def _deliver_one(

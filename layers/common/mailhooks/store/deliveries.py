@@ -170,6 +170,29 @@ class DeliveryLog:
             if not _condition_failed(error):
                 raise
 
+    def reopen(self, delivery: Delivery, at: datetime) -> Delivery | None:
+        """Mark a settled delivery, as it was read, pending again: its owner asked for it to be sent again,
+        and claim() lets a pending delivery be attempted, whether it was delivered before or not. None, and
+        nothing changed, when it changed since it was read, or an attempt of it is under way."""
+        reopened = delivery.model_copy(update={"status": "pending", "updated_at": at})
+        try:
+            self.table.put_item(
+                Item=self._item(reopened),
+                ConditionExpression="#status = :was AND attempt_count = :attempts AND "
+                "(attribute_not_exists(lease_until) OR lease_until < :now)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":was": delivery.status,
+                    ":attempts": delivery.attempt_count,
+                    ":now": int(at.timestamp()),
+                },
+            )
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
+            return None
+        return reopened
+
     def get(self, account_id: int, webhook_id: str) -> Delivery | None:
         """One delivery with its attempts, oldest first."""
         items = self.table.query(

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
@@ -62,6 +62,7 @@ _WEBHOOK_SETTINGS = (
     "updated_at",
 )
 CALL_LOG_RETENTION = timedelta(days=30)
+_DATETIME = TypeAdapter(datetime)
 # Longer than any campaign takes to send.
 CLAIM_RETENTION = timedelta(days=30)
 
@@ -482,6 +483,22 @@ class Store:
     def put_export_endpoint(self, endpoint: ExportEndpoint) -> None:
         key = _account_key(endpoint.account_id)
         self.table.put_item(Item=_to_item(endpoint, key, f"ENDPOINT#{endpoint.id}"))
+
+    def replace_export_endpoint(self, endpoint: ExportEndpoint, read_at: datetime) -> bool:
+        """Save a changed endpoint unless it changed (or went) since it was read as of read_at: a change
+        that raced another (a rotated secret, a deletion) must not undo it. False when it did."""
+        key = _account_key(endpoint.account_id)
+        try:
+            self.table.put_item(
+                Item=_to_item(endpoint, key, f"ENDPOINT#{endpoint.id}"),
+                # Compared as stored: in the JSON form of the record's datetimes.
+                ConditionExpression=Attr("updated_at").eq(_DATETIME.dump_python(read_at, mode="json")),
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
 
     def get_export_endpoint(self, account_id: int, endpoint_id: str) -> ExportEndpoint | None:
         item = self._get(_account_key(account_id), f"ENDPOINT#{endpoint_id}")

@@ -1,0 +1,175 @@
+"""Export endpoints as their owner manages them: URLs checked by the SSRF guard when saved, signing
+secrets, a test event sent at once, and the delivery log, whose deliveries can be sent again.
+
+What is saved applies to the next activity (the fan-out reads an account's endpoints per batch) and to the
+next attempt of what is queued (the deliver function reads the endpoint, URL and secret, per batch).
+
+The test event is one activity in the published format, marked so that no receiver can take it for a real
+one: "test": true, action_id 0, the address test@example.com, the account's own id, and a webhook-id that
+starts with msg_test_. Its kind is the first the endpoint ticks. It is POSTed at once, signed, through the
+same session, SSRF guard and timeouts as every delivery, and logged in the delivery log; it is not retried
+on the schedule, though its owner can send it again like any other delivery.
+"""
+
+import secrets
+
+from mailhooks.activity import ActivityRecord, new_activity_id
+from mailhooks.aws import aws, upstream
+from mailhooks.delivery import check_endpoint_url, new_secret, timed_attempt
+from mailhooks.errors import Conflict, InvalidInput, NotFound, UpstreamFailure
+from mailhooks.fanout import DeliveryMessage, delivery_message
+from mailhooks.models import ActivityKind, ExportEndpoint, SendingType, utcnow
+from mailhooks.settings import settings
+from mailhooks.store import Delivery, DeliveryStatus, delivery_log, store
+
+TEST_EMAIL = "test@example.com"
+TEST_CLICK_URL = "https://example.com/test"
+
+
+def _checked_url(url: str) -> str:
+    try:
+        check_endpoint_url(url)
+    except InvalidInput as refusal:
+        raise InvalidInput(f"url: {refusal.message}") from None
+    return url
+
+
+def _kinds(activities: list[ActivityKind]) -> list[ActivityKind]:
+    return sorted(set(activities))
+
+
+def export_endpoint(account_id: int, endpoint_id: str) -> ExportEndpoint:
+    found = store().get_export_endpoint(account_id, endpoint_id)
+    if found is None:
+        raise NotFound(f"export endpoint {endpoint_id} was not found")
+    return found
+
+
+def create_endpoint(
+    account_id: int, url: str, activities: list[ActivityKind], active: bool
+) -> ExportEndpoint:
+    created = ExportEndpoint(
+        id=f"ep_{secrets.token_hex(8)}",
+        account_id=account_id,
+        url=_checked_url(url),
+        activities=_kinds(activities),
+        active=active,
+        secret=new_secret(),
+    )
+    store().put_export_endpoint(created)
+    return created
+
+
+def update_endpoint(
+    account_id: int,
+    endpoint_id: str,
+    url: str | None = None,
+    activities: list[ActivityKind] | None = None,
+    active: bool | None = None,
+) -> ExportEndpoint:
+    """Change what is given; None leaves it as it is."""
+    changes: dict[str, object] = {}
+    if url is not None:
+        changes["url"] = _checked_url(url)
+    if activities is not None:
+        changes["activities"] = _kinds(activities)
+    if active is not None:
+        changes["active"] = active
+    return _save_change(export_endpoint(account_id, endpoint_id), changes)
+
+
+def _save_change(current: ExportEndpoint, changes: dict[str, object]) -> ExportEndpoint:
+    changed = current.model_copy(update={**changes, "updated_at": utcnow()})
+    if not store().replace_export_endpoint(changed, current.updated_at):
+        raise Conflict("the endpoint was changed or deleted meanwhile; read it again and retry")
+    return changed
+
+
+def delete_endpoint(account_id: int, endpoint_id: str) -> None:
+    if not store().delete_export_endpoint(account_id, endpoint_id):
+        raise NotFound(f"export endpoint {endpoint_id} was not found")
+
+
+def rotate_secret(account_id: int, endpoint_id: str) -> ExportEndpoint:
+    """A new signing secret, which signs from the next delivery on; the old one signs nothing more."""
+    return _save_change(export_endpoint(account_id, endpoint_id), {"secret": new_secret()})
+
+
+def _test_message(endpoint: ExportEndpoint) -> DeliveryMessage:
+    kind = endpoint.activities[0]
+    activity = ActivityRecord(
+        id=f"test_{new_activity_id()}",
+        account_id=endpoint.account_id,
+        action_id=0,
+        type_id=SendingType.CAMPAIGN,
+        activity_id=kind,
+        email=TEST_EMAIL,
+        url=TEST_CLICK_URL if kind == ActivityKind.CLICK else None,
+    )
+    message = delivery_message(activity, endpoint)
+    return message.model_copy(update={"payload": {**message.payload, "test": True}})
+
+
+def send_test_event(account_id: int, endpoint_id: str) -> Delivery:
+    """POST a test event to the endpoint now, switched on or not, and log it: the delivery, with its one
+    attempt. A refused URL is an InvalidInput, and nothing is sent or logged."""
+    endpoint = export_endpoint(account_id, endpoint_id)
+    message = _test_message(endpoint)
+    try:
+        attempt, _ = timed_attempt(endpoint, message, 1)
+    except InvalidInput as refusal:
+        raise InvalidInput(f"nothing was sent: {refusal.message}") from None
+    sent = Delivery(
+        **message.model_dump(),
+        status="delivered" if attempt.error is None else "failed",
+        attempt_count=1,
+        last_status_code=attempt.status_code,
+        last_error=attempt.error,
+        attempts=[attempt],
+    )
+    delivery_log().record(sent, attempt)
+    return sent
+
+
+def endpoint_deliveries(
+    account_id: int, endpoint_id: str, status: DeliveryStatus, cursor: str | None, limit: int
+) -> tuple[list[Delivery], str | None]:
+    """A page of the endpoint's deliveries in one status, newest first; and the cursor of the next page."""
+    export_endpoint(account_id, endpoint_id)
+    return delivery_log().page(account_id, endpoint_id, status, cursor, limit)
+
+
+def delivery(account_id: int, delivery_id: str) -> Delivery:
+    """One delivery, with its attempts; its id is the webhook-id its receiver got."""
+    found = delivery_log().get(account_id, delivery_id)
+    if found is None:
+        raise NotFound(f"delivery {delivery_id} was not found")
+    return found
+
+
+def retry_delivery(account_id: int, delivery_id: str) -> Delivery:
+    """Queue a settled delivery (delivered, failed, aborted or dropped) to be POSTed again, with the same
+    webhook-id and body, for a new round of attempts on the retry schedule: the delivery as it now stands,
+    pending. Marking it pending is what lets the deliver function attempt it even when it was delivered;
+    copies of it queued earlier are suppressed again once it is delivered."""
+    found = delivery(account_id, delivery_id)
+    if found.status == "pending":
+        raise Conflict(f"delivery {delivery_id} is pending: it is being attempted, or waits for its next try")
+    endpoint = store().get_export_endpoint(account_id, found.endpoint_id)
+    if endpoint is None or not endpoint.active:
+        change = "was deleted" if endpoint is None else "is switched off"
+        raise Conflict(f"delivery {delivery_id} cannot be sent again: its endpoint {change}")
+    reopened = delivery_log().reopen(found, utcnow())
+    if reopened is None:
+        raise Conflict(f"delivery {delivery_id} changed meanwhile, or is being attempted: try again")
+    message = DeliveryMessage.model_validate(found.model_dump(include=set(DeliveryMessage.model_fields)))
+    try:
+        with upstream("Amazon SQS"):
+            aws().sqs.send_message(
+                QueueUrl=settings().delivery_queue_url, MessageBody=message.model_dump_json()
+            )
+    except UpstreamFailure:
+        # Nothing is queued: back as it was, so that it can be retried again.
+        delivery_log().record(found)
+        raise
+    return reopened
