@@ -407,3 +407,20 @@ def test_another_accounts_webhook_answers_404_on_every_route_and_changes_nothing
         404,
         {"error": f"list {webhook['list_id']} was not found"},
     )
+
+
+def test_another_accounts_lists_and_templates_answer_404() -> None:
+    list_id = new_list()
+    template = admin("POST", "/admin/templates", body={"name": "Offer", "html": "<p>Hi</p>"})[1]
+
+    assert admin("GET", f"/admin/lists/{list_id}", 13) == (404, {"error": f"list {list_id} was not found"})
+    assert admin("GET", f"/admin/lists/{list_id}/subscribers", 13) == (
+        404,
+        {"error": f"list {list_id} was not found"},
+    )
+    assert admin("GET", f"/admin/templates/{template['id']}", 13) == (
+        404,
+        {"error": f"template {template['id']} was not found"},
+    )
+    assert admin("GET", "/admin/lists", 13) == (200, [])
+    assert admin("GET", "/admin/templates", 13) == (200, [])
