@@ -1,0 +1,7 @@
+"""Benchmarks (make bench): each a ratio measured in one run on this machine, written to bench/results.json
+and printed as the markdown table the README shows. Not tests: nothing here asserts a speed."""
+
+import os
+
+# Before the functions' modules create their loggers: a log line per delivery would drown the figures.
+os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"

@@ -1,0 +1,211 @@
+"""Cost per call: the AWS API calls one inbound call of each operation makes, and one delivered event from
+stream record to receiver; priced with AWS's published prices into USD per million, beside the lower
+bound: the calls that cannot be avoided."""
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench import prices
+from bench.harness import by_operation, counting_aws_calls, moto_stack
+from mailhooks.activity import ActivityRecord
+from mailhooks.delivery import new_secret
+from mailhooks.models import ActivityKind, CustomField, ExportEndpoint, SendingType
+from mailhooks.store import activity_log, store
+from tests.helpers import (
+    FakeLambdaContext,
+    call,
+    hook_event,
+    seed_account,
+    seed_list,
+    seed_template,
+    seed_webhook,
+)
+from tests.receivers import receivers
+from tests.streams import StreamTail, run_queue
+
+MEMORY_GB = 0.5  # the template's MemorySize
+EVENTS = 100  # delivered events measured together: the fan-out and SQS work per batch are shared
+
+# What each operation cannot do without: read its webhook, count the call, and its own effect.
+INBOUND_LOWER_BOUND: dict[str, dict[str, int]] = {
+    "add_subscriber": {"read": 1, "write": 3},  # webhook; subscriber, stats, activity
+    "delete_subscriber": {"read": 1, "write": 2},  # webhook; delete, stats
+    "unsubscribe": {"read": 1, "write": 3},  # webhook; status, stats, activity
+    "send_sms": {"read": 1, "write": 2, "sns": 1},  # webhook; stats, activity; the SMS
+    "send_email": {"read": 1, "write": 2, "ses": 1},  # webhook; stats, activity; the email
+    "send_campaign": {"read": 1, "write": 2, "sqs": 1},  # webhook; campaign, stats; the queued campaign
+}
+# One delivered event: its activity write, a tenth of a fan-out SQS batch call and of the trigger's
+# receive and delete, and one log write of the delivery.
+DELIVERY_LOWER_BOUND = {"write": 2, "sqs": 0.3}
+
+_WRITE_UNITS: dict[str, Callable[[dict[str, Any]], float]] = {
+    "dynamodb.PutItem": lambda _: 1,
+    "dynamodb.UpdateItem": lambda _: 1,
+    "dynamodb.DeleteItem": lambda _: 1,
+    "dynamodb.TransactWriteItems": lambda params: 2 * len(params["TransactItems"]),
+    "dynamodb.BatchWriteItem": lambda params: sum(len(items) for items in params["RequestItems"].values()),
+}
+_READ_UNITS: dict[str, Callable[[dict[str, Any]], float]] = {
+    "dynamodb.GetItem": lambda _: 1,
+    "dynamodb.Query": lambda _: 1,
+    "dynamodb.BatchGetItem": lambda params: sum(
+        len(keys["Keys"]) for keys in params["RequestItems"].values()
+    ),
+}
+
+
+def _units(calls: list[tuple[str, dict[str, Any]]]) -> dict[str, float]:
+    """Request units and requests by kind (DynamoDB units for items under 1 KB written, 4 KB read)."""
+    return {
+        "read": sum(_READ_UNITS[name](params) for name, params in calls if name in _READ_UNITS),
+        "write": sum(_WRITE_UNITS[name](params) for name, params in calls if name in _WRITE_UNITS),
+        "sqs": sum(1 for name, _ in calls if name.startswith("sqs.")),
+        "ses": sum(1 for name, _ in calls if name.startswith("sesv2.")),
+        "sns": sum(1 for name, _ in calls if name.startswith("sns.")),
+    }
+
+
+def _usd_per_million(
+    units: dict[str, float], invocations: float, seconds: float, api_requests: float
+) -> float:
+    each = (
+        units.get("read", 0) * prices.DYNAMODB_READ_UNIT
+        + units.get("write", 0) * prices.DYNAMODB_WRITE_UNIT
+        + units.get("sqs", 0) * prices.SQS_REQUEST
+        + units.get("ses", 0) * prices.SES_EMAIL
+        + units.get("sns", 0) * prices.SNS_PUBLISH
+        + invocations * prices.LAMBDA_REQUEST
+        + seconds * MEMORY_GB * prices.LAMBDA_ARM_GB_SECOND
+        + api_requests * prices.API_GATEWAY_REST_REQUEST
+    )
+    return round(each * 1e6, 2)
+
+
+def _inbound_calls() -> dict[str, tuple[str, dict[str, str], dict[str, Any]]]:
+    """Each operation's webhook mapping and a body it accepts."""
+    campaign = {
+        "name": "Offer",
+        "from_name": "Shop",
+        "from_email": "news@example.com",
+        "subject": "Offer",
+        "lists": [2222],
+        "template_id": 31,
+    }
+    return {
+        "add_subscriber": (
+            "add_subscriber",
+            {"email": "/email", "name": "/name"},
+            {"email": "a@example.com", "name": "Ana"},
+        ),
+        "delete_subscriber": (
+            "delete_subscriber",
+            {"email": "/email", "list_id": "/list"},
+            {"email": "a@example.com", "list": 2222},
+        ),
+        "unsubscribe": (
+            "unsubscribe",
+            {"email": "/email", "list_id": "/list"},
+            {"email": "b@example.com", "list": 2222},
+        ),
+        "send_sms": (
+            "send_sms",
+            {"body": "/t", "recipient": "/to", "sender": "/from"},
+            {"t": "Shipped", "to": "+34600000000", "from": "Shop"},
+        ),
+        "send_email": (
+            "send_email",
+            {"body": "/b", "to_email": "/to", "from_email": "/from", "subject": "/s"},
+            {"b": "<p>Hi</p>", "to": "a@example.com", "from": "shop@example.com", "s": "Hi"},
+        ),
+        "send_campaign": ("send_campaign", {name: f"/{name}" for name in campaign}, campaign),
+    }
+
+
+def _inbound() -> dict[str, object]:
+    figures = {}
+    with moto_stack():
+        seed_account(12)
+        seed_list(12, 2222, fields=[CustomField(name="name")])
+        seed_template(12, 31)
+        other = seed_webhook("add_subscriber", {"email": "/email"}, list_id=2222)
+        call(hook_event(other.token, json.dumps({"email": "b@example.com"})))  # for unsubscribe; warms up
+        for name, (operation, mapping, body) in _inbound_calls().items():
+            webhook = seed_webhook(
+                operation, mapping, list_id=2222 if operation == "add_subscriber" else None
+            )
+            with counting_aws_calls() as calls:
+                started = time.perf_counter()
+                status = call(hook_event(webhook.token, json.dumps(body)))[0]
+                seconds = time.perf_counter() - started
+            assert status < 300, (name, status)
+            units = _units(calls)
+            figures[name] = {
+                "aws_calls": dict(by_operation(calls)),
+                "handler_ms": round(seconds * 1000, 1),
+                "usd_per_million": _usd_per_million(units, 1, seconds, 1),
+                "lower_bound_usd_per_million": _usd_per_million(INBOUND_LOWER_BOUND[name], 1, 0, 1),
+            }
+    return figures
+
+
+def _delivery() -> dict[str, object]:
+    from functions.deliver.app import handler as deliver
+    from functions.fanout.app import handler as fan_out
+
+    with moto_stack(ALLOW_LOCAL_ENDPOINTS="true") as stack, receivers() as start:
+        receiver = start()
+        seed_account(12)
+        store().put_export_endpoint(
+            ExportEndpoint(
+                id="ep", account_id=12, url=receiver.url(), activities=list(ActivityKind), secret=new_secret()
+            )
+        )
+        tail = StreamTail(stack, "ActivityTable")
+        with counting_aws_calls() as calls:
+            activity_log().put(
+                [
+                    ActivityRecord(
+                        account_id=12,
+                        action_id=345,
+                        type_id=SendingType.CAMPAIGN,
+                        activity_id=ActivityKind.OPEN,
+                        email=f"p{n}@example.com",
+                    )
+                    for n in range(EVENTS)
+                ]
+            )
+            started = time.perf_counter()
+            fan_out(tail.next_event(), FakeLambdaContext())
+            batches = run_queue(stack, "DeliveryQueue", deliver)
+            seconds = time.perf_counter() - started
+        assert len(receiver.received) == EVENTS
+    # The trigger's own receive and delete per batch are SQS requests too, that the code does not make.
+    units = _units(calls)
+    units["sqs"] += 2 * batches - sum(
+        1 for name, _ in calls if name in ("sqs.ReceiveMessage", "sqs.DeleteMessage")
+    )
+    per_event = {kind: value / EVENTS for kind, value in units.items()}
+    invocations = (1 + batches) / EVENTS
+    return {
+        "events": EVENTS,
+        "aws_calls": dict(by_operation(calls)),
+        "handler_ms_per_event": round(seconds * 1000 / EVENTS, 2),
+        "usd_per_million": _usd_per_million(per_event, invocations, seconds / EVENTS, 0),
+        "lower_bound_usd_per_million": _usd_per_million(DELIVERY_LOWER_BOUND, invocations, 0, 0),
+    }
+
+
+def measure() -> dict[str, object]:
+    return {
+        "prices_date": prices.PRICES_DATE,
+        "memory_gb": MEMORY_GB,
+        "inbound": _inbound(),
+        "delivered_event": _delivery(),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(), indent=2))

@@ -1,0 +1,82 @@
+"""Delivery parallelism: one SQS batch of 10 messages to a receiver that answers after 100 ms, through the
+deliver function's handler. Ten in a row would take a second; the target is under 150 ms."""
+
+import json
+import time
+
+from bench.harness import moto_stack
+from mailhooks.activity import ActivityRecord
+from mailhooks.delivery import new_secret
+from mailhooks.fanout import fan_out
+from mailhooks.models import ActivityKind, ExportEndpoint, SendingType
+from mailhooks.store import store
+from tests.helpers import FakeLambdaContext, seed_account
+from tests.receivers import Reply, receivers
+from tests.streams import sqs_event
+
+RECEIVER_DELAY = 0.1
+BATCH = 10
+ROUNDS = 5
+
+
+def _queue_batch(account_id: int) -> None:
+    activities = [
+        ActivityRecord(
+            account_id=account_id,
+            action_id=345,
+            type_id=SendingType.CAMPAIGN,
+            activity_id=ActivityKind.OPEN,
+            email=f"p{n}@example.com",
+        )
+        for n in range(BATCH)
+    ]
+    assert fan_out([(str(n), activity) for n, activity in enumerate(activities)]) is None
+
+
+def measure() -> dict[str, object]:
+    from functions.deliver.app import handler
+    from mailhooks.aws import aws
+    from mailhooks.settings import settings
+
+    walls = []
+    with moto_stack(ALLOW_LOCAL_ENDPOINTS="true") as stack, receivers() as start:
+        receiver = start(Reply(delay=RECEIVER_DELAY))
+        seed_account(12)
+        store().put_export_endpoint(
+            ExportEndpoint(
+                id="ep", account_id=12, url=receiver.url(), activities=list(ActivityKind), secret=new_secret()
+            )
+        )
+        for round_number in range(ROUNDS + 1):  # the first warms the pooled session and the clients
+            _queue_batch(12)
+            messages = aws().sqs.receive_message(
+                QueueUrl=settings().delivery_queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+            )["Messages"]
+            assert len(messages) == BATCH
+            event = sqs_event(stack.physical["DeliveryQueue"]["Arn"], messages)
+            started = time.perf_counter()
+            answer = handler(event, FakeLambdaContext())
+            wall = time.perf_counter() - started
+            assert answer == {"batchItemFailures": []}
+            for message in messages:
+                aws().sqs.delete_message(
+                    QueueUrl=settings().delivery_queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+            if round_number:
+                walls.append(wall)
+        assert len(receiver.received) == BATCH * (ROUNDS + 1)
+    best, worst = min(walls), max(walls)
+    return {
+        "batch": BATCH,
+        "receiver_delay_ms": RECEIVER_DELAY * 1000,
+        "rounds": ROUNDS,
+        "batch_wall_ms_median": round(sorted(walls)[len(walls) // 2] * 1000, 1),
+        "batch_wall_ms_best": round(best * 1000, 1),
+        "batch_wall_ms_worst": round(worst * 1000, 1),
+        "sequential_would_take_ms": BATCH * RECEIVER_DELAY * 1000,
+        "target_ms": 150,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(), indent=2))
