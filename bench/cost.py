@@ -14,6 +14,8 @@ from mailhooks.delivery import new_secret
 from mailhooks.models import ActivityKind, CustomField, ExportEndpoint, SendingType
 from mailhooks.store import activity_log, store
 from tests.helpers import (
+    CAMPAIGN_CALL,
+    CAMPAIGN_MAPPING,
     FakeLambdaContext,
     call,
     hook_event,
@@ -86,14 +88,6 @@ def _usd_per_million(
 
 def _inbound_calls() -> dict[str, tuple[str, dict[str, str], dict[str, Any]]]:
     """Each operation's webhook mapping and a body it accepts."""
-    campaign = {
-        "name": "Offer",
-        "from_name": "Shop",
-        "from_email": "news@example.com",
-        "subject": "Offer",
-        "lists": [2222],
-        "template_id": 31,
-    }
     return {
         "add_subscriber": (
             "add_subscriber",
@@ -120,7 +114,7 @@ def _inbound_calls() -> dict[str, tuple[str, dict[str, str], dict[str, Any]]]:
             {"body": "/b", "to_email": "/to", "from_email": "/from", "subject": "/s"},
             {"b": "<p>Hi</p>", "to": "a@example.com", "from": "shop@example.com", "s": "Hi"},
         ),
-        "send_campaign": ("send_campaign", {name: f"/{name}" for name in campaign}, campaign),
+        "send_campaign": ("send_campaign", CAMPAIGN_MAPPING, CAMPAIGN_CALL),
     }
 
 

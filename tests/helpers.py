@@ -14,6 +14,16 @@ from mailhooks.models import Account, CustomField, EmailTemplate, InboundWebhook
 from mailhooks.store import store
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
+# A send_campaign call whose body names each parameter after itself, and the mapping that reads it.
+CAMPAIGN_CALL = {
+    "name": "Offer",
+    "from_name": "Shop",
+    "from_email": "news@example.com",
+    "subject": "Offer",
+    "lists": [2222],
+    "template_id": 31,
+}
+CAMPAIGN_MAPPING = {name: f"/{name}" for name in CAMPAIGN_CALL}
 
 
 class FakeLambdaContext:

@@ -28,6 +28,7 @@ from mailhooks.models import (
 )
 from mailhooks.store import store
 from tests.helpers import (
+    CAMPAIGN_MAPPING,
     FakeLambdaContext,
     call,
     hook_event,
@@ -49,9 +50,6 @@ from tests.test_activity_sources import (
 
 pytestmark = pytest.mark.usefixtures("stack")
 
-CAMPAIGN_MAPPING = {
-    name: f"/{name}" for name in ("name", "from_name", "from_email", "subject", "lists", "template_id")
-}
 UNSUBSCRIBE_LINK = re.compile(
     r"<(https://abc123defg\.execute-api\.us-east-1\.amazonaws\.com/dev/subscriptions/unsubscribe/"
     r"([A-Za-z0-9_-]{43}))>"

@@ -12,6 +12,8 @@ from mailhooks.models import CustomField, InboundWebhook
 from mailhooks.settings import settings
 from mailhooks.store import store
 from tests.helpers import (
+    CAMPAIGN_CALL,
+    CAMPAIGN_MAPPING,
     call,
     hook_event,
     records,
@@ -22,18 +24,6 @@ from tests.helpers import (
     sent_emails,
     sent_sms,
 )
-
-CAMPAIGN_MAPPING = {
-    name: f"/{name}" for name in ("name", "from_name", "from_email", "subject", "lists", "template_id")
-}
-CAMPAIGN = {
-    "name": "Offer",
-    "from_name": "Shop",
-    "from_email": "news@example.com",
-    "subject": "Offer",
-    "lists": [2222],
-    "template_id": 31,
-}
 
 
 @pytest.fixture
@@ -249,8 +239,18 @@ def test_unknown_and_deleted_tokens_get_the_same_404_and_no_stats(platform: Stac
             {"email": "a@example.com", "list": 2222},
             "subscriber a@example.com is not in list 2222",
         ),
-        ("send_campaign", CAMPAIGN_MAPPING, {**CAMPAIGN, "template_id": 32}, "template 32 was not found"),
-        ("send_campaign", CAMPAIGN_MAPPING, {**CAMPAIGN, "lists": "2222,2224"}, "list 2224 was not found"),
+        (
+            "send_campaign",
+            CAMPAIGN_MAPPING,
+            {**CAMPAIGN_CALL, "template_id": 32},
+            "template 32 was not found",
+        ),
+        (
+            "send_campaign",
+            CAMPAIGN_MAPPING,
+            {**CAMPAIGN_CALL, "lists": "2222,2224"},
+            "list 2224 was not found",
+        ),
     ],
 )
 def test_a_missing_list_subscriber_or_template_is_named(
@@ -377,7 +377,7 @@ def test_sqs_out_of_reach_is_a_502_and_leaves_no_campaign(
     aws.cache_clear()
     webhook = seed_webhook("send_campaign", CAMPAIGN_MAPPING)
     before = records()
-    status, body, _ = call(hook_event(webhook.token, json.dumps(CAMPAIGN)))
+    status, body, _ = call(hook_event(webhook.token, json.dumps(CAMPAIGN_CALL)))
     assert (status, body) == (
         502,
         {"error": 'Amazon SQS failed: Could not connect to the endpoint URL: "http://127.0.0.1:9/"'},

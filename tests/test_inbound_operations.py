@@ -9,6 +9,8 @@ import pytest
 from mailhooks.models import CustomField
 from mailhooks.store import store
 from tests.helpers import (
+    CAMPAIGN_CALL,
+    CAMPAIGN_MAPPING,
     call,
     hook_event,
     load_event,
@@ -224,10 +226,7 @@ def test_seed_campaign_payload_creates_the_campaign_and_queues_it_without_sendin
             "template_id": 31,
         },
     }
-    mapping = {
-        name: f"/data/{name}"
-        for name in ("name", "from_name", "from_email", "subject", "lists", "template_id")
-    }
+    mapping = {name: f"/data/{name}" for name in CAMPAIGN_CALL}
     webhook = seed_webhook("send_campaign", mapping, sample_payload=sample)
 
     status, body, _ = call(with_token(load_event("inbound_send_campaign_json.json"), webhook.token))
@@ -328,23 +327,8 @@ def test_calls_with_one_idempotency_key_run_once_whatever_their_bodies() -> None
 def test_a_failed_call_is_not_remembered_so_its_retry_runs() -> None:
     seed_account()
     seed_template(template_id=31)
-    webhook = seed_webhook(
-        "send_campaign",
-        {name: f"/{name}" for name in ("name", "from_name", "from_email", "subject", "lists", "template_id")},
-    )
-    event = hook_event(
-        webhook.token,
-        json.dumps(
-            {
-                "name": "Offer",
-                "from_name": "Shop",
-                "from_email": "n@example.com",
-                "subject": "Offer",
-                "lists": [2222],
-                "template_id": 31,
-            }
-        ),
-    )
+    webhook = seed_webhook("send_campaign", CAMPAIGN_MAPPING)
+    event = hook_event(webhook.token, json.dumps(CAMPAIGN_CALL))
 
     missing_list = call(event)
     seed_list(list_id=2222)

@@ -20,6 +20,8 @@ from mailhooks.models import ActivityKind, CustomField, ExportEndpoint
 from mailhooks.settings import settings
 from mailhooks.store import store
 from tests.helpers import (
+    CAMPAIGN_CALL,
+    CAMPAIGN_MAPPING,
     FakeLambdaContext,
     call,
     hook_event,
@@ -145,25 +147,8 @@ def send_a_campaign(outbound: Outbound) -> None:
     outbound.deliver()
     outbound.receiver.received.clear()
     seed_template(12, 31)
-    webhook = seed_webhook(
-        "send_campaign",
-        {name: f"/{name}" for name in ("name", "from_name", "from_email", "subject", "lists", "template_id")},
-    )
-    call(
-        hook_event(
-            webhook.token,
-            json.dumps(
-                {
-                    "name": "Offer",
-                    "from_name": "Shop",
-                    "from_email": "news@example.com",
-                    "subject": "Offer",
-                    "lists": [2222],
-                    "template_id": 31,
-                }
-            ),
-        )
-    )
+    webhook = seed_webhook("send_campaign", CAMPAIGN_MAPPING)
+    call(hook_event(webhook.token, json.dumps(CAMPAIGN_CALL)))
     run_queue(outbound.stack, "CampaignQueue", handler, batch_size=1)
 
 
