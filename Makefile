@@ -10,13 +10,14 @@ export SAM_CLI_TELEMETRY := 0
 # sam build looks for the runtime's python on PATH: the virtual environment's.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: test run lint typecheck validate build pytest clean
+.PHONY: test run demo bench lint typecheck validate build pytest clean
 
+# uv installs the same packages as pip, several times faster: make run starts in seconds on a fresh clone.
 $(BIN)/.installed: pyproject.toml layers/common/requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or 3.11 is needed"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	touch $@
 
 test: lint typecheck validate build pytest
@@ -42,9 +43,18 @@ pytest: $(BIN)/.installed
 	$(BIN)/pytest
 
 # The template's API on http://127.0.0.1:3000 (another port: make run MAILHOOKS_PORT=3001), its resources
-# on moto, and a demo account with a webhook per operation; Ctrl-C stops it.
+# on moto, its triggers polled, a receiver of callbacks on the next port (MAILHOOKS_RECEIVER_PORT), and a
+# demo account with a webhook per operation; Ctrl-C stops it.
 run: $(BIN)/.installed
 	$(BIN)/python -m devstack
+
+# With make run going: post each demo webhook's sample payload, and print the callbacks that come back.
+demo: $(BIN)/.installed
+	$(BIN)/python -m devstack.demo
+
+# Measured figures, not tests: writes bench/results.json and prints the table the README shows.
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .aws-sam .mypy_cache .pytest_cache .ruff_cache

@@ -14,6 +14,7 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
+from devstack.gateway_responses import gateway_answer
 from devstack.routes import Match
 from devstack.template import ACCOUNT_ID
 
@@ -26,11 +27,10 @@ class MalformedResult(Exception):
 
 
 def gateway_error(status: int, message: str, error_type: str, request_id: str) -> Response:
-    """An answer API Gateway gives itself, without a function: a JSON message and its error type."""
-    response = Response(json.dumps({"message": message}), status=status, content_type="application/json")
-    response.headers["x-amzn-RequestId"] = request_id
-    response.headers["x-amzn-ErrorType"] = error_type
-    return response
+    """An answer API Gateway gives itself as a JSON message."""
+    return gateway_answer(
+        status, json.dumps({"message": message}), "application/json", error_type, request_id
+    )
 
 
 def _trace_id(now: datetime) -> str:

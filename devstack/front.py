@@ -1,25 +1,20 @@
-"""The local API Gateway: an HTTP server on loopback that hands each request to its route's function.
+"""The local API Gateway: a WSGI application that hands each request to its route's function.
 
-A request goes: route match, proxy event, function, HTTP answer. A REQUEST Lambda authorizer, once the
-template's Api has one (RestApi.auth), belongs between the event and the function: invoke the authorizer
-function with the request's authorizer event, answer 401/403 as API Gateway does, and add its context to
-the event's requestContext.authorizer.
+A request goes: route match, proxy event, the route's authorizer (devstack.authorizers) if it has one,
+function, HTTP answer.
 """
 
-import socket
 import sys
-import threading
 import traceback
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from devstack.apigateway import MalformedResult, gateway_error, http_response, proxy_event
+from devstack.authorizers import Authorization
 from devstack.functions import Functions
-from devstack.local_aws import HOST
 from devstack.routes import Router
 
 if TYPE_CHECKING:
@@ -35,6 +30,7 @@ class Front:
     def __init__(self, router: Router, functions: Functions) -> None:
         self.router = router
         self.functions = functions
+        self.authorization = Authorization(functions)
 
     def answer(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
@@ -42,6 +38,11 @@ class Front:
         if match is None:
             return gateway_error(*NO_ROUTE, request_id)
         event = proxy_event(request, match, request_id)
+        if match.route.authorizer is not None:
+            verdict = self.authorization.check(match.route, event)
+            if isinstance(verdict, Response):
+                return verdict
+            event["requestContext"]["authorizer"] = verdict
         try:
             result = self.functions.invoke(match.route.function, event)
         except Exception:
@@ -57,43 +58,3 @@ class Front:
     def __call__(self, environ: "WSGIEnvironment", start_response: "StartResponse") -> Iterable[bytes]:
         response = self.answer(Request(environ))
         return response(environ, start_response)
-
-
-class _RequestLog(WSGIRequestHandler):
-    """One line per request on stderr, apart from moto's (which werkzeug's logger would print too)."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if sys.stderr.isatty():  # werkzeug colours the line by status
-            super().log_request(code, size)
-        else:
-            self.log("info", '"%s" %s', self.requestline, code)
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        print(f"[{self.log_date_time_string()}] {message % args}", file=sys.stderr, flush=True)
-
-
-class FrontServer:
-    """The front, served by a thread of its own and a thread per request."""
-
-    def __init__(self, front: Front, port: int) -> None:
-        # Bound here rather than by werkzeug, which exits the process when the port is taken: the caller
-        # gets the OSError, and moto's server is stopped on the way out.
-        listening = socket.create_server((HOST, port))
-        try:
-            self._server: BaseWSGIServer = make_server(
-                HOST, port, front, threaded=True, request_handler=_RequestLog, fd=listening.fileno()
-            )
-        finally:
-            listening.close()  # werkzeug listens on a duplicate of it
-        self.port: int = self._server.server_address[1]
-        self.url = f"http://{HOST}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="front", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()

@@ -18,21 +18,24 @@ HOST = "127.0.0.1"
 _REMOVED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
 
 
+def client_environment(endpoint: str) -> dict[str, str]:
+    """The variables that send a boto3 client to the endpoint, with moto's fake credentials: credentials
+    from the environment outrank any profile or instance role, so nothing reaches AWS."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }
+
+
 def _point_boto3_at(endpoint: str) -> None:
     # A service's own AWS_ENDPOINT_URL_<SERVICE> outranks AWS_ENDPOINT_URL in botocore: drop them all.
     for name in [*_REMOVED, *(name for name in os.environ if name.startswith("AWS_ENDPOINT_URL_"))]:
         os.environ.pop(name, None)
-    # Credentials from the environment outrank any profile or instance role, so nothing reaches AWS.
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_REGION": REGION,
-        }
-    )
+    os.environ.update(client_environment(endpoint))
     # A proxy configured in the shell must not see calls to loopback (botocore and urllib honour these).
     for name in ("NO_PROXY", "no_proxy"):
         hosts = [host for host in os.environ.get(name, "").split(",") if host]

@@ -88,3 +88,36 @@ def provision(stack: Stack) -> Stack:
         if not created:
             raise RuntimeError(f"cannot create {sorted(waiting)}: they refer to what does not exist")
     return stack
+
+
+def _references(value: Any) -> set[str]:
+    """The resources and parameters a template value refers to with !Ref."""
+    if isinstance(value, list):
+        return set().union(*(_references(item) for item in value))
+    if isinstance(value, dict):
+        if set(value) == {"Ref"}:
+            return {str(value["Ref"])}
+        return set().union(*(_references(inner) for inner in value.values()))
+    return set()
+
+
+def not_created(stack: Stack) -> list[str]:
+    """The template's resources the local stack does not create (the SAM ones are run by it instead), each
+    with what that means locally."""
+    notes = []
+    for name, spec in stack.resources.items():
+        kind = spec["Type"]
+        if kind in _CREATORS or kind.startswith("AWS::Serverless::"):
+            continue
+        note = f"{name} ({kind}) is not created on moto"
+        if kind == "AWS::SES::ConfigurationSetEventDestination":
+            topics = sorted(
+                reference
+                for reference in _references(spec.get("Properties", {}))
+                if stack.resources.get(reference, {}).get("Type") == "AWS::SNS::Topic"
+            )
+            note += (
+                f": moto's SES publishes no sending events, so nothing publishes to {', '.join(topics)} here"
+            )
+        notes.append(note)
+    return notes

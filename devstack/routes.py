@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from devstack.gateway_responses import GatewayResponses
 from devstack.template import Stack
 
 # What SAM calls the API it creates for Api events that name no RestApiId, and that API's stage.
@@ -16,13 +17,31 @@ ANY = "ANY"
 _PARAMETER = re.compile(r"\{([^{}+]+)(\+?)\}")
 
 
+# What a route's Auth.Authorizer names to have none, though the Api has a default authorizer.
+NO_AUTHORIZER = "NONE"
+
+
+@dataclass(frozen=True)
+class LambdaAuthorizer:
+    """A Lambda authorizer of the REQUEST type, as an Api's Auth.Authorizers declares it."""
+
+    name: str
+    function: str
+    # Where the caller's identity is: API Gateway answers 401 without the authorizer when one is missing.
+    headers: tuple[str, ...]
+    query_strings: tuple[str, ...]
+    # Seconds an answer is cached for the same identity; 0 for none.
+    ttl: int
+
+
 @dataclass(frozen=True)
 class RestApi:
     logical_id: str
     stage: str
     binary_media_types: tuple[str, ...]
-    # Authorizers and the default one, as the template writes them; not enforced yet (see devstack.front).
-    auth: dict[str, Any] | None
+    authorizers: dict[str, LambdaAuthorizer]
+    default_authorizer: str | None
+    responses: GatewayResponses
 
     @property
     def api_id(self) -> str:
@@ -49,6 +68,7 @@ class Route:
     parameters: tuple[str, ...]
     # Ordering key: static segments before {name}, {name} before {name+}, as API Gateway prefers them.
     specificity: tuple[int, ...]
+    authorizer: LambdaAuthorizer | None
 
 
 @dataclass(frozen=True)
@@ -84,7 +104,40 @@ def _api(stack: Stack, logical_id: str) -> RestApi:
         str(stack.resolve(media_type)).replace("~1", "/").replace("~0", "~").lower()
         for media_type in properties.get("BinaryMediaTypes", [])
     )
-    return RestApi(logical_id, stage, binary, properties.get("Auth"))
+    auth = properties.get("Auth", {})
+    authorizers = {
+        name: _authorizer(logical_id, name, spec) for name, spec in auth.get("Authorizers", {}).items()
+    }
+    responses = GatewayResponses(stack.resolve(properties.get("GatewayResponses", {})))
+    return RestApi(logical_id, stage, binary, authorizers, auth.get("DefaultAuthorizer"), responses)
+
+
+def _authorizer(api: str, name: str, spec: dict[str, Any]) -> LambdaAuthorizer:
+    arn = spec.get("FunctionArn")
+    function = arn["Fn::GetAtt"][0] if isinstance(arn, dict) and "Fn::GetAtt" in arn else None
+    identity = spec.get("Identity", {})
+    unsupported = sorted(set(identity) - {"Headers", "QueryStrings", "ReauthorizeEvery"})
+    if spec.get("FunctionPayloadType") != "REQUEST" or function is None or unsupported:
+        raise ValueError(
+            f"{api}'s authorizer {name}: only REQUEST Lambda authorizers whose FunctionArn is a !GetAtt of a "
+            "function of the template, with identities in headers and query strings, are emulated locally"
+        )
+    return LambdaAuthorizer(
+        name=name,
+        function=function,
+        headers=tuple(identity.get("Headers", [])),
+        query_strings=tuple(identity.get("QueryStrings", [])),
+        ttl=int(identity.get("ReauthorizeEvery", 300)),
+    )
+
+
+def _route_authorizer(api: RestApi, where: str, properties: dict[str, Any]) -> LambdaAuthorizer | None:
+    name = properties.get("Auth", {}).get("Authorizer", api.default_authorizer)
+    if name in (None, NO_AUTHORIZER):
+        return None
+    if name not in api.authorizers:
+        raise ValueError(f"{where}: {api.logical_id} has no authorizer {name} (AWS_IAM is not emulated)")
+    return api.authorizers[name]
 
 
 def routes(stack: Stack) -> list[Route]:
@@ -110,21 +163,12 @@ def routes(stack: Stack) -> list[Route]:
                 other = found[resource, method].function
                 raise ValueError(f"{method} {resource} is routed to both {other} and {function}")
             pattern, names, kinds = _compile(resource)
+            api = apis[api_ref["Ref"]]
+            authorizer = _route_authorizer(api, f"{function}.{event_name}", properties)
             found[resource, method] = Route(
-                apis[api_ref["Ref"]], function, method, resource, pattern, names, kinds
+                api, function, method, resource, pattern, names, kinds, authorizer
             )
     return sorted(found.values(), key=lambda route: (route.specificity, route.resource))
-
-
-def other_events(stack: Stack) -> list[tuple[str, str, str]]:
-    """The events of functions other than Api ones, which the local stack does not deliver:
-    (function, event, type)."""
-    return [
-        (function, name, str(event.get("Type")))
-        for function in stack.of_type("AWS::Serverless::Function")
-        for name, event in stack.properties(function).get("Events", {}).items()
-        if event.get("Type") != "Api"
-    ]
 
 
 class Router:

@@ -1,4 +1,5 @@
-"""A demo account to try the stack with: two lists, a template, and an inbound webhook per operation.
+"""A demo account to try the stack with: two lists, a template, an inbound webhook per operation, an admin
+API key, and an export endpoint that sends every kind of activity to the local receiver.
 
 Each webhook's sample payload is what a realistic sender posts, and its mapping points into that payload,
 so its curl line runs the operation. The add-subscriber and send-campaign payloads are the bodies of the
@@ -7,13 +8,25 @@ sample API Gateway events in events/.
 
 import base64
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from devstack.template import ROOT
+from mailhooks.accounts import create_api_key
+from mailhooks.delivery import check_endpoint_url, new_secret
+from mailhooks.errors import InvalidInput
 from mailhooks.inbound import new_inbound_webhook
 from mailhooks.mapping import parse_body
-from mailhooks.models import Account, CustomField, EmailTemplate, InboundWebhook, MailingList
+from mailhooks.models import (
+    Account,
+    ActivityKind,
+    CustomField,
+    EmailTemplate,
+    ExportEndpoint,
+    InboundWebhook,
+    MailingList,
+)
 from mailhooks.operations import OPERATIONS
 from mailhooks.store import store
 
@@ -104,16 +117,49 @@ def samples() -> dict[str, Sample]:
     }
 
 
+def endpoint_secrets() -> list[str]:
+    """The signing secrets of the demo account's export endpoints, as they are now."""
+    return [endpoint.secret for endpoint in store().export_endpoints(ACCOUNT_ID)]
+
+
+def webhook_name(operation: str) -> str:
+    return f"Demo {operation.replace('_', ' ')}"
+
+
 @dataclass(frozen=True)
 class Demo:
     description: str
     webhooks: list[DemoWebhook]
     # Operations without a sample payload here, hence without a demo webhook.
     without_sample: list[str]
+    # The admin API key, shown once.
+    admin_key: str
+    endpoint: ExportEndpoint
 
 
-def seed() -> Demo:
-    """Store the demo account, its lists and template, and a webhook per operation that has a sample."""
+def _export_endpoint(url: str) -> ExportEndpoint:
+    # Refused unless the stack allows endpoints on loopback: better said at startup than at each delivery.
+    try:
+        check_endpoint_url(url)
+    except InvalidInput as refusal:
+        raise RuntimeError(
+            f"the local receiver's URL {url} is refused ({refusal.message}): the local stack needs the "
+            "template's AllowLocalEndpoints parameter set to true"
+        ) from None
+    endpoint = ExportEndpoint(
+        id=f"ep_{secrets.token_hex(8)}",
+        account_id=ACCOUNT_ID,
+        url=url,
+        activities=list(ActivityKind),
+        secret=new_secret(),
+    )
+    store().put_export_endpoint(endpoint)
+    return endpoint
+
+
+def seed(receiver_url: str) -> Demo:
+    """Store the demo account, its lists and template, a webhook per operation that has a sample, an admin
+    API key, and an export endpoint of every activity at receiver_url."""
     records = store()
     account = Account(id=ACCOUNT_ID, name="Demo shop", plan="paid")
     fields = [CustomField(name="name", type="text", required=False), CustomField(name="city", type="text")]
@@ -136,7 +182,7 @@ def seed() -> Demo:
         operation = OPERATIONS[name]
         webhook = new_inbound_webhook(
             account_id=ACCOUNT_ID,
-            name=f"Demo {name.replace('_', ' ')}",
+            name=webhook_name(name),
             operation=name,
             mapping=sample.mapping,
             sample_payload=parse_body(sample.content_type, sample.body),
@@ -153,4 +199,11 @@ def seed() -> Demo:
         f"account {account.id} {account.name} ({account.plan} plan): lists {shown_lists}, "
         f"template {template.id} {template.name}"
     )
-    return Demo(description, webhooks, [name for name in OPERATIONS if name not in known])
+    _, admin_key = create_api_key(ACCOUNT_ID, "Demo admin key")
+    return Demo(
+        description,
+        webhooks,
+        [name for name in OPERATIONS if name not in known],
+        admin_key,
+        _export_endpoint(receiver_url),
+    )

@@ -6,6 +6,7 @@ environment from it, so nothing is wired by hand.
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,11 +69,19 @@ class Stack:
     directory: Path = ROOT
 
     @classmethod
-    def from_file(cls, path: Path = TEMPLATE, **overrides: str) -> "Stack":
+    def from_file(cls, path: Path = TEMPLATE, overrides: Mapping[str, str] | None = None) -> "Stack":
+        """The template with its parameters' defaults, and overrides as `sam deploy --parameter-overrides`
+        gives them: each must be a parameter of the template, with one of its allowed values."""
         template = load(path)
-        defaults = {
-            name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()
-        }
+        declared = template.get("Parameters", {})
+        overrides = overrides or {}
+        for name, value in overrides.items():
+            if name not in declared:
+                raise ValueError(f"parameter override {name}: the template has no such parameter")
+            allowed = [str(option) for option in declared[name].get("AllowedValues", [value])]
+            if value not in allowed:
+                raise ValueError(f"parameter override {name}={value!r}: allowed values are {allowed}")
+        defaults = {name: str(spec.get("Default", "")) for name, spec in declared.items()}
         return cls(template, {**defaults, **overrides}, directory=path.resolve().parent)
 
     @property
@@ -144,10 +153,21 @@ class Stack:
                 return json.dumps(self.resolve(argument))
         return {key: self.resolve(inner) for key, inner in value.items()}
 
-    def function_environment(self, name: str) -> dict[str, str]:
-        """A function's environment variables, the template's globals and its own, resolved."""
+    def logical_id(self, physical: str) -> str:
+        """The resource that has this physical value (a name, URL or ARN), or the value itself."""
+        for name, values in self.physical.items():
+            if physical in values.values():
+                return name
+        return physical
+
+    def shared_environment(self) -> dict[str, str]:
+        """The environment variables of the template's Globals, which every function has, resolved."""
         shared = (
             self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
         )
+        return {key: str(self.resolve(value)) for key, value in shared.items()}
+
+    def function_environment(self, name: str) -> dict[str, str]:
+        """A function's environment variables, the template's globals and its own, resolved."""
         own = self.resources[name]["Properties"].get("Environment", {}).get("Variables", {})
-        return {key: str(self.resolve(value)) for key, value in {**shared, **own}.items()}
+        return {**self.shared_environment(), **{key: str(self.resolve(value)) for key, value in own.items()}}

@@ -1,0 +1,211 @@
+"""The local stack as a user runs it: `python -m devstack` in a process of its own, driven over HTTP with
+what it prints."""
+
+import json
+import os
+import queue
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devstack.template import ROOT
+
+STARTUP_SECONDS = 30
+CALLBACK_SECONDS = 15
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def http(
+    method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any, bytes]:
+    # Only the stack's own http URLs are opened here.
+    request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)  # noqa: S310
+    try:
+        with _OPENER.open(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+@dataclass
+class Running:
+    process: subprocess.Popen[str]
+    environment_file: Path
+    lines: "queue.Queue[str]" = field(default_factory=queue.Queue)
+    seen: list[str] = field(default_factory=list)
+
+    def read_until(self, pattern: str) -> re.Match[str]:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    break
+                continue
+            self.seen.append(line)
+            if found := re.match(pattern, line):
+                return found
+        raise AssertionError(f"no line matching {pattern!r}; the stack printed:\n" + "".join(self.seen))
+
+    def printed(self) -> str:
+        """Everything the stack printed so far, for a failure's message."""
+        time.sleep(0.2)
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return "".join(self.seen)
+
+    def find(self, pattern: str) -> re.Match[str]:
+        """The first printed line (so far) that matches."""
+        found = next((match for line in self.seen if (match := re.search(pattern, line))), None)
+        assert found is not None, f"no line matching {pattern!r} in:\n{self.printed()}"
+        return found
+
+    def curls(self) -> dict[str, list[str]]:
+        """Each webhook's printed curl command, by operation."""
+        commands: dict[str, list[str]] = {}
+        operation = ""
+        for line in self.seen:
+            if heading := re.match(r"(\w+): ", line):
+                operation = heading.group(1)
+            elif line.startswith("  curl ") and "/hooks/" in line:
+                commands[operation] = shlex.split(line)
+        return commands
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=15)
+
+
+@pytest.fixture
+def devstack(tmp_path: Path) -> Iterator[Running]:
+    environment = {key: value for key, value in os.environ.items() if key != "AWS_ENDPOINT_URL"}
+    environment_file = tmp_path / "environment.json"
+    process = subprocess.Popen(  # noqa: S603 (this interpreter, on this repository's module)
+        [sys.executable, "-m", "devstack", "--port", "0", "--environment-file", str(environment_file)],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    running = Running(process, environment_file)
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            running.lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        yield running
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def posted(command: list[str]) -> tuple[str, dict[str, str], bytes | None]:
+    """The URL, headers and body a printed `curl -i URL -H ... [--data-binary BODY]` line sends."""
+    url = next(part for part in command if part.startswith("http://"))
+    headers = dict(command[index + 1].split(": ", 1) for index, part in enumerate(command) if part == "-H")
+    body = command[command.index("--data-binary") + 1].encode() if "--data-binary" in command else None
+    return url, headers, body
+
+
+def wait_for_callback(url: str, activity_id: int) -> dict[str, Any]:
+    deadline = time.monotonic() + CALLBACK_SECONDS
+    while time.monotonic() < deadline:
+        status, _, body = http("GET", url)
+        assert status == 200
+        found = [callback for callback in json.loads(body) if callback["body"]["activity_id"] == activity_id]
+        if found:
+            return dict(found[0])
+        time.sleep(0.2)
+    raise AssertionError(f"no callback of activity {activity_id} at {url} within {CALLBACK_SECONDS} s")
+
+
+def test_make_run_serves_the_template_api_with_a_demo_webhook_per_operation(devstack: Running) -> None:
+    base_url = devstack.read_until(r"Listening on (http://127\.0\.0\.1:\d+) ").group(1)
+    curls = devstack.curls()
+    url, headers, body = posted(curls["add_subscriber"])
+    assert url.startswith(f"{base_url}/hooks/")
+
+    status, _, answer = http("POST", url, body, headers)
+    assert status == 201, devstack.printed()
+    subscriber = json.loads(answer)
+    assert isinstance(subscriber["id"], int)
+    assert subscriber["email"] == "ana@example.com"
+
+    status, answer_headers, _ = http("GET", url)
+    assert status == 405
+    assert answer_headers["Allow"] == "POST, HEAD"
+
+    status, _, answer = http("POST", f"{base_url}/hooks/no-such-token", body, headers)
+    assert status == 404, answer
+
+    status, _, answer = http("GET", f"{base_url}/nowhere")
+    assert (status, json.loads(answer)) == (403, {"message": "Missing Authentication Token"})
+
+    assert devstack.stop() == 0
+
+
+def test_an_inbound_call_comes_back_signed_to_the_receiver_and_the_admin_api_wants_a_key(
+    devstack: Running,
+) -> None:
+    base_url = devstack.read_until(r"Listening on (http://127\.0\.0\.1:\d+) ").group(1)
+    callbacks_url = devstack.find(r"as JSON: (http://127\.0\.0\.1:\d+/callbacks\.json)").group(1)
+    assert json.loads(devstack.environment_file.read_text())["MAILHOOKS_API_URL"] == base_url
+
+    url, headers, body = posted(devstack.curls()["add_subscriber"])
+    status, _, answer = http("POST", url, body, headers)
+    assert status == 201, answer
+
+    # The subscribe activity goes through the stream, the fan-out, the delivery queue and the deliverer.
+    callback = wait_for_callback(callbacks_url, activity_id=4)
+    assert callback["verified"] is True, callback
+    assert callback["body"]["email"] == "ana@example.com"
+    assert callback["webhook_id"].startswith("msg_")
+
+    admin_line = devstack.find(r"^  (curl .*/admin/operations .*)$").group(1)
+    admin_url, admin_headers, _ = posted(shlex.split(admin_line))
+    assert admin_url == f"{base_url}/admin/operations"
+    status, _, answer = http("GET", admin_url, headers=admin_headers)
+    assert status == 200, answer
+    assert "add_subscriber" in {operation["name"] for operation in json.loads(answer)}
+
+    status, _, answer = http("GET", admin_url)
+    assert status == 401
+    assert set(json.loads(answer)) == {"error"}
+
+    assert devstack.stop() == 0
+    assert not devstack.environment_file.exists()
+
+
+def test_make_demo_posts_the_samples_and_prints_the_callbacks(devstack: Running) -> None:
+    devstack.read_until(r"Listening on ")
+    demo = subprocess.run(  # noqa: S603 (this interpreter, on this repository's module)
+        [sys.executable, "-m", "devstack.demo", "--environment-file", str(devstack.environment_file)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert demo.returncode == 0, demo.stderr
+    assert re.search(r"add_subscriber +201 ", demo.stdout), demo.stdout
+    # The subscribe, the unsubscribe, the SMS and the email come back, signed.
+    assert len(re.findall(r"^  msg_\S+  verified  ", demo.stdout, re.MULTILINE)) >= 4, demo.stdout
+    assert devstack.stop() == 0
