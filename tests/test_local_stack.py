@@ -209,3 +209,65 @@ def test_make_demo_posts_the_samples_and_prints_the_callbacks(devstack: Running)
     # The subscribe, the unsubscribe, the SMS and the email come back, signed.
     assert len(re.findall(r"^  msg_\S+  verified  ", demo.stdout, re.MULTILINE)) >= 4, demo.stdout
     assert devstack.stop() == 0
+
+
+def test_the_full_loop_over_http_from_the_admin_api_to_the_delivery_log(devstack: Running) -> None:
+    """The admin API creates a webhook and an endpoint; a call to the webhook runs its operation; the
+    callback arrives signed at the receiver; the webhook's stats and the endpoint's delivery log show it."""
+    base_url = devstack.read_until(r"Listening on (http://127\.0\.0\.1:\d+) ").group(1)
+    receiver_url = devstack.find(r"Receiver +(http://127\.0\.0\.1:\d+)/ ").group(1)
+    callbacks_url = f"{receiver_url}/callbacks.json"
+    _, key_headers, _ = posted(shlex.split(devstack.find(r"^  (curl .*/admin/operations .*)$").group(1)))
+    json_headers = {**key_headers, "Content-Type": "application/json"}
+
+    def admin(method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        sent = None if body is None else json.dumps(body).encode()
+        status, _, answer = http(method, f"{base_url}/admin{path}", sent, json_headers)
+        return status, json.loads(answer) if answer else None
+
+    status, endpoint = admin(
+        "POST", "/endpoints", {"url": f"{receiver_url}/orders-crm", "activities": ["subscribe"]}
+    )
+    assert status == 201, endpoint
+    status, webhook = admin(
+        "POST",
+        "/inbound-webhooks",
+        {
+            "name": "Checkout",
+            "operation": "add_subscriber",
+            "list_id": 2222,
+            "sample_payload": {"customer": {"email": "buyer@example.com", "first_name": "Bo"}},
+            "mapping": {"email": "/customer/email", "name": "/customer/first_name"},
+        },
+    )
+    assert status == 201, webhook
+    assert webhook["url"].startswith(f"{base_url}/hooks/")
+
+    body = json.dumps({"customer": {"email": "lee@example.com", "first_name": "Lee"}}).encode()
+    status, _, answer = http("POST", webhook["url"], body, {"Content-Type": "application/json"})
+    assert status == 201, answer
+
+    deadline = time.monotonic() + CALLBACK_SECONDS
+    ours: list[dict[str, Any]] = []
+    while not ours and time.monotonic() < deadline:
+        time.sleep(0.2)
+        ours = [
+            callback
+            for callback in json.loads(http("GET", callbacks_url)[2])
+            if callback["webhook_id"].endswith(f"_{endpoint['id']}")
+        ]
+    assert ours, devstack.printed()
+    [callback] = ours
+    assert callback["verified"] is True
+    assert (callback["body"]["activity_id"], callback["body"]["email"], callback["body"]["action_id"]) == (
+        4,
+        "lee@example.com",
+        2222,
+    )
+
+    stats = admin("GET", f"/inbound-webhooks/{webhook['id']}")[1]["stats"]
+    assert (stats["success_count"], stats["error_count"]) == (1, 0)
+    status, page = admin("GET", f"/endpoints/{endpoint['id']}/deliveries?status=delivered")
+    assert status == 200, page
+    assert [delivery["webhook_id"] for delivery in page["deliveries"]] == [callback["webhook_id"]]
+    assert devstack.stop() == 0
