@@ -3,5 +3,7 @@ and printed as the markdown table the README shows. Not tests: nothing here asse
 
 import os
 
-# Before the functions' modules create their loggers: a log line per delivery would drown the figures.
+# Before the functions' modules create their loggers and metrics, which read these once: a log line per
+# delivery would drown the figures, and metrics need the namespace the template gives them.
 os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
+os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "mailhooks"
