@@ -20,6 +20,8 @@ METRICS = {
     Result.DROPPED: "DroppedDeliveries",
     Result.ABORTED: "AbortedDeliveries",
     Result.RETRYING: "DeliveryRetries",
+    Result.HELD: "HeldDeliveries",
+    Result.THROTTLED: "ThrottledDeliveries",
     Result.FAILED: "DeliveryDeadLetters",
     Result.ERROR: "DeliveryErrors",
 }
@@ -29,17 +31,7 @@ METRICS = {
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    outcomes = deliver_batch(
-        [
-            QueuedMessage(
-                message_id=record.message_id,
-                receipt_handle=record.receipt_handle,
-                attempt=int(record.attributes.approximate_receive_count),
-                body=record.body,
-            )
-            for record in SQSEvent(event).records
-        ]
-    )
+    outcomes = deliver_batch([QueuedMessage.of(record) for record in SQSEvent(event).records])
     for result, count in Counter(outcome.result for outcome in outcomes).items():
         metrics.add_metric(name=METRICS[result], unit=MetricUnit.Count, value=count)
     # Lambda deletes the batch's other messages from the queue.

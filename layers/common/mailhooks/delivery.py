@@ -7,8 +7,13 @@ schedule until it is delivered or given up.
   resolves its host once, checks every address, and connects to the address it checked, while TLS checks
   the certificate against the name: DNS rebinding gets no second lookup to answer differently.
 - A batch is POSTed concurrently, over one pool of connections kept for the life of the container.
-- A message's attempt number is its receive count. A failed attempt waits on the message's own visibility
-  timeout; after the last one the message goes to the dead-letter queue, with its last error.
+- Each endpoint's health (mailhooks.health) gates its messages: an open circuit breaker holds them back
+  unsent, a throttle makes them wait, a disabled endpoint's are failed unsent (recoverable).
+- The retry schedule counts the attempts of the delivery's current round, as its log keeps them, not the
+  message's receipts: waiting for a throttle, or for another copy, costs no attempt. A failed attempt waits
+  on the message's own visibility timeout; after the last one the message goes to the dead-letter queue,
+  with its last error. A receiver ends a message's retries with the answer header webhook-delivery:
+  abort-message (logged as aborted).
 """
 
 import base64
@@ -21,12 +26,12 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from datetime import UTC, timedelta
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from http.cookiejar import DefaultCookiePolicy
@@ -35,6 +40,7 @@ from urllib.parse import urlsplit
 
 import requests
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -42,12 +48,22 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError
 from urllib3.util.connection import allowed_gai_family
 
+from mailhooks import health
 from mailhooks.aws import aws
 from mailhooks.errors import InvalidInput
 from mailhooks.fanout import DeliveryMessage
-from mailhooks.models import ExportEndpoint, utcnow
+from mailhooks.health import LEASE, Admission, Answered, Gate
+from mailhooks.models import ExportEndpoint
 from mailhooks.settings import settings
-from mailhooks.store import Delivery, DeliveryAttempt, DeliveryLog, DeliveryStatus, delivery_log, store
+from mailhooks.store import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryLog,
+    DeliveryStatus,
+    EndpointKey,
+    delivery_log,
+    store,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef, SendMessageBatchRequestEntryTypeDef
@@ -63,9 +79,12 @@ MAX_ERROR_LENGTH = 500
 # SQS's longest visibility timeout.
 MAX_WAIT_SECONDS = 12 * 3600
 JITTER = 0.2
-# Longer than the deliver function's timeout: a lease never runs out while its POST may still be under way.
-LEASE = timedelta(seconds=60)
 REFUSED = "export endpoints must be on the public internet"
+# The message attribute that counts a message's waits for its endpoint's throttle.
+THROTTLE_WAITS = "throttle_waits"
+# The answer header by which a receiver ends the retries of the message it answers.
+ABORT_HEADER = "webhook-delivery"
+ABORT = "abort-message"
 
 
 # Signing
@@ -285,11 +304,15 @@ SESSION = _new_session()
 
 
 @dataclass(frozen=True)
-class _Answer:
+class Answer:
+    """What the receiver answered one POST (or why none came)."""
+
     status_code: int | None = None
     # None when delivered (any 2xx).
     error: str | None = None
     retry_after: float | None = None
+    # The receiver asked for this message never to be sent again.
+    abort: bool = False
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -304,7 +327,7 @@ def _retry_after(value: str | None) -> float | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - utcnow()).total_seconds())
+    return max(0.0, (moment - health.now()).total_seconds())
 
 
 def _read(response: requests.Response) -> bytes:
@@ -316,18 +339,19 @@ def _read(response: requests.Response) -> bytes:
     return body[:MAX_RESPONSE_BYTES]
 
 
-def _answer(response: requests.Response, body: bytes) -> _Answer:
+def _answer(response: requests.Response, body: bytes) -> Answer:
     code = response.status_code
     if 200 <= code < 300:
-        return _Answer(status_code=code)
+        return Answer(status_code=code)
     error = f"HTTP {code}"
     if response.is_redirect:
         error += f", to {response.headers['location']} (redirects are not followed)"
     said = body.decode(errors="replace").strip()
     if said:
         error += f": {said}"
-    retry_after = _retry_after(response.headers.get("retry-after")) if code in (429, 503) else None
-    return _Answer(status_code=code, error=error[:MAX_ERROR_LENGTH], retry_after=retry_after)
+    retry_after = _retry_after(response.headers.get("retry-after")) if code in health.SLOW_DOWN else None
+    abort = response.headers.get(ABORT_HEADER, "").strip().lower() == ABORT
+    return Answer(status_code=code, error=error[:MAX_ERROR_LENGTH], retry_after=retry_after, abort=abort)
 
 
 def _describe(error: requests.RequestException, expired: bool) -> str:
@@ -343,7 +367,7 @@ def _describe(error: requests.RequestException, expired: bool) -> str:
     return f"{type(cause).__name__}: {cause}"[:MAX_ERROR_LENGTH]
 
 
-def _post(endpoint: ExportEndpoint, message: DeliveryMessage) -> _Answer:
+def _post(endpoint: ExportEndpoint, message: DeliveryMessage) -> Answer:
     """One attempt: POST the message to the endpoint, signed, and read the answer. Raises InvalidInput,
     having sent nothing, when the endpoint's URL is refused."""
     check_endpoint_url(endpoint.url)
@@ -360,16 +384,16 @@ def _post(endpoint: ExportEndpoint, message: DeliveryMessage) -> _Answer:
             ) as response:
                 body = _read(response)
         except requests.RequestException as error:
-            return _Answer(error=_describe(error, deadline.expired))
+            return Answer(error=_describe(error, deadline.expired))
     return _answer(response, body)
 
 
 def timed_attempt(
     endpoint: ExportEndpoint, message: DeliveryMessage, number: int
-) -> tuple[DeliveryAttempt, float | None]:
-    """Attempt `number` of the message, made now and timed; and the seconds a Retry-After of its answer
-    asks for. Raises InvalidInput, having sent nothing, when the endpoint's URL is refused."""
-    started_at, started = utcnow(), time.monotonic()
+) -> tuple[DeliveryAttempt, Answer]:
+    """Attempt `number` of the message, made now and timed; and the receiver's answer. Raises InvalidInput,
+    having sent nothing, when the endpoint's URL is refused."""
+    started_at, started = health.now(), time.monotonic()
     answer = _post(endpoint, message)
     attempt = DeliveryAttempt(
         number=number,
@@ -378,14 +402,15 @@ def timed_attempt(
         error=answer.error,
         latency_ms=round((time.monotonic() - started) * 1000),
     )
-    return attempt, answer.retry_after
+    return attempt, answer
 
 
 # Retries
 
 
 def retry_wait(attempt: int, retry_after: float | None = None) -> int | None:
-    """Seconds to wait after a failed attempt (numbered from 1) before the next, or None after the last."""
+    """Seconds to wait after a failed attempt (numbered from 1 in its round) before the next, or None after
+    the last."""
     schedule = settings().delivery_retry_schedule
     if attempt > len(schedule):
         return None
@@ -405,6 +430,20 @@ class QueuedMessage:
     # Its receive count: 1 at the first attempt.
     attempt: int
     body: str
+    # How many times it (as earlier copies) waited for its endpoint's throttle.
+    throttle_waits: int = 0
+
+    @classmethod
+    def of(cls, record: SQSRecord) -> "QueuedMessage":
+        """The message as Lambda's SQS event hands it over."""
+        waits = record.message_attributes.get(THROTTLE_WAITS)
+        return cls(
+            message_id=record.message_id,
+            receipt_handle=record.receipt_handle,
+            attempt=int(record.attributes.approximate_receive_count),
+            body=record.body,
+            throttle_waits=int(waits.string_value or 0) if waits else 0,
+        )
 
 
 class Result(StrEnum):
@@ -415,6 +454,10 @@ class Result(StrEnum):
     ABORTED = "aborted"
     # Back on the queue after its wait.
     RETRYING = "retrying"
+    # Not sent, its endpoint's circuit breaker being open: back on the queue after its wait.
+    HELD = "held"
+    # Over its endpoint's throttle: queued again as a new copy, after a delay.
+    THROTTLED = "throttled"
     # Given up after the last attempt, and in the dead-letter queue.
     FAILED = "failed"
     # The deliverer itself failed: back on the queue after its visibility timeout.
@@ -423,8 +466,10 @@ class Result(StrEnum):
 
 _STATUS: dict[Result, DeliveryStatus] = {
     Result.DELIVERED: "delivered",
+    Result.DROPPED: "dropped",
     Result.ABORTED: "aborted",
     Result.RETRYING: "pending",
+    Result.HELD: "pending",
     Result.FAILED: "failed",
 }
 
@@ -442,57 +487,138 @@ class Outcome:
     @property
     def redelivered(self) -> bool:
         """Whether the message stays on the queue (a batch item failure) for another attempt."""
-        return self.result in (Result.RETRYING, Result.ERROR)
+        return self.result in (Result.RETRYING, Result.HELD, Result.ERROR)
 
 
-def _deliver(
-    log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, endpoint: ExportEndpoint | None
-) -> Outcome:
-    claimed = log.claim(Delivery(**message.model_dump()), LEASE)
+def _claim(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage) -> Delivery | Outcome:
+    """The delivery, its lease taken; or the outcome of a copy that must not be attempted now."""
+    at = health.now()
+    claimed = log.claim(Delivery(**message.model_dump(), created_at=at, updated_at=at), LEASE)
     if claimed == "delivered":
         return Outcome(queued, Result.DUPLICATE, message)
-    if isinstance(claimed, str):
+    if claimed == "in flight":
         error = "another copy of this delivery is being attempted"
         return Outcome(queued, Result.RETRYING, message, error=error, wait=int(LEASE.total_seconds()))
-    if endpoint is None or not endpoint.active:
-        reason = "the endpoint was deleted" if endpoint is None else "the endpoint is switched off"
-        log.record(
-            claimed.model_copy(update={"status": "dropped", "last_error": reason, "updated_at": utcnow()})
-        )
-        return Outcome(queued, Result.DROPPED, message, error=reason)
-    number = claimed.attempt_count + 1
-    wait = None
-    try:
-        attempt, retry_after = timed_attempt(endpoint, message, number)
-    except InvalidInput as refusal:
-        error = f"refused, nothing sent: {refusal.message}"
-        attempt, result = (
-            DeliveryAttempt(number=number, at=utcnow(), error=error, latency_ms=0),
-            Result.ABORTED,
-        )
-    else:
-        if attempt.error is None:
-            result = Result.DELIVERED
-        elif (wait := retry_wait(queued.attempt, retry_after)) is not None:
-            result = Result.RETRYING
-        else:
-            result = Result.FAILED
+    return claimed
+
+
+def _conclude(
+    log: DeliveryLog,
+    queued: QueuedMessage,
+    message: DeliveryMessage,
+    claimed: Delivery,
+    attempt: DeliveryAttempt,
+    result: Result,
+    wait: int | None = None,
+) -> Outcome:
+    """Log the attempt, and the delivery as it leaves it (which gives its lease back)."""
     after = {
         "status": _STATUS[result],
         "attempt_count": attempt.number,
         "last_status_code": attempt.status_code,
         "last_error": attempt.error,
-        "updated_at": utcnow(),
+        "updated_at": health.now(),
     }
     log.record(claimed.model_copy(update=after), attempt)
     return Outcome(queued, result, message, attempt.status_code, attempt.error, wait)
+
+
+def _retried(
+    claimed: Delivery, attempt: DeliveryAttempt, retry_after: float | None, retrying: Result
+) -> tuple[Result, int | None]:
+    """`retrying` and the wait before the next attempt; or FAILED after the last attempt of the round."""
+    wait = retry_wait(attempt.number - claimed.round_start, retry_after)
+    return (Result.FAILED, None) if wait is None else (retrying, wait)
+
+
+def _unsendable(
+    log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, gate: Gate | None
+) -> Outcome:
+    """A message whose endpoint was deleted or switched off is dropped; one whose endpoint was disabled for
+    failing is failed, unsent, to be recovered with the others."""
+    claimed = _claim(log, queued, message)
+    if isinstance(claimed, Outcome):
+        return claimed
+    if gate is not None and gate.disabled:
+        reason = f"not sent: the endpoint was disabled, as {gate.health.disabled_reason}"
+        result = Result.FAILED
+    else:
+        reason = "the endpoint was deleted" if gate is None else "the endpoint is switched off"
+        result = Result.DROPPED
+    update = {"status": _STATUS[result], "last_error": reason, "updated_at": health.now()}
+    log.record(claimed.model_copy(update=update))
+    return Outcome(queued, result, message, error=reason)
+
+
+def _hold(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, gate: Gate) -> Outcome:
+    """An attempt not sent, its endpoint's breaker being open: it waits for its next try, and at least until
+    the breaker's wait is over."""
+    claimed = _claim(log, queued, message)
+    if isinstance(claimed, Outcome):
+        return claimed
+    at = health.now()
+    error = f"not sent: the endpoint's circuit breaker is open, after {gate.health.last_error or 'failures'}"
+    attempt = DeliveryAttempt(
+        number=claimed.attempt_count + 1, at=at, error=error[:MAX_ERROR_LENGTH], latency_ms=0
+    )
+    result, wait = _retried(claimed, attempt, (gate.reopens_at - at).total_seconds(), Result.HELD)
+    return _conclude(log, queued, message, claimed, attempt, result, wait)
+
+
+def _attempt(
+    log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, gate: Gate, probe: bool
+) -> Outcome:
+    claimed = _claim(log, queued, message)
+    if isinstance(claimed, Outcome):
+        return claimed
+    number = claimed.attempt_count + 1
+    try:
+        attempt, answer = timed_attempt(gate.endpoint, message, number)
+    except InvalidInput as refusal:
+        error = f"refused, nothing sent: {refusal.message}"
+        attempt = DeliveryAttempt(number=number, at=health.now(), error=error, latency_ms=0)
+        return _conclude(log, queued, message, claimed, attempt, Result.ABORTED)
+    if answer.error is None:
+        result, wait = Result.DELIVERED, None
+    elif answer.abort:
+        result, wait = Result.ABORTED, None
+    elif answer.status_code == health.GONE:
+        result, wait = Result.FAILED, None
+    else:
+        result, wait = _retried(claimed, attempt, answer.retry_after, Result.RETRYING)
+    # A receiver that asks for fewer requests gets none until this message's own next try.
+    hold = (wait or math.ceil(answer.retry_after or 0)) if answer.status_code in health.SLOW_DOWN else None
+    gate.answered(
+        Answered(
+            status_code=answer.status_code,
+            ok=answer.error is None or answer.abort,
+            error=answer.error,
+            hold=hold,
+            probe=probe,
+        )
+    )
+    return _conclude(log, queued, message, claimed, attempt, result, wait)
+
+
+def _deliver(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, gate: Gate | None) -> Outcome:
+    if gate is None or gate.disabled or not gate.endpoint.active:
+        return _unsendable(log, queued, message, gate)
+    admission = gate.admit()
+    if admission is Admission.HOLD:
+        return _hold(log, queued, message, gate)
+    with health.throttle(gate.endpoint) as admitted:
+        if not admitted:
+            return Outcome(
+                queued, Result.THROTTLED, message, wait=health.throttle_wait(queued.throttle_waits)
+            )
+        return _attempt(log, queued, message, gate, admission is Admission.PROBE)
 
 
 def _deliver_one(
     log: DeliveryLog,
     queued: QueuedMessage,
     message: DeliveryMessage | ValidationError,
-    endpoints: dict[tuple[int, str], ExportEndpoint | None],
+    gates: dict[EndpointKey, Gate],
 ) -> Outcome:
     if isinstance(message, ValidationError):
         problems = "; ".join(
@@ -501,7 +627,7 @@ def _deliver_one(
         )
         return Outcome(queued, Result.FAILED, error=f"not a delivery message: {problems}"[:MAX_ERROR_LENGTH])
     try:
-        return _deliver(log, queued, message, endpoints[message.account_id, message.endpoint_id])
+        return _deliver(log, queued, message, gates.get((message.account_id, message.endpoint_id)))
     except Exception:
         # One message's trouble (a throttled table, say) must not fail the others of its batch.
         logger.exception("delivery could not be attempted", extra={"webhook_id": message.webhook_id})
@@ -521,20 +647,46 @@ def _dead_letter(entry_id: str, outcome: Outcome) -> "SendMessageBatchRequestEnt
     attributes: dict[str, MessageAttributeValueTypeDef] = {
         "error": {"DataType": "String", "StringValue": outcome.error or "unknown"},
         "attempts": {"DataType": "Number", "StringValue": str(outcome.queued.attempt)},
-        "failed_at": {"DataType": "String", "StringValue": utcnow().isoformat()},
+        "failed_at": {"DataType": "String", "StringValue": health.now().isoformat()},
     }
     if outcome.status_code is not None:
         attributes["status_code"] = {"DataType": "Number", "StringValue": str(outcome.status_code)}
     return {"Id": entry_id, "MessageBody": outcome.queued.body, "MessageAttributes": attributes}
 
 
+def _throttled_copy(entry_id: str, outcome: Outcome) -> "SendMessageBatchRequestEntryTypeDef":
+    """A new copy of the message, delayed: a new copy's receive count starts again, so that waiting for a
+    throttle never runs into the queue's redrive policy."""
+    waits = str(outcome.queued.throttle_waits + 1)
+    return {
+        "Id": entry_id,
+        "MessageBody": outcome.queued.body,
+        "DelaySeconds": outcome.wait or 0,
+        "MessageAttributes": {THROTTLE_WAITS: {"DataType": "Number", "StringValue": waits}},
+    }
+
+
+def _send(
+    queue_url: str,
+    outcomes: list[Outcome],
+    entry: Callable[[str, Outcome], "SendMessageBatchRequestEntryTypeDef"],
+) -> set[str]:
+    """Send a message for each outcome: the ids of the queued messages whose message could not be sent."""
+    if not outcomes:
+        return set()
+    answer = aws().sqs.send_message_batch(
+        QueueUrl=queue_url, Entries=[entry(str(index), outcome) for index, outcome in enumerate(outcomes)]
+    )
+    return {outcomes[int(failure["Id"])].queued.message_id for failure in answer.get("Failed", [])}
+
+
 def _settle(outcomes: list[Outcome]) -> list[Outcome]:
-    """Hold each retried message back for its wait, and move each given-up one to the dead-letter queue;
-    one that could not be moved stays on the queue, to be moved at its next receipt."""
-    sqs = aws().sqs
-    waiting = [outcome for outcome in outcomes if outcome.wait is not None]
+    """Hold each retried message back for its wait, queue a delayed copy of each throttled one, and move each
+    given-up one to the dead-letter queue; one that could not be queued or moved stays on the queue, to be
+    settled at its next receipt."""
+    waiting = [outcome for outcome in outcomes if outcome.redelivered and outcome.wait is not None]
     if waiting:
-        answer = sqs.change_message_visibility_batch(
+        answer = aws().sqs.change_message_visibility_batch(
             QueueUrl=settings().delivery_queue_url,
             Entries=[
                 {"Id": str(index), "ReceiptHandle": outcome.queued.receipt_handle, "VisibilityTimeout": wait}
@@ -547,14 +699,16 @@ def _settle(outcomes: list[Outcome]) -> list[Outcome]:
                 "the wait before a retry could not be set: the message comes back after the queue's timeout",
                 extra={"message_id": waiting[int(failure["Id"])].queued.message_id, "reason": failure},
             )
-    given_up = [outcome for outcome in outcomes if outcome.result is Result.FAILED]
-    if not given_up:
-        return outcomes
-    moved = sqs.send_message_batch(
-        QueueUrl=settings().delivery_dead_letter_queue_url,
-        Entries=[_dead_letter(str(index), outcome) for index, outcome in enumerate(given_up)],
+    limits = settings()
+    unsent = _send(
+        limits.delivery_queue_url,
+        [outcome for outcome in outcomes if outcome.result is Result.THROTTLED],
+        _throttled_copy,
+    ) | _send(
+        limits.delivery_dead_letter_queue_url,
+        [outcome for outcome in outcomes if outcome.result is Result.FAILED],
+        _dead_letter,
     )
-    unsent = {given_up[int(failure["Id"])].queued.message_id for failure in moved.get("Failed", [])}
     return [
         replace(outcome, result=Result.ERROR) if outcome.queued.message_id in unsent else outcome
         for outcome in outcomes
@@ -589,11 +743,13 @@ def deliver_batch(batch: Sequence[QueuedMessage]) -> list[Outcome]:
     ]
     # Read once per endpoint, when the message is delivered: what its owner saved applies to queued ones.
     endpoints = {key: store().get_export_endpoint(*key) for key in dict.fromkeys(keys)}
+    gates = health.gates(endpoints, health.now())
     log = delivery_log()
     with ThreadPoolExecutor(max_workers=len(batch)) as pool:
         outcomes = list(
-            pool.map(lambda queued, message: _deliver_one(log, queued, message, endpoints), batch, messages)
+            pool.map(lambda queued, message: _deliver_one(log, queued, message, gates), batch, messages)
         )
+    health.report(gates.values())
     outcomes = _settle(outcomes)
     for outcome in outcomes:
         _log(outcome)

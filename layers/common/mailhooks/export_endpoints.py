@@ -9,21 +9,34 @@ one: "test": true, action_id 0, the address test@example.com, the account's own 
 starts with msg_test_. Its kind is the first the endpoint ticks. It is POSTed at once, signed, through the
 same session, SSRF guard and timeouts as every delivery, and logged in the delivery log; it is not retried
 on the schedule, though its owner can send it again like any other delivery.
+
+An endpoint disabled for failing (mailhooks.health) is switched on again by its owner, its health afresh;
+recovering it does that and sends again every delivery that failed since a given time.
 """
 
 import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
 
+from mailhooks import health
 from mailhooks.activity import ActivityRecord, new_activity_id
 from mailhooks.aws import aws, upstream
 from mailhooks.delivery import check_endpoint_url, new_secret, timed_attempt
 from mailhooks.errors import Conflict, InvalidInput, NotFound, UpstreamFailure
-from mailhooks.fanout import DeliveryMessage, delivery_message
-from mailhooks.models import ActivityKind, ExportEndpoint, SendingType, utcnow
+from mailhooks.fanout import SQS_BATCH, DeliveryMessage, delivery_message
+from mailhooks.models import ActivityKind, ExportEndpoint, SendingType
 from mailhooks.settings import settings
-from mailhooks.store import Delivery, DeliveryStatus, delivery_log, store
+from mailhooks.store import Delivery, DeliveryStatus, delivery_log, health_records, store
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 TEST_EMAIL = "test@example.com"
 TEST_CLICK_URL = "https://example.com/test"
+TEST_ACTIVITY_PREFIX = "test_"
+# What a change of None leaves as it is; None clears the others (the owner's email, the limits).
+_KEPT_UNLESS_GIVEN = ("url", "activities", "active")
 
 
 def _checked_url(url: str) -> str:
@@ -46,7 +59,13 @@ def export_endpoint(account_id: int, endpoint_id: str) -> ExportEndpoint:
 
 
 def create_endpoint(
-    account_id: int, url: str, activities: list[ActivityKind], active: bool
+    account_id: int,
+    url: str,
+    activities: list[ActivityKind],
+    active: bool,
+    owner_email: str | None = None,
+    max_concurrency: int | None = None,
+    max_per_second: int | None = None,
 ) -> ExportEndpoint:
     created = ExportEndpoint(
         id=f"ep_{secrets.token_hex(8)}",
@@ -55,31 +74,33 @@ def create_endpoint(
         activities=_kinds(activities),
         active=active,
         secret=new_secret(),
+        owner_email=owner_email,
+        max_concurrency=max_concurrency,
+        max_per_second=max_per_second,
     )
     store().put_export_endpoint(created)
     return created
 
 
-def update_endpoint(
-    account_id: int,
-    endpoint_id: str,
-    url: str | None = None,
-    activities: list[ActivityKind] | None = None,
-    active: bool | None = None,
-) -> ExportEndpoint:
-    """Change what is given; None leaves it as it is."""
-    changes: dict[str, object] = {}
-    if url is not None:
-        changes["url"] = _checked_url(url)
-    if activities is not None:
-        changes["activities"] = _kinds(activities)
-    if active is not None:
-        changes["active"] = active
-    return _save_change(export_endpoint(account_id, endpoint_id), changes)
+def update_endpoint(account_id: int, endpoint_id: str, changes: Mapping[str, object]) -> ExportEndpoint:
+    """Change what is given: url, activities, active, owner_email, max_concurrency, max_per_second.
+    Switching an endpoint on again starts its health afresh."""
+    kept = {
+        name: value for name, value in changes.items() if value is not None or name not in _KEPT_UNLESS_GIVEN
+    }
+    if isinstance(url := kept.get("url"), str):
+        kept["url"] = _checked_url(url)
+    if isinstance(activities := kept.get("activities"), list):
+        kept["activities"] = _kinds(activities)
+    current = export_endpoint(account_id, endpoint_id)
+    changed = _save_change(current, kept)
+    if changed.active and not current.active:
+        health_records().reset(health.key_of(changed), changed.updated_at)
+    return changed
 
 
-def _save_change(current: ExportEndpoint, changes: dict[str, object]) -> ExportEndpoint:
-    changed = current.model_copy(update={**changes, "updated_at": utcnow()})
+def _save_change(current: ExportEndpoint, changes: Mapping[str, object]) -> ExportEndpoint:
+    changed = current.model_copy(update={**changes, "updated_at": health.now()})
     if not store().replace_export_endpoint(changed, current.updated_at):
         raise Conflict("the endpoint was changed or deleted meanwhile; read it again and retry")
     return changed
@@ -88,6 +109,7 @@ def _save_change(current: ExportEndpoint, changes: dict[str, object]) -> ExportE
 def delete_endpoint(account_id: int, endpoint_id: str) -> None:
     if not store().delete_export_endpoint(account_id, endpoint_id):
         raise NotFound(f"export endpoint {endpoint_id} was not found")
+    health_records().forget((account_id, endpoint_id))
 
 
 def rotate_secret(account_id: int, endpoint_id: str) -> ExportEndpoint:
@@ -98,7 +120,7 @@ def rotate_secret(account_id: int, endpoint_id: str) -> ExportEndpoint:
 def _test_message(endpoint: ExportEndpoint) -> DeliveryMessage:
     kind = endpoint.activities[0]
     activity = ActivityRecord(
-        id=f"test_{new_activity_id()}",
+        id=f"{TEST_ACTIVITY_PREFIX}{new_activity_id()}",
         account_id=endpoint.account_id,
         action_id=0,
         type_id=SendingType.CAMPAIGN,
@@ -147,6 +169,49 @@ def delivery(account_id: int, delivery_id: str) -> Delivery:
     return found
 
 
+def _queue(deliveries: list[Delivery]) -> tuple[set[int], str | None]:
+    """Queue the deliveries' messages at once: the indexes of those the queue refused, and why."""
+    entries: list[SendMessageBatchRequestEntryTypeDef] = [
+        {
+            "Id": str(index),
+            "MessageBody": DeliveryMessage.model_validate(
+                found.model_dump(include=set(DeliveryMessage.model_fields))
+            ).model_dump_json(),
+        }
+        for index, found in enumerate(deliveries)
+    ]
+    try:
+        with upstream("Amazon SQS"):
+            answer = aws().sqs.send_message_batch(QueueUrl=settings().delivery_queue_url, Entries=entries)
+    except UpstreamFailure as failure:
+        return set(range(len(deliveries))), failure.message
+    failures = answer.get("Failed", [])
+    if not failures:
+        return set(), None
+    why = failures[0].get("Message") or failures[0]["Code"]
+    return {int(failure["Id"]) for failure in failures}, f"Amazon SQS failed: {why}"
+
+
+def _requeue(deliveries: list[Delivery]) -> list[Delivery]:
+    """Mark each settled delivery, as it was read, pending again for a new round of attempts, and queue its
+    message: the deliveries queued, each as it now stands. One that changed since it was read is left out.
+    When the queue refuses, what is not queued is put back as it was and UpstreamFailure raised: what was
+    queued is pending, so that a second call does not queue it again."""
+    log, at = delivery_log(), health.now()
+    reopened = [(found, again) for found in deliveries if (again := log.reopen(found, at)) is not None]
+    queued: list[Delivery] = []
+    for start in range(0, len(reopened), SQS_BATCH):
+        batch = reopened[start : start + SQS_BATCH]
+        refused, why = _queue([again for _, again in batch])
+        queued += [again for index, (_, again) in enumerate(batch) if index not in refused]
+        if why is not None:
+            unqueued = [pair for index, pair in enumerate(batch) if index in refused]
+            for found, _ in unqueued + reopened[start + SQS_BATCH :]:
+                log.record(found)
+            raise UpstreamFailure(why)
+    return queued
+
+
 def retry_delivery(account_id: int, delivery_id: str) -> Delivery:
     """Queue a settled delivery (delivered, failed, aborted or dropped) to be POSTed again, with the same
     webhook-id and body, for a new round of attempts on the retry schedule: the delivery as it now stands,
@@ -159,17 +224,21 @@ def retry_delivery(account_id: int, delivery_id: str) -> Delivery:
     if endpoint is None or not endpoint.active:
         change = "was deleted" if endpoint is None else "is switched off"
         raise Conflict(f"delivery {delivery_id} cannot be sent again: its endpoint {change}")
-    reopened = delivery_log().reopen(found, utcnow())
-    if reopened is None:
+    queued = _requeue([found])
+    if not queued:
         raise Conflict(f"delivery {delivery_id} changed meanwhile, or is being attempted: try again")
-    message = DeliveryMessage.model_validate(found.model_dump(include=set(DeliveryMessage.model_fields)))
-    try:
-        with upstream("Amazon SQS"):
-            aws().sqs.send_message(
-                QueueUrl=settings().delivery_queue_url, MessageBody=message.model_dump_json()
-            )
-    except UpstreamFailure:
-        # Nothing is queued: back as it was, so that it can be retried again.
-        delivery_log().record(found)
-        raise
-    return reopened
+    return queued[0]
+
+
+def recover(account_id: int, endpoint_id: str, since: datetime) -> tuple[ExportEndpoint, int]:
+    """Switch the endpoint on (again), and send again every delivery of it that failed at `since` or later,
+    test events aside: the endpoint, and how many deliveries were queued."""
+    endpoint = export_endpoint(account_id, endpoint_id)
+    if not endpoint.active:
+        endpoint = update_endpoint(account_id, endpoint_id, {"active": True})
+    failed = [
+        found
+        for found in delivery_log().settled_since(account_id, endpoint_id, "failed", since)
+        if not found.activity_id.startswith(TEST_ACTIVITY_PREFIX)
+    ]
+    return endpoint, len(_requeue(failed))

@@ -167,5 +167,11 @@ class ExportEndpoint(BaseModel):
     active: bool = True
     # Standard Webhooks signing secret: "whsec_" + base64 of random bytes.
     secret: str
+    # Who is told when the endpoint keeps failing and when it is disabled: whoever runs its receiver, who
+    # need not be the account's owner.
+    owner_email: str | None = None
+    # The most requests the receiver takes at once, and per second; None for no limit.
+    max_concurrency: int | None = None
+    max_per_second: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

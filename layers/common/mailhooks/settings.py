@@ -27,6 +27,18 @@ class Settings(BaseSettings):
     delivery_retry_schedule: list[int] = [5, 60, 300, 1800, 7200, 21600, 43200]
     # Lets endpoints use http and loopback or private addresses: for the local stack, never in production.
     allow_local_endpoints: bool = False
+    # An endpoint's circuit breaker opens when at least this share of at least this many of its attempts
+    # within the window failed; its messages then wait, unsent, this long before one probe is tried. It is
+    # also how long a 429, 502, 503 or 504 without Retry-After holds an endpoint back.
+    breaker_failure_rate: float = 0.7
+    breaker_min_attempts: int = 10
+    breaker_window_seconds: int = 300
+    breaker_open_seconds: int = 60
+    # An endpoint that has only failed for this long is disabled; its owner is warned after the first span.
+    endpoint_warn_after_seconds: int = 24 * 3600
+    endpoint_disable_after_seconds: int = 5 * 24 * 3600
+    # The first wait of a message over its endpoint's throttle; it doubles with each further wait.
+    throttle_wait_seconds: float = 1.0
 
 
 @cache

@@ -1,16 +1,27 @@
-"""Export endpoints: where an account's activities are POSTed, and the log of those deliveries."""
+"""Export endpoints: where an account's activities are POSTed, how they have been answering, and the log of
+those deliveries."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+)
 
-from mailhooks import export_endpoints
+from mailhooks import export_endpoints, health
 from mailhooks.admin.base import account_id, new_router
 from mailhooks.models import ActivityKind, ExportEndpoint
-from mailhooks.store import Delivery, DeliveryStatus, store
+from mailhooks.store import Delivery, DeliveryStatus, EndpointHealth, HealthState, health_records, store
 
 router = new_router()
 
@@ -36,6 +47,15 @@ ActivityName = Annotated[
     WithJsonSchema({"type": "string", "enum": KIND_NAMES}),
 ]
 URL_DESCRIPTION = "https, on a host that leads only to public addresses."
+OWNER_EMAIL = Field(
+    default=None, description="Who is warned when the endpoint keeps failing, and told when it is disabled."
+)
+MAX_CONCURRENCY = Field(
+    default=None, ge=1, description="The most requests at once it is sent; null: no limit."
+)
+MAX_PER_SECOND = Field(
+    default=None, ge=1, description="The most requests a second it is sent; null: no limit."
+)
 
 
 class NewEndpoint(BaseModel):
@@ -44,16 +64,39 @@ class NewEndpoint(BaseModel):
     url: str = Field(max_length=2048, description=URL_DESCRIPTION)
     activities: list[ActivityName] = Field(min_length=1, description="The kinds of activity it receives.")
     active: bool = True
+    owner_email: EmailStr | None = OWNER_EMAIL
+    max_concurrency: int | None = MAX_CONCURRENCY
+    max_per_second: int | None = MAX_PER_SECOND
 
 
 class EndpointChanges(BaseModel):
-    """What to change; what is left out stays as it is."""
+    """What to change; what is left out stays as it is. A null url, activities or active changes nothing; a
+    null owner_email or limit clears it."""
 
     model_config = ConfigDict(extra="forbid")
 
     url: str | None = Field(default=None, max_length=2048, description=URL_DESCRIPTION)
     activities: list[ActivityName] | None = Field(default=None, min_length=1)
-    active: bool | None = None
+    active: bool | None = Field(default=None, description="Switching it on again starts its health afresh.")
+    owner_email: EmailStr | None = OWNER_EMAIL
+    max_concurrency: int | None = MAX_CONCURRENCY
+    max_per_second: int | None = MAX_PER_SECOND
+
+
+class Health(BaseModel):
+    state: HealthState = Field(
+        description="healthy: delivered to; open: its circuit breaker holds its deliveries back, unsent, "
+        "until a probe succeeds; disabled: switched off for failing."
+    )
+    state_changed_at: datetime | None
+    open_until: datetime | None = Field(description="While open: when the next probe may go.")
+    recent_attempts: int = Field(description="Attempts within the circuit breaker's window.")
+    failure_rate: float | None = Field(description="The share of those that failed; null without any.")
+    consecutive_failures: int
+    failing_since: datetime | None = Field(description="When its current run of failures began.")
+    disabled_reason: str | None
+    last_error: str | None
+    last_error_at: datetime | None
 
 
 class Endpoint(BaseModel):
@@ -61,6 +104,10 @@ class Endpoint(BaseModel):
     url: str
     activities: list[ActivityName]
     active: bool
+    owner_email: str | None
+    max_concurrency: int | None
+    max_per_second: int | None
+    health: Health
     created_at: datetime
     updated_at: datetime
 
@@ -83,12 +130,39 @@ class DeliveryPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as cursor for the next page; null on the last page.")
 
 
-def _shown(endpoint: ExportEndpoint) -> Endpoint:
-    return Endpoint.model_validate(endpoint.model_dump())
+def _utc(moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+
+
+class Recovery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    since: Annotated[AwareDatetime, AfterValidator(_utc)] = Field(
+        description="Deliveries that failed at this time or later are sent again."
+    )
+
+
+class Recovered(BaseModel):
+    endpoint: Endpoint
+    queued: int = Field(description="How many failed deliveries were queued to be sent again.")
+
+
+def _health(state: EndpointHealth) -> Health:
+    attempts, rate = health.failure_rate(state, health.now())
+    return Health.model_validate({**state.model_dump(), "recent_attempts": attempts, "failure_rate": rate})
+
+
+def _shown(endpoint: ExportEndpoint, state: EndpointHealth | None = None) -> Endpoint:
+    if state is None:
+        state = health_records().read([health.key_of(endpoint)])[health.key_of(endpoint)]
+    return Endpoint.model_validate({**endpoint.model_dump(), "health": _health(state)})
 
 
 def _with_secret(endpoint: ExportEndpoint) -> EndpointWithSecret:
-    return EndpointWithSecret.model_validate(endpoint.model_dump())
+    return EndpointWithSecret.model_validate(_shown(endpoint).model_dump() | {"secret": endpoint.secret})
 
 
 @router.post(
@@ -97,26 +171,50 @@ def _with_secret(endpoint: ExportEndpoint) -> EndpointWithSecret:
     responses={201: {"description": "The new endpoint, with its secret"}},
 )
 def create_endpoint(new: NewEndpoint) -> tuple[EndpointWithSecret, int]:
-    created = export_endpoints.create_endpoint(account_id(router), new.url, new.activities, new.active)
+    created = export_endpoints.create_endpoint(
+        account_id(router),
+        new.url,
+        new.activities,
+        new.active,
+        new.owner_email,
+        new.max_concurrency,
+        new.max_per_second,
+    )
     return _with_secret(created), 201
 
 
-@router.get("/admin/endpoints", summary="The account's export endpoints")
+@router.get("/admin/endpoints", summary="The account's export endpoints, with their health")
 def list_endpoints() -> list[Endpoint]:
-    return [_shown(endpoint) for endpoint in store().export_endpoints(account_id(router))]
+    endpoints = store().export_endpoints(account_id(router))
+    states = health_records().read(health.key_of(endpoint) for endpoint in endpoints)
+    return [_shown(endpoint, states[health.key_of(endpoint)]) for endpoint in endpoints]
 
 
-@router.get("/admin/endpoints/<endpoint_id>", summary="One export endpoint")
+@router.get("/admin/endpoints/<endpoint_id>", summary="One export endpoint, with its health")
 def read_endpoint(endpoint_id: str) -> Endpoint:
     return _shown(export_endpoints.export_endpoint(account_id(router), endpoint_id))
 
 
-@router.patch("/admin/endpoints/<endpoint_id>", summary="Change an export endpoint's URL, kinds or switch")
+@router.patch(
+    "/admin/endpoints/<endpoint_id>",
+    summary="Change an export endpoint's URL, kinds, switch, owner email or limits",
+)
 def update_endpoint(endpoint_id: str, changes: EndpointChanges) -> Endpoint:
-    updated = export_endpoints.update_endpoint(
-        account_id(router), endpoint_id, changes.url, changes.activities, changes.active
-    )
+    given = {name: getattr(changes, name) for name in changes.model_fields_set}
+    updated = export_endpoints.update_endpoint(account_id(router), endpoint_id, given)
     return _shown(updated)
+
+
+@router.post(
+    "/admin/endpoints/<endpoint_id>/recover",
+    summary="Switch an export endpoint on again, and send again what failed since a time",
+    description="Its health starts afresh; every delivery of it that failed at `since` or later (test "
+    "events aside) is queued again, with its webhook-id, for a new round of attempts.",
+    responses={202: {"description": "Queued"}},
+)
+def recover(endpoint_id: str, recovery: Recovery) -> tuple[Recovered, int]:
+    endpoint, queued = export_endpoints.recover(account_id(router), endpoint_id, recovery.since)
+    return Recovered(endpoint=_shown(endpoint), queued=queued), 202
 
 
 @router.delete(

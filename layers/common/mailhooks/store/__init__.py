@@ -3,10 +3,19 @@
 - records: the data table (accounts, lists, subscribers, templates, campaigns, webhooks, endpoints)
 - activity: the activity table, whose stream feeds the fan-out to export endpoints
 - deliveries: the delivery table, the log of deliveries to export endpoints and of their attempts
+- health: the delivery table too, how each export endpoint has been answering, its breaker and throttle
 """
 
 from mailhooks.store.activity import ActivityLog, activity_log
 from mailhooks.store.deliveries import Delivery, DeliveryAttempt, DeliveryLog, DeliveryStatus, delivery_log
+from mailhooks.store.health import (
+    EndpointHealth,
+    EndpointKey,
+    HealthRecords,
+    HealthState,
+    Report,
+    health_records,
+)
 from mailhooks.store.records import Store, store
 
 __all__ = [
@@ -15,8 +24,14 @@ __all__ = [
     "DeliveryAttempt",
     "DeliveryLog",
     "DeliveryStatus",
+    "EndpointHealth",
+    "EndpointKey",
+    "HealthRecords",
+    "HealthState",
+    "Report",
     "Store",
     "activity_log",
     "delivery_log",
+    "health_records",
     "store",
 ]

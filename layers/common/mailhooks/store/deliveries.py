@@ -4,18 +4,20 @@ Keys:
 - delivery         ACCOUNT#<account id>#DELIVERY#<webhook id> / DELIVERY
 - its attempts     ACCOUNT#<account id>#DELIVERY#<webhook id> / ATTEMPT#<number, zero-padded>
   (one query reads a delivery with its attempts; the account in the key keeps accounts apart)
-- index by_endpoint_status, on the delivery items only:
+- index by_endpoint_status, on the delivery items:
                    endpoint_status = ACCOUNT#<account id>#ENDPOINT#<endpoint id>#<status>
                    status_at = when the delivery last changed, in fixed-width UTC (sorts as it reads)
-  (an endpoint's deliveries in one status, newest first, a page at a time)
-Every item expires 30 days after it was last written.
+  (an endpoint's deliveries in one status, newest first, a page at a time; or since a time)
+Every delivery item expires 30 days after it was last written. The endpoints' health shares the table (and
+the index): mailhooks/store/health.py.
 """
 
 import base64
 import binascii
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 
 RETENTION = timedelta(days=30)
 BY_ENDPOINT_STATUS = "by_endpoint_status"
-_STATUS_AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_SORTABLE_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _DELIVERY = "DELIVERY"
 _ATTEMPT = "ATTEMPT#"
 
@@ -65,6 +67,17 @@ class Delivery(BaseModel):
     updated_at: datetime = Field(default_factory=utcnow)
     # Filled when one delivery is read, oldest first.
     attempts: list[DeliveryAttempt] = []
+    # The attempts before its current round on the retry schedule: its owner can send it again for another.
+    round_start: int = Field(default=0, exclude=True)
+
+
+def sortable(at: datetime) -> str:
+    """A time in fixed-width UTC, which sorts as it reads: the index's sort key."""
+    return at.astimezone(UTC).strftime(_SORTABLE_FORMAT)
+
+
+def condition_failed(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 def _delivery_key(account_id: int, webhook_id: str) -> str:
@@ -77,10 +90,6 @@ def _endpoint_status(account_id: int, endpoint_id: str, status: DeliveryStatus) 
 
 def _expires_at(at: datetime) -> int:
     return int((at + RETENTION).timestamp())
-
-
-def _condition_failed(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,8 @@ class DeliveryLog:
             # Kept as the JSON text that is POSTed: exact, and free of DynamoDB's number and nesting rules.
             "payload": json.dumps(delivery.payload),
             "endpoint_status": _endpoint_status(delivery.account_id, delivery.endpoint_id, delivery.status),
-            "status_at": delivery.updated_at.strftime(_STATUS_AT_FORMAT),
+            "status_at": sortable(delivery.updated_at),
+            "round_start": delivery.round_start,
             "expires_at": _expires_at(delivery.updated_at),
         }
 
@@ -118,7 +128,7 @@ class DeliveryLog:
             )
             return delivery
         except ClientError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
         try:
             answer = self.table.update_item(
@@ -136,7 +146,7 @@ class DeliveryLog:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
             status = error.response.get("Item", {}).get("status", {}).get("S")  # type: ignore[attr-defined]
             return "delivered" if status == "delivered" else "in flight"
@@ -144,6 +154,7 @@ class DeliveryLog:
         return delivery.model_copy(
             update={
                 "attempt_count": int(earlier["attempt_count"]),  # type: ignore[arg-type]
+                "round_start": int(earlier.get("round_start", 0)),  # type: ignore[arg-type]
                 "created_at": datetime.fromisoformat(str(earlier["created_at"])),
             }
         )
@@ -167,14 +178,17 @@ class DeliveryLog:
                 ExpressionAttributeValues={":delivered": "delivered"},
             )
         except ClientError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
 
     def reopen(self, delivery: Delivery, at: datetime) -> Delivery | None:
         """Mark a settled delivery, as it was read, pending again: its owner asked for it to be sent again,
-        and claim() lets a pending delivery be attempted, whether it was delivered before or not. None, and
-        nothing changed, when it changed since it was read, or an attempt of it is under way."""
-        reopened = delivery.model_copy(update={"status": "pending", "updated_at": at})
+        and claim() lets a pending delivery be attempted, whether it was delivered before or not; for a new
+        round of attempts on the retry schedule. None, and nothing changed, when it changed since it was
+        read, or an attempt of it is under way."""
+        reopened = delivery.model_copy(
+            update={"status": "pending", "updated_at": at, "round_start": delivery.attempt_count}
+        )
         try:
             self.table.put_item(
                 Item=self._item(reopened),
@@ -188,7 +202,7 @@ class DeliveryLog:
                 },
             )
         except ClientError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
             return None
         return reopened
@@ -232,6 +246,25 @@ class DeliveryLog:
         following = page.get("LastEvaluatedKey")
         next_cursor = base64.urlsafe_b64encode(json.dumps(following).encode()).decode() if following else None
         return [_delivery(item) for item in page["Items"]], next_cursor
+
+    def settled_since(
+        self, account_id: int, endpoint_id: str, status: DeliveryStatus, since: datetime
+    ) -> Iterator[Delivery]:
+        """An endpoint's deliveries in one status that reached it at `since` or later, oldest first."""
+        query: dict[str, Any] = {
+            "IndexName": BY_ENDPOINT_STATUS,
+            "KeyConditionExpression": "endpoint_status = :partition AND status_at >= :since",
+            "ExpressionAttributeValues": {
+                ":partition": _endpoint_status(account_id, endpoint_id, status),
+                ":since": sortable(since),
+            },
+        }
+        while True:
+            page = self.table.query(**query)
+            yield from (_delivery(item) for item in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _delivery(item: dict[str, Any]) -> Delivery:

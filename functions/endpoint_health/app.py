@@ -1,0 +1,18 @@
+"""Scheduled: warn the owners of export endpoints that have only failed for a day, and disable those that
+have for five (the spans are settings)."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mailhooks import health
+
+logger = Logger()
+tracer = Tracer()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> None:
+    health.review(health.now())

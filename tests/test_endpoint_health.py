@@ -1,0 +1,513 @@
+"""Endpoint health end to end: messages the real fan-out queued on moto's delivery queue, handed to the
+deliver function as Lambda's event source would, and POSTed to receivers on 127.0.0.1; the scheduled review
+run as its schedule runs it; the recovery through the admin API. Time, as deliveries and health see it, is
+the test's clock (mailhooks.health.now); the queue's own waits are real, and are skipped by making messages
+visible again."""
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+import pytest
+from moto.core.botocore_stubber import BotocoreStubber
+
+from devstack.template import ACCOUNT_ID, REGION, Stack
+from functions.deliver.app import handler as deliver
+from functions.endpoint_health.app import handler as review
+from mailhooks import health
+from mailhooks.activity import ActivityRecord
+from mailhooks.delivery import new_secret
+from mailhooks.fanout import fan_out
+from mailhooks.models import ActivityKind, ExportEndpoint, SendingType, utcnow
+from mailhooks.settings import settings
+from mailhooks.store import Delivery, delivery_log, health_records, store
+from tests.admin import admin
+from tests.helpers import FakeLambdaContext, seed_account, sent_emails
+from tests.receivers import Receiver, Reply, receivers
+from tests.streams import sqs_event
+
+OWNER = "ops@shop.example"
+# Longer than any test runs: a receiver that never answers.
+NEVER = 120.0
+
+
+class Clock:
+    """What mailhooks.health.now answers: now, until the test moves it."""
+
+    def __init__(self) -> None:
+        self.at = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> None:
+        self.at += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    frozen = Clock()
+    monkeypatch.setattr(health, "now", frozen)
+    return frozen
+
+
+@pytest.fixture(autouse=True)
+def deliver_function(stack: Stack, monkeypatch: pytest.MonkeyPatch, clock: Clock) -> Stack:
+    """The deliver function's environment as the template sets it (the review's and the admin function's
+    are the same but for their names); local receivers allowed, and short timeouts, so that a receiver that
+    never answers holds a POST for half a second."""
+    for name, value in stack.function_environment("DeliverFunction").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ALLOW_LOCAL_ENDPOINTS", "true")
+    monkeypatch.setenv("DELIVERY_TIMEOUT", "0.5")
+    monkeypatch.setenv("DELIVERY_CONNECT_TIMEOUT", "0.5")
+    settings.cache_clear()
+    seed_account(12)
+    return stack
+
+
+@pytest.fixture
+def receiver() -> Iterator[Any]:
+    with receivers() as start:
+        yield start
+
+
+def endpoint(
+    url: str, endpoint_id: str, kinds: list[ActivityKind] | None = None, **options: Any
+) -> ExportEndpoint:
+    created = ExportEndpoint(
+        id=endpoint_id,
+        account_id=12,
+        url=url,
+        activities=kinds or list(ActivityKind),
+        secret=new_secret(),
+        owner_email=OWNER,
+        **options,
+    )
+    store().put_export_endpoint(created)
+    return created
+
+
+def publish(*kinds: ActivityKind) -> list[ActivityRecord]:
+    """One activity of each kind, queued by the real fan-out for each endpoint that ticks it."""
+    activities = [
+        ActivityRecord(
+            account_id=12,
+            action_id=345,
+            type_id=SendingType.CAMPAIGN,
+            activity_id=kind,
+            email=f"person{n}@example.com",
+            url="https://shop.example/offer" if kind == ActivityKind.CLICK else None,
+        )
+        for n, kind in enumerate(kinds)
+    ]
+    assert fan_out([(str(n), activity) for n, activity in enumerate(activities)]) is None
+    return activities
+
+
+class Queue:
+    """The delivery queue, driven as Lambda's event source drives it: batches received, handed to the deliver
+    function, and deleted but for the batch's item failures. It keeps each message's last receipt, to make
+    the messages that wait visible again when the test moves time on."""
+
+    def __init__(self) -> None:
+        self.sqs = boto3.client("sqs")
+        self.url = settings().delivery_queue_url
+        self.receipts: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def run(self, batches: int | None = None, size: int = 10) -> int:
+        """Deliver batch after batch until none is visible (or `batches` ran); how many ran."""
+        ran = 0
+        while batches is None or ran < batches:
+            messages = self.sqs.receive_message(
+                QueueUrl=self.url,
+                MaxNumberOfMessages=size,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+            if not messages:
+                break
+            answer = deliver(
+                sqs_event(f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:DeliveryQueue", messages), FakeLambdaContext()
+            )
+            failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
+            done = [message for message in messages if message["MessageId"] not in failed]
+            if done:
+                self.sqs.delete_message_batch(
+                    QueueUrl=self.url,
+                    Entries=[
+                        {"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]}
+                        for n, message in enumerate(done)
+                    ],
+                )
+            with self.lock:
+                self.receipts.update({message["MessageId"]: message["ReceiptHandle"] for message in messages})
+                for message in done:
+                    self.receipts.pop(message["MessageId"])
+            ran += 1
+        return ran
+
+    def wake(self, count: int | None = None) -> None:
+        """Make the messages that wait (or the first `count` of them) visible at once."""
+        for receipt in list(self.receipts.values())[:count]:
+            self.sqs.change_message_visibility(QueueUrl=self.url, ReceiptHandle=receipt, VisibilityTimeout=0)
+
+    def waits(self) -> list[float]:
+        """The seconds until each message on the queue is visible."""
+        from moto.backends import get_backend
+
+        queue = get_backend("sqs")[ACCOUNT_ID][REGION].queues["DeliveryQueue"]
+        return sorted(message.visible_at / 1000 - time.time() for message in queue._messages)
+
+    def empty(self) -> bool:
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return set(attributes.values()) == {"0"}
+
+
+def ids(received: Any) -> list[str]:
+    return [each.headers["webhook-id"] for each in received]
+
+
+def logged(activity: ActivityRecord, endpoint_id: str) -> Delivery:
+    found = delivery_log().get(12, f"msg_{activity.id}_{endpoint_id}")
+    assert found is not None
+    return found
+
+
+def health_of(endpoint_id: str) -> dict[str, Any]:
+    status, shown = admin("GET", f"/admin/endpoints/{endpoint_id}")
+    assert status == 200, shown
+    return dict(shown["health"])
+
+
+def dead_letters() -> list[dict[str, Any]]:
+    return (
+        boto3.client("sqs")
+        .receive_message(QueueUrl=settings().delivery_dead_letter_queue_url, MaxNumberOfMessages=10)
+        .get("Messages", [])
+    )
+
+
+# The noisy neighbour
+
+
+def test_a_receiver_that_never_answers_does_not_hold_up_a_healthy_one(receiver: Any, clock: Clock) -> None:
+    healthy: Receiver = receiver()
+    dead: Receiver = receiver(Reply(delay=NEVER))
+    endpoint(healthy.url(), "healthy", [ActivityKind.CLICK])
+    endpoint(dead.url(), "dead", [ActivityKind.OPEN])
+    queue = Queue()
+
+    # 1,000 activities, a hundred at a time as the fan-out's stream batches bring them.
+    for _ in range(10):
+        publish(*[ActivityKind.CLICK, ActivityKind.OPEN] * 50)
+        queue.run()
+
+    assert len(set(ids(healthy.received))) == 500
+    limits = settings()
+    assert health_of("dead")["state"] == "open"
+    # Those under way when the failure rate tripped it: at most one batch more than it needs to judge.
+    before_it_opened = len(dead.received)
+    assert limits.breaker_min_attempts <= before_it_opened <= limits.breaker_min_attempts + 10
+    shown = health_of("healthy")
+    assert (shown["state"], shown["failure_rate"]) == ("healthy", 0.0)
+
+    for probes in (1, 2):
+        clock.advance(seconds=limits.breaker_open_seconds + 1)
+        queue.wake(count=30)
+        queue.run()
+        assert len(dead.received) == before_it_opened + probes
+        assert health_of("dead")["state"] == "open"
+    assert len(queue.receipts) == 500  # every one of the dead receiver's messages still waits, none lost
+
+
+# What receivers say
+
+
+def test_410_gone_disables_the_endpoint_after_one_attempt(receiver: Any) -> None:
+    gone: Receiver = receiver(Reply(410, body=b"no such hook"))
+    endpoint(gone.url(), "ep1")
+    first, *others = publish(ActivityKind.OPEN, ActivityKind.CLICK, ActivityKind.SEND)
+    queue = Queue()
+
+    queue.run(batches=1, size=1)
+    queue.run()
+    publish(ActivityKind.OPEN)
+
+    assert len(gone.received) == 1
+    assert queue.empty()
+    saved = store().get_export_endpoint(12, "ep1")
+    assert saved is not None
+    assert saved.active is False
+    shown = health_of("ep1")
+    assert (shown["state"], shown["disabled_reason"]) == ("disabled", "its receiver answered 410 Gone")
+    assert shown["last_error"] == "HTTP 410: no such hook"
+    sent = logged(first, "ep1")
+    assert (sent.status, sent.attempt_count) == ("failed", 1)
+    for other in others:
+        unsent = logged(other, "ep1")
+        assert (unsent.status, unsent.attempt_count) == ("failed", 0)
+        assert unsent.last_error == "not sent: the endpoint was disabled, as its receiver answered 410 Gone"
+    assert len(dead_letters()) == 3
+    [email] = sent_emails()
+    assert email.destinations["ToAddresses"] == [OWNER]
+    assert email.subject == f"Webhook endpoint disabled: {gone.url()}"
+
+
+def test_abort_message_ends_the_retries_of_that_message(
+    receiver: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    refusing: Receiver = receiver(
+        Reply(422, headers={"webhook-delivery": "abort-message"}, body=b"unknown list")
+    )
+    endpoint(refusing.url(), "ep1")
+    [activity] = publish(ActivityKind.CLICK)
+    queue = Queue()
+
+    queue.run()
+
+    assert len(refusing.received) == 1
+    assert queue.empty()
+    assert dead_letters() == []
+    record = logged(activity, "ep1")
+    assert (record.status, record.attempt_count, record.last_error) == (
+        "aborted",
+        1,
+        "HTTP 422: unknown list",
+    )
+    assert "delivery aborted" in caplog.messages
+    # A deliberate answer: the endpoint is not failing.
+    assert (health_of("ep1")["state"], health_of("ep1")["failure_rate"]) == ("healthy", 0.0)
+
+
+def test_429_with_retry_after_holds_the_endpoint_back_that_long(receiver: Any, clock: Clock) -> None:
+    busy: Receiver = receiver(Reply(429, headers={"Retry-After": "30"}, body=b"slow down"), Reply(200))
+    endpoint(busy.url(), "ep1")
+    publish(ActivityKind.CLICK, ActivityKind.OPEN)
+    queue = Queue()
+    started = clock.at
+
+    queue.run(batches=1, size=1)
+    assert len(busy.received) == 1
+    assert queue.waits()[-1] >= 29  # that message, on the queue itself
+    assert health_of("ep1")["state"] == "open"
+
+    clock.advance(seconds=10)
+    queue.run()  # the other message, received meanwhile
+    assert len(busy.received) == 1
+    assert min(queue.waits()) >= 19
+
+    clock.advance(seconds=19)
+    queue.wake()
+    queue.run()
+    assert len(busy.received) == 1
+
+    clock.advance(seconds=1)
+    queue.wake()
+    queue.run()
+    assert clock.at - started >= timedelta(seconds=30)
+    assert len(busy.received) == 2  # one probe, which succeeds
+    assert health_of("ep1")["state"] == "healthy"
+    queue.wake()
+    queue.run()
+    assert len(set(ids(busy.received))) == 2
+    assert queue.empty()
+
+
+# The throttle
+
+
+class Gauge:
+    """A receiver that holds each request a while, and notes the most it held at once."""
+
+    def __init__(self, hold: float) -> None:
+        self.held = self.peak = 0
+        self.received: list[str] = []
+        lock = threading.Lock()
+        gauge = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                with lock:
+                    gauge.held += 1
+                    gauge.peak = max(gauge.peak, gauge.held)
+                    gauge.received.append(self.headers["webhook-id"])
+                time.sleep(hold)
+                with lock:  # before answering: the sender's slot is free only once the answer is in
+                    gauge.held -= 1
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+
+
+@pytest.fixture
+def atomic_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AWS applies each request atomically (a conditional write above all); moto, called by several threads
+    at once, does not: one request at a time, as devstack.local_aws serves them."""
+    one_at_a_time = threading.Lock()
+    process = BotocoreStubber.process_request
+
+    def atomically(self: BotocoreStubber, request: Any) -> Any:
+        with one_at_a_time:
+            return process(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", atomically)
+
+
+@pytest.fixture
+def gauge() -> Iterator[Gauge]:
+    started = Gauge(hold=0.1)
+    yield started
+    started.server.shutdown()
+    started.server.server_close()
+
+
+@pytest.mark.usefixtures("atomic_aws")
+def test_a_throttle_of_two_at_once_is_never_exceeded(gauge: Gauge, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THROTTLE_WAIT_SECONDS", "0")  # a throttled message is back at once
+    monkeypatch.setenv("DELIVERY_TIMEOUT", "10")  # the containers contend for moto: no POST times out
+    settings.cache_clear()
+    endpoint(gauge.url, "ep1", max_concurrency=2)
+    publish(*[ActivityKind.CLICK] * 50)
+    queue = Queue()
+
+    # Four containers of the deliver function at once, each taking batches until the queue is empty.
+    containers = [threading.Thread(target=queue.run) for _ in range(4)]
+    for container in containers:
+        container.start()
+    for container in containers:
+        container.join(timeout=50)
+
+    assert len(set(gauge.received)) == 50
+    assert 1 <= gauge.peak <= 2
+    assert queue.empty()
+
+
+# Auto-disable, and recovery
+
+
+def test_an_endpoint_that_only_fails_is_warned_of_then_disabled_and_recovers_what_failed(
+    receiver: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DELIVERY_RETRY_SCHEDULE", "[]")  # each failure is final: failed, and recoverable
+    settings.cache_clear()
+    failing: Receiver = receiver(Reply(500, body=b"down"))
+    endpoint(failing.url(), "ep1")
+    queue = Queue()
+    started = clock.at
+    limits = settings()
+    warn_after = timedelta(seconds=limits.endpoint_warn_after_seconds)
+    disable_after = timedelta(seconds=limits.endpoint_disable_after_seconds)
+
+    def review_at(moment: datetime) -> None:
+        clock.at = moment
+        review({"source": "aws.events", "detail-type": "Scheduled Event"}, FakeLambdaContext())
+
+    early = publish(ActivityKind.CLICK, ActivityKind.OPEN)
+    queue.run()
+    review_at(started + warn_after - timedelta(seconds=1))
+    assert sent_emails() == []
+    review_at(started + warn_after)
+    [warning] = sent_emails()
+    assert warning.destinations["ToAddresses"] == [OWNER]
+    assert warning.subject == f"Webhook endpoint failing: {failing.url()}"
+    assert "HTTP 500: down" in warning.body
+    review_at(started + warn_after + timedelta(hours=1))
+    assert len(sent_emails()) == 1
+
+    clock.at = started + timedelta(days=3)
+    later = publish(ActivityKind.SEND, ActivityKind.CLICK)
+    queue.run()
+    review_at(started + disable_after - timedelta(seconds=1))
+    assert store().get_export_endpoint(12, "ep1").active  # type: ignore[union-attr]
+    review_at(started + disable_after)
+    saved = store().get_export_endpoint(12, "ep1")
+    assert saved is not None
+    assert saved.active is False
+    assert health_of("ep1")["state"] == "disabled"
+    disabled = sent_emails()[1]
+    assert disabled.subject == f"Webhook endpoint disabled: {failing.url()}"
+    assert len(failing.received) == 4
+
+    clock.advance(hours=1)
+    publish(ActivityKind.OPEN)  # not queued for an endpoint that is switched off
+    failing.replies = [Reply(200)]
+    since = (started + timedelta(days=2)).isoformat()
+    status, recovered = admin("POST", "/admin/endpoints/ep1/recover", body={"since": since})
+    assert status == 202, recovered
+    assert (recovered["queued"], recovered["endpoint"]["active"]) == (2, True)
+    assert recovered["endpoint"]["health"]["state"] == "healthy"
+    queue.run()
+
+    replayed = [f"msg_{activity.id}_ep1" for activity in later]
+    assert sorted(ids(failing.received)[4:]) == sorted(replayed)
+    assert [logged(activity, "ep1").status for activity in later] == ["delivered"] * 2
+    assert [logged(activity, "ep1").status for activity in early] == ["failed"] * 2
+
+
+# The admin API
+
+
+def test_the_admin_api_shows_each_endpoints_health_and_takes_its_limits(receiver: Any) -> None:
+    failing: Receiver = receiver(Reply(503, body=b"maintenance"))
+    status, created = admin(
+        "POST",
+        "/admin/endpoints",
+        body={"url": failing.url(), "activities": ["click"], "owner_email": OWNER, "max_per_second": 5},
+    )
+    assert status == 201, created
+    assert (created["owner_email"], created["max_per_second"], created["max_concurrency"]) == (OWNER, 5, None)
+    assert created["health"] == {
+        "state": "healthy",
+        "state_changed_at": None,
+        "open_until": None,
+        "recent_attempts": 0,
+        "failure_rate": None,
+        "consecutive_failures": 0,
+        "failing_since": None,
+        "disabled_reason": None,
+        "last_error": None,
+        "last_error_at": None,
+    }
+    publish(ActivityKind.CLICK, ActivityKind.CLICK)
+
+    Queue().run()
+
+    [shown] = admin("GET", "/admin/endpoints")[1]
+    assert shown["health"]["state"] == "open"  # a 503 holds it back
+    assert (shown["health"]["recent_attempts"], shown["health"]["failure_rate"]) == (2, 1.0)
+    assert (shown["health"]["consecutive_failures"], shown["health"]["last_error"]) == (
+        2,
+        "HTTP 503: maintenance",
+    )
+    changed = admin(
+        "PATCH", f"/admin/endpoints/{created['id']}", body={"max_per_second": None, "max_concurrency": 3}
+    )
+    assert (changed[1]["max_per_second"], changed[1]["max_concurrency"]) == (None, 3)
+    assert admin("PATCH", f"/admin/endpoints/{created['id']}", body={"max_concurrency": 0})[0] == 400
+    assert admin("POST", "/admin/endpoints/ep_gone/recover", body={"since": "2026-01-01T00:00:00Z"})[0] == 404
+    assert (
+        admin("POST", f"/admin/endpoints/{created['id']}/recover", body={"since": "2026-01-01T00:00:00"})[0]
+        == 400
+    )
+    admin("DELETE", f"/admin/endpoints/{created['id']}")
+    assert health_records().read([(12, created["id"])])[(12, created["id"])].attempts == {}
