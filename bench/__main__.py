@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import cold_start, cost, end_to_end, inbound_load, parallelism
+from bench import cold_start, cost, end_to_end, inbound_load, noisy_neighbour, parallelism
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -86,6 +86,17 @@ def table(results: dict[str, object]) -> str:
             f"{inbound['ratio']}",
         )
     )
+    noisy = results["noisy_neighbour"]
+    assert isinstance(noisy, dict)
+    rows.append(
+        (
+            f"noisy neighbour: a healthy receiver's {noisy['events']} deliveries beside a receiver that "
+            "never answers",
+            f"{noisy['with_dead_neighbour_per_second']}/s beside it, {noisy['alone_per_second']}/s alone "
+            f"(delivery timeout {noisy['delivery_timeout_s']} s)",
+            f"{noisy['ratio']} (goal {noisy['goal']})",
+        )
+    )
     lines = ["| measure | value | figure |", "|---|---|---|", *(f"| {a} | {b} | {c} |" for a, b, c in rows)]
     return "\n".join(lines)
 
@@ -110,6 +121,7 @@ def _measure_all() -> dict[str, object]:
         "parallelism": parallelism.measure(),
         "end_to_end": end_to_end.measure(),
         "inbound": inbound_load.measure(),
+        "noisy_neighbour": noisy_neighbour.measure(),
     }
 
 
