@@ -15,7 +15,8 @@ from mailhooks.subscriptions import list_activity, send_confirmation_request, se
 
 _FIELD_TYPES: dict[CustomFieldType, Any] = {
     "text": Annotated[str, Field(min_length=1)],
-    "number": float,
+    # Infinity and NaN are no numbers a list stores (and a float too large to read is infinity).
+    "number": Annotated[float, Field(allow_inf_nan=False)],
     "date": date,
     "boolean": Flag,
 }
