@@ -9,15 +9,15 @@ from typing import Any
 
 from bench import prices
 from bench.harness import by_operation, counting_aws_calls, moto_stack
-from mailhooks.activity import ActivityRecord
 from mailhooks.delivery import new_secret
-from mailhooks.models import ActivityKind, CustomField, ExportEndpoint, SendingType
+from mailhooks.models import ActivityKind, CustomField, ExportEndpoint
 from mailhooks.store import activity_log, store
 from tests.helpers import (
     CAMPAIGN_CALL,
     CAMPAIGN_MAPPING,
     FakeLambdaContext,
     call,
+    campaign_activity,
     hook_event,
     seed_account,
     seed_list,
@@ -159,18 +159,7 @@ def _delivery() -> dict[str, object]:
         )
         tail = StreamTail(stack, "ActivityTable")
         with counting_aws_calls() as calls:
-            activity_log().put(
-                [
-                    ActivityRecord(
-                        account_id=12,
-                        action_id=345,
-                        type_id=SendingType.CAMPAIGN,
-                        activity_id=ActivityKind.OPEN,
-                        email=f"p{n}@example.com",
-                    )
-                    for n in range(EVENTS)
-                ]
-            )
+            activity_log().put([campaign_activity(ActivityKind.OPEN, n) for n in range(EVENTS)])
             started = time.perf_counter()
             fan_out(tail.next_event(), FakeLambdaContext())
             batches = run_queue(stack, "DeliveryQueue", deliver)

@@ -17,11 +17,10 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from bench.harness import TimedReceiver, moto_stack, percentile
-from mailhooks.activity import ActivityRecord
 from mailhooks.delivery import new_secret
-from mailhooks.models import ActivityKind, ExportEndpoint, SendingType
+from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.store import activity_log, store
-from tests.helpers import FakeLambdaContext, seed_account
+from tests.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.streams import StreamTail, run_queue
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "5000"))
@@ -81,14 +80,7 @@ def measure() -> dict[str, object]:
             written: dict[str, float] = {}
             for start in range(0, EVENTS, BURST):
                 burst = [
-                    ActivityRecord(
-                        account_id=1,
-                        action_id=345,
-                        type_id=SendingType.CAMPAIGN,
-                        activity_id=ActivityKind.OPEN,
-                        email=f"p{n}@bench.example",
-                    )
-                    for n in range(start, start + BURST)
+                    campaign_activity(ActivityKind.OPEN, n, account_id=1) for n in range(start, start + BURST)
                 ]
                 activity_log().put(burst)
                 now = time.time()

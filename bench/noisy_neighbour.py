@@ -6,12 +6,11 @@ import json
 import time
 
 from bench.harness import TimedReceiver, moto_stack
-from mailhooks.activity import ActivityRecord
 from mailhooks.delivery import new_secret
 from mailhooks.fanout import fan_out
-from mailhooks.models import ActivityKind, ExportEndpoint, SendingType
+from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.store import store
-from tests.helpers import seed_account
+from tests.helpers import campaign_activity, seed_account
 from tests.receivers import Reply, receivers
 from tests.streams import run_queue
 
@@ -41,14 +40,7 @@ def _healthy_rate(with_dead_neighbour: bool) -> float:
             started = time.time()
             for first in range(0, EVENTS, 50):
                 activities = [
-                    ActivityRecord(
-                        account_id=1,
-                        action_id=345,
-                        type_id=SendingType.CAMPAIGN,
-                        activity_id=kind,
-                        email=f"p{n}@bench.example",
-                        url="https://shop.example/" if kind == ActivityKind.CLICK else None,
-                    )
+                    campaign_activity(kind, n, account_id=1)
                     for n in range(first, first + 50)
                     for kind in kinds
                 ]

@@ -5,12 +5,11 @@ import json
 import time
 
 from bench.harness import moto_stack
-from mailhooks.activity import ActivityRecord
 from mailhooks.delivery import new_secret
 from mailhooks.fanout import fan_out
-from mailhooks.models import ActivityKind, ExportEndpoint, SendingType
+from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.store import store
-from tests.helpers import FakeLambdaContext, seed_account
+from tests.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.receivers import Reply, receivers
 from tests.streams import sqs_event
 
@@ -20,16 +19,7 @@ ROUNDS = 5
 
 
 def _queue_batch(account_id: int) -> None:
-    activities = [
-        ActivityRecord(
-            account_id=account_id,
-            action_id=345,
-            type_id=SendingType.CAMPAIGN,
-            activity_id=ActivityKind.OPEN,
-            email=f"p{n}@example.com",
-        )
-        for n in range(BATCH)
-    ]
+    activities = [campaign_activity(ActivityKind.OPEN, n, account_id) for n in range(BATCH)]
     assert fan_out([(str(n), activity) for n, activity in enumerate(activities)]) is None
 
 

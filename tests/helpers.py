@@ -9,8 +9,17 @@ from typing import Any
 from moto.backends import get_backend
 
 from devstack.template import ACCOUNT_ID, REGION
+from mailhooks.activity import ActivityRecord
 from mailhooks.inbound import new_inbound_webhook
-from mailhooks.models import Account, CustomField, EmailTemplate, InboundWebhook, MailingList
+from mailhooks.models import (
+    Account,
+    ActivityKind,
+    CustomField,
+    EmailTemplate,
+    InboundWebhook,
+    MailingList,
+    SendingType,
+)
 from mailhooks.store import store
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
@@ -76,6 +85,25 @@ def call(event: dict[str, Any]) -> tuple[int, dict[str, Any] | None, dict[str, s
     response = handler(event, FakeLambdaContext())  # type: ignore[arg-type]
     body = json.loads(response["body"]) if response.get("body") else None
     return response["statusCode"], body, response.get("multiValueHeaders") or response.get("headers") or {}
+
+
+def campaign_activity(
+    kind: ActivityKind,
+    n: int = 0,
+    account_id: int = 12,
+    url: str = "https://shop.example/offer",
+    **fields: Any,
+) -> ActivityRecord:
+    """An activity of person<n>@example.com in campaign 345; a click carries the URL."""
+    return ActivityRecord(
+        account_id=account_id,
+        action_id=345,
+        type_id=SendingType.CAMPAIGN,
+        activity_id=kind,
+        email=f"person{n}@example.com",
+        url=url if kind == ActivityKind.CLICK else None,
+        **fields,
+    )
 
 
 def seed_account(account_id: int = 12, plan: str = "paid") -> Account:

@@ -11,10 +11,10 @@ import pytest
 from devstack.template import Stack
 from mailhooks.activity import ActivityRecord
 from mailhooks.delivery import new_secret
-from mailhooks.models import ActivityKind, ExportEndpoint, SendingType
+from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.settings import settings
 from mailhooks.store import store
-from tests.helpers import seed_account
+from tests.helpers import campaign_activity, seed_account
 
 ACCOUNT_ID = 12
 
@@ -49,16 +49,7 @@ def activities(prefix: str, count: int) -> list[ActivityRecord]:
     what the seeded receivers do with them, are the same at every run."""
     kinds = list(ActivityKind)
     return [
-        ActivityRecord(
-            id=f"{prefix}{n:05d}",
-            account_id=ACCOUNT_ID,
-            action_id=345,
-            type_id=SendingType.CAMPAIGN,
-            activity_id=kinds[n % len(kinds)],
-            email=f"person{n}@example.com",
-            url="https://shop.example/offer" if kinds[n % len(kinds)] == ActivityKind.CLICK else None,
-        )
-        for n in range(count)
+        campaign_activity(kinds[n % len(kinds)], n, ACCOUNT_ID, id=f"{prefix}{n:05d}") for n in range(count)
     ]
 
 

@@ -25,10 +25,10 @@ from mailhooks.aws import aws
 from mailhooks.delivery import check_endpoint_url, new_secret
 from mailhooks.errors import InvalidInput
 from mailhooks.fanout import fan_out
-from mailhooks.models import ActivityKind, ExportEndpoint, SendingType, utcnow
+from mailhooks.models import ActivityKind, ExportEndpoint, utcnow
 from mailhooks.settings import settings
 from mailhooks.store import Delivery, delivery_log, store
-from tests.helpers import FakeLambdaContext, seed_account
+from tests.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.receivers import Receiver, Reply, receivers, self_signed
 from tests.streams import sqs_event as lambda_sqs_event
 
@@ -74,17 +74,7 @@ def export_endpoint(url: str, endpoint_id: str = "ep1", active: bool = True) -> 
 
 def publish(count: int = 1, kind: ActivityKind = ActivityKind.CLICK) -> list[ActivityRecord]:
     """Activities, queued for every endpoint of the account by the real fan-out."""
-    activities = [
-        ActivityRecord(
-            account_id=12,
-            action_id=345,
-            type_id=SendingType.CAMPAIGN,
-            activity_id=kind,
-            email=f"person{n}@example.com",
-            url="https://shop.example/offer?a=1&b=ü" if kind == ActivityKind.CLICK else None,
-        )
-        for n in range(count)
-    ]
+    activities = [campaign_activity(kind, n, url="https://shop.example/offer?a=1&b=ü") for n in range(count)]
     assert fan_out([(str(n), activity) for n, activity in enumerate(activities)]) is None
     return activities
 

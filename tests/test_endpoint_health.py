@@ -22,11 +22,11 @@ from mailhooks import health
 from mailhooks.activity import ActivityRecord
 from mailhooks.delivery import new_secret
 from mailhooks.fanout import fan_out
-from mailhooks.models import ActivityKind, ExportEndpoint, SendingType, utcnow
+from mailhooks.models import ActivityKind, ExportEndpoint, utcnow
 from mailhooks.settings import settings
 from mailhooks.store import Delivery, delivery_log, health_records, store
 from tests.admin import admin
-from tests.helpers import FakeLambdaContext, seed_account, sent_emails
+from tests.helpers import FakeLambdaContext, campaign_activity, seed_account, sent_emails
 from tests.receivers import Receiver, Reply, receivers
 from tests.streams import sqs_event
 
@@ -94,17 +94,7 @@ def endpoint(
 
 def publish(*kinds: ActivityKind) -> list[ActivityRecord]:
     """One activity of each kind, queued by the real fan-out for each endpoint that ticks it."""
-    activities = [
-        ActivityRecord(
-            account_id=12,
-            action_id=345,
-            type_id=SendingType.CAMPAIGN,
-            activity_id=kind,
-            email=f"person{n}@example.com",
-            url="https://shop.example/offer" if kind == ActivityKind.CLICK else None,
-        )
-        for n, kind in enumerate(kinds)
-    ]
+    activities = [campaign_activity(kind, n) for n, kind in enumerate(kinds)]
     assert fan_out([(str(n), activity) for n, activity in enumerate(activities)]) is None
     return activities
 

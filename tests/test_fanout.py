@@ -13,9 +13,9 @@ from devstack.template import Stack
 from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
 from mailhooks.fanout import DeliveryMessage
-from mailhooks.models import ActivityKind, ExportEndpoint, SendingType
+from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.store import activity_log, store
-from tests.helpers import FakeLambdaContext, seed_account
+from tests.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.streams import StreamTail, receive_all
 
 
@@ -33,14 +33,7 @@ def endpoint(account_id: int, name: str, kinds: list[ActivityKind], active: bool
 
 
 def activity(account_id: int, kind: ActivityKind, n: int) -> ActivityRecord:
-    return ActivityRecord(
-        account_id=account_id,
-        action_id=345,
-        type_id=SendingType.CAMPAIGN,
-        activity_id=kind,
-        email=f"person{n}@example.com",
-        url="https://shop.example/offer" if kind == ActivityKind.CLICK else None,
-    )
+    return campaign_activity(kind, n, account_id)
 
 
 @pytest.fixture
