@@ -20,6 +20,7 @@ import boto3
 import requests
 from moto import mock_aws
 
+from devstack import moto_fixes
 from devstack.provision import provision
 from devstack.template import ROOT, Stack
 from mailhooks.aws import aws
@@ -42,6 +43,7 @@ def moto_stack(**environment: str) -> Iterator[Stack]:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     os.environ.update(FAKE_AWS)
     try:
+        moto_fixes.apply()
         with mock_aws():
             stack = provision(Stack.from_file())
             quiet = {"POWERTOOLS_LOG_LEVEL": "ERROR"}  # the functions' logs would drown the figures

@@ -10,6 +10,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from devstack import moto_fixes
 from devstack.template import REGION
 
 HOST = "127.0.0.1"
@@ -78,6 +79,7 @@ class LocalAws:
         # moto and the front both log each request through werkzeug's logger; moto's would drown the
         # front's. The front logs its requests itself (devstack.front), so keep werkzeug to warnings.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        moto_fixes.apply()
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"

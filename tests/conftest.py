@@ -18,10 +18,13 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
+from devstack import moto_fixes
 from devstack.provision import provision
 from devstack.template import Stack
 from mailhooks.aws import aws
 from mailhooks.settings import settings
+
+moto_fixes.apply()
 
 
 @pytest.fixture
