@@ -18,8 +18,10 @@ schedule until it is delivered or given up.
 
 import base64
 import hashlib
+import heapq
 import hmac
 import ipaddress
+import itertools
 import math
 import random
 import secrets
@@ -191,18 +193,19 @@ class _Deadline:
 
     def __init__(self, seconds: float) -> None:
         self.expired = False
+        self.due = time.monotonic() + seconds
         self._lock = threading.Lock()
         self._connection: object = None
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
+        self._over = False
 
     def __enter__(self) -> "_Deadline":
         self._token = _deadline.set(self)
-        self._timer.start()
+        _WATCH.add(self)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self._over = True
         _deadline.reset(self._token)
 
     def hold(self, connection: object) -> None:
@@ -214,14 +217,46 @@ class _Deadline:
         with self._lock:
             self._connection = None
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
         with self._lock:
+            if self._over:
+                return
             self.expired = True
             sock = getattr(self._connection, "sock", None)
             if sock is not None:
                 # socket's own shutdown: SSLSocket's would also drop the TLS state a read is using.
                 with suppress(OSError):
                     socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _DeadlineWatch:
+    """One thread for the container's life that expires each POST's deadline when it is due: a timer
+    thread per POST would cost a thread's start for every request."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, _Deadline]] = []
+        self._added = threading.Condition()
+        self._count = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, deadline: _Deadline) -> None:
+        with self._added:
+            heapq.heappush(self._due, (deadline.due, next(self._count), deadline))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="delivery-deadlines", daemon=True)
+                self._thread.start()
+            self._added.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._added:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    self._added.wait(self._due[0][0] - time.monotonic() if self._due else None)
+                _, _, deadline = heapq.heappop(self._due)
+            deadline.expire()
+
+
+_WATCH = _DeadlineWatch()
 
 
 # The deadline of the POST under way in this thread.
@@ -301,6 +336,8 @@ def _new_session() -> requests.Session:
 # One session for the life of the container, so that its connections outlast an invocation; created with
 # the module, before the threads that share it.
 SESSION = _new_session()
+# The threads that POST a batch's messages at once, kept, like the session, for the container's life.
+_WORKERS = ThreadPoolExecutor(max_workers=BATCH_SIZE, thread_name_prefix="delivery")
 
 
 @dataclass(frozen=True)
@@ -745,10 +782,9 @@ def deliver_batch(batch: Sequence[QueuedMessage]) -> list[Outcome]:
     endpoints = {key: store().get_export_endpoint(*key) for key in dict.fromkeys(keys)}
     gates = health.gates(endpoints, health.now())
     log = delivery_log()
-    with ThreadPoolExecutor(max_workers=len(batch)) as pool:
-        outcomes = list(
-            pool.map(lambda queued, message: _deliver_one(log, queued, message, gates), batch, messages)
-        )
+    outcomes = list(
+        _WORKERS.map(lambda queued, message: _deliver_one(log, queued, message, gates), batch, messages)
+    )
     health.report(gates.values())
     outcomes = _settle(outcomes)
     for outcome in outcomes:
