@@ -11,9 +11,11 @@ moto's stream and queues really hold, bounded in invocations and in time.
   them visible at once, which is all that passing time would change for them.
 """
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +111,8 @@ class QueueTrigger:
     errors: list[BaseException] = field(default_factory=list)
     # Every message handed to the handler, by its id (a message received again counts once).
     message_ids: set[str] = field(default_factory=set)
+    # Pollers running at once share the counts.
+    _counting: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         # A session of its own: hooks a test registers on the default one, for the functions' clients, do not
@@ -130,12 +134,14 @@ class QueueTrigger:
         ).get("Messages", [])
         if not messages:
             return False
-        self.invocations += 1
-        self.message_ids.update(message["MessageId"] for message in messages)
+        with self._counting:
+            self.invocations += 1
+            self.message_ids.update(message["MessageId"] for message in messages)
         try:
             answer = self.handler(sqs_event(self.arn, messages), FakeLambdaContext())
         except (Exception, Crash) as error:
-            self.errors.append(error)
+            with self._counting:
+                self.errors.append(error)
             # The batch's visibility timeout passes: every message of it is visible again.
             self.sqs.change_message_visibility_batch(
                 QueueUrl=self.url,
@@ -157,17 +163,30 @@ class QueueTrigger:
             )
         return True
 
-    def drain(self, max_invocations: int, seconds: float) -> int:
+    def drain(self, max_invocations: int, seconds: float, concurrency: int = 1) -> int:
         """Invoke batch after batch until the queue holds nothing, visible or not; a message waiting out a
-        retry delay is waited for. Answers how many invocations this drain made."""
+        retry delay is waited for. With a concurrency above 1, that many invocations run at once, as
+        Lambda's pollers run them (each in a container of its own there; here they share this process).
+        Answers how many invocations this drain made."""
         deadline = time.monotonic() + seconds
         made = 0
-        while True:
-            if made >= max_invocations or time.monotonic() > deadline:
-                raise Exhausted(f"the queue was not drained in {made} invocations and {seconds:g} s")
-            if self.invoke_once():
-                made += 1
-            elif self.in_flight():
-                time.sleep(0.05)
-            else:
-                return made
+        lock = threading.Lock()
+
+        def invoke_until_drained() -> None:
+            nonlocal made
+            while True:
+                with lock:
+                    if made >= max_invocations or time.monotonic() > deadline:
+                        raise Exhausted(f"the queue was not drained in {made} invocations and {seconds:g} s")
+                if self.invoke_once():
+                    with lock:
+                        made += 1
+                elif self.in_flight():
+                    time.sleep(0.05)
+                else:
+                    return
+
+        with ThreadPoolExecutor(max_workers=concurrency) as pollers:
+            for poller in [pollers.submit(invoke_until_drained) for _ in range(concurrency)]:
+                poller.result()
+        return made
