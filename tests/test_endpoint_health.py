@@ -4,6 +4,7 @@ run as its schedule runs it; the recovery through the admin API. Time, as delive
 the test's clock (mailhooks.health.now); the queue's own waits are real, and are skipped by making messages
 visible again."""
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from functions.deliver.app import handler as deliver
 from functions.endpoint_health.app import handler as review
 from mailhooks import health
 from mailhooks.activity import ActivityRecord
-from mailhooks.delivery import new_secret
+from mailhooks.delivery import RECEIVES_BEFORE_COPY, new_secret
 from mailhooks.fanout import fan_out
 from mailhooks.models import ActivityKind, ExportEndpoint, utcnow
 from mailhooks.settings import settings
@@ -147,12 +148,15 @@ class Queue:
         for receipt in list(self.receipts.values())[:count]:
             self.sqs.change_message_visibility(QueueUrl=self.url, ReceiptHandle=receipt, VisibilityTimeout=0)
 
-    def waits(self) -> list[float]:
-        """The seconds until each message on the queue is visible."""
+    def messages(self) -> list[Any]:
+        """The messages on the queue, as moto keeps them."""
         from moto.backends import get_backend
 
-        queue = get_backend("sqs")[ACCOUNT_ID][REGION].queues["DeliveryQueue"]
-        return sorted(message.visible_at / 1000 - time.time() for message in queue._messages)
+        return list(get_backend("sqs")[ACCOUNT_ID][REGION].queues["DeliveryQueue"]._messages)
+
+    def waits(self) -> list[float]:
+        """The seconds until each message on the queue is visible."""
+        return sorted(message.visible_at / 1000 - time.time() for message in self.messages())
 
     def empty(self) -> bool:
         attributes = self.sqs.get_queue_attributes(
@@ -217,6 +221,47 @@ def test_a_receiver_that_never_answers_does_not_hold_up_a_healthy_one(receiver: 
         assert len(dead.received) == before_it_opened + probes
         assert health_of("dead")["state"] == "open"
     assert len(queue.receipts) == 500  # every one of the dead receiver's messages still waits, none lost
+    # Held back, they cost no write: the log holds the deliveries that were POSTed (a probe may be one POSTed
+    # before), with those attempts alone.
+    logged_dead, _ = delivery_log().page(12, "dead", "pending", limit=1000)
+    assert before_it_opened <= len(logged_dead) <= before_it_opened + 2
+    assert sum(delivery.attempt_count for delivery in logged_dead) == len(dead.received)
+
+
+def test_a_message_held_again_and_again_waits_longer_and_never_reaches_the_redrive_limit(
+    receiver: Any, clock: Clock
+) -> None:
+    dead: Receiver = receiver(Reply(delay=NEVER))
+    endpoint(dead.url(), "ep1")
+    health_records().open((12, "ep1"), clock.at, clock.at + timedelta(seconds=60))
+    [activity] = publish(ActivityKind.CLICK)
+    queue = Queue()
+    schedule = settings().delivery_retry_schedule
+
+    waits = []
+    for receipt in range(1, RECEIVES_BEFORE_COPY):
+        assert queue.run() == 1
+        [wait] = queue.waits()
+        # Never before the breaker's wait is over; longer as the message comes back, as retries wait.
+        backoff = schedule[min(receipt, len(schedule)) - 1]
+        assert wait >= min(health.MAX_HOLD_SECONDS, max(60, backoff)) - 1
+        waits.append(wait)
+        queue.wake()
+    assert waits[-1] > waits[0]
+
+    # Received for the tenth time, and still held: it waits as a new copy, whose receive count starts
+    # again, and the one received ten times is deleted: SQS's redrive (maxReceiveCount) never takes it.
+    [held_id] = queue.receipts
+    assert queue.run() == 1
+    assert queue.receipts == {}
+    [copy] = queue.messages()
+    assert copy.id != held_id
+    assert json.loads(copy.body)["webhook_id"] == f"msg_{activity.id}_ep1"
+    assert copy.delayed
+    assert copy.approximate_receive_count == 0
+    assert dead_letters() == []
+    assert dead.received == []
+    assert delivery_log().get(12, f"msg_{activity.id}_ep1") is None  # holds write nothing
 
 
 # What receivers say

@@ -10,10 +10,11 @@ schedule until it is delivered or given up.
 - Each endpoint's health (mailhooks.health) gates its messages: an open circuit breaker holds them back
   unsent, a throttle makes them wait, a disabled endpoint's are failed unsent (recoverable).
 - The retry schedule counts the attempts of the delivery's current round, as its log keeps them, not the
-  message's receipts: waiting for a throttle, or for another copy, costs no attempt. A failed attempt waits
-  on the message's own visibility timeout; after the last one the message goes to the dead-letter queue,
-  with its last error. A receiver ends a message's retries with the answer header webhook-delivery:
-  abort-message (logged as aborted).
+  message's receipts: waiting for a throttle, an open breaker or another copy costs no attempt. A failed
+  attempt waits on the message's own visibility timeout; after the last one the message goes to the
+  dead-letter queue, with its last error. A receiver ends a message's retries with the answer header
+  webhook-delivery: abort-message (logged as aborted). A message that must wait after many receipts waits
+  as a new copy, so that SQS's redrive limit never moves it to the dead-letter queue unlogged.
 """
 
 import base64
@@ -78,12 +79,14 @@ USER_AGENT = "mailhooks/1.0 (+webhooks)"
 BATCH_SIZE = 10
 MAX_RESPONSE_BYTES = 64 * 1024
 MAX_ERROR_LENGTH = 500
-# SQS's longest visibility timeout.
-MAX_WAIT_SECONDS = 12 * 3600
 JITTER = 0.2
 REFUSED = "export endpoints must be on the public internet"
 # The message attribute that counts a message's waits for its endpoint's throttle.
 THROTTLE_WAITS = "throttle_waits"
+# A message received this many times that must wait again waits as a new copy, whose receive count starts
+# again: well below the delivery queue's maxReceiveCount (template.yaml), past which SQS would move it to
+# the dead-letter queue unlogged. Holds behind an open breaker, which cost no attempt, can add up to it.
+RECEIVES_BEFORE_COPY = 10
 # The answer header by which a receiver ends the retries of the message it answers.
 ABORT_HEADER = "webhook-delivery"
 ABORT = "abort-message"
@@ -452,7 +455,7 @@ def retry_wait(attempt: int, retry_after: float | None = None) -> int | None:
     if attempt > len(schedule):
         return None
     spread = random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311 (spreads retries out; guards nothing)
-    return min(MAX_WAIT_SECONDS, math.ceil(max(schedule[attempt - 1] * spread, retry_after or 0)))
+    return min(health.MAX_HOLD_SECONDS, math.ceil(max(schedule[attempt - 1] * spread, retry_after or 0)))
 
 
 # Batches
@@ -520,11 +523,20 @@ class Outcome:
     error: str | None = None
     # Seconds before the next attempt.
     wait: int | None = None
+    # Waits as a new copy of the message, delayed: this one is done with.
+    copied: bool = False
 
     @property
     def redelivered(self) -> bool:
         """Whether the message stays on the queue (a batch item failure) for another attempt."""
-        return self.result in (Result.RETRYING, Result.HELD, Result.ERROR)
+        return self.result in (Result.RETRYING, Result.HELD, Result.ERROR) and not self.copied
+
+    @property
+    def waits_as_copy(self) -> bool:
+        """Whether the message waits as a new copy: over its endpoint's throttle, or received so often that
+        its receive count nears the queue's redrive limit."""
+        waits = self.redelivered and self.wait is not None
+        return self.result is Result.THROTTLED or (waits and self.queued.attempt >= RECEIVES_BEFORE_COPY)
 
 
 def _claim(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage) -> Delivery | Outcome:
@@ -587,19 +599,14 @@ def _unsendable(
     return Outcome(queued, result, message, error=reason)
 
 
-def _hold(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, gate: Gate) -> Outcome:
-    """An attempt not sent, its endpoint's breaker being open: it waits for its next try, and at least until
-    the breaker's wait is over."""
-    claimed = _claim(log, queued, message)
-    if isinstance(claimed, Outcome):
-        return claimed
-    at = health.now()
-    error = f"not sent: the endpoint's circuit breaker is open, after {gate.health.last_error or 'failures'}"
-    attempt = DeliveryAttempt(
-        number=claimed.attempt_count + 1, at=at, error=error[:MAX_ERROR_LENGTH], latency_ms=0
-    )
-    result, wait = _retried(claimed, attempt, (gate.reopens_at - at).total_seconds(), Result.HELD)
-    return _conclude(log, queued, message, claimed, attempt, result, wait)
+def _hold(queued: QueuedMessage, message: DeliveryMessage, gate: Gate) -> Outcome:
+    """A message not sent, its endpoint's breaker being open: back on the queue until the breaker's wait is
+    over, costing no attempt and no write: the breaker's whole point is that a dead receiver costs the
+    others nothing."""
+    reason = gate.health.last_error or "failures"
+    error = f"not sent: the endpoint's circuit breaker is open, after {reason}"[:MAX_ERROR_LENGTH]
+    wait = health.hold_wait(queued.attempt, (gate.reopens_at - health.now()).total_seconds())
+    return Outcome(queued, Result.HELD, message, error=error, wait=wait)
 
 
 def _attempt(
@@ -642,7 +649,7 @@ def _deliver(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, 
         return _unsendable(log, queued, message, gate)
     admission = gate.admit()
     if admission is Admission.HOLD:
-        return _hold(log, queued, message, gate)
+        return _hold(queued, message, gate)
     with health.throttle(gate.endpoint) as admitted:
         if not admitted:
             return Outcome(
@@ -691,15 +698,16 @@ def _dead_letter(entry_id: str, outcome: Outcome) -> "SendMessageBatchRequestEnt
     return {"Id": entry_id, "MessageBody": outcome.queued.body, "MessageAttributes": attributes}
 
 
-def _throttled_copy(entry_id: str, outcome: Outcome) -> "SendMessageBatchRequestEntryTypeDef":
-    """A new copy of the message, delayed: a new copy's receive count starts again, so that waiting for a
-    throttle never runs into the queue's redrive policy."""
-    waits = str(outcome.queued.throttle_waits + 1)
+def _copy(entry_id: str, outcome: Outcome) -> "SendMessageBatchRequestEntryTypeDef":
+    """A new copy of the message, delayed by its wait as far as SQS delays: a new copy's receive count starts
+    again, so that waiting never runs into the queue's redrive policy. A throttled copy counts one more wait
+    for the throttle."""
+    waits = outcome.queued.throttle_waits + (outcome.result is Result.THROTTLED)
     return {
         "Id": entry_id,
         "MessageBody": outcome.queued.body,
-        "DelaySeconds": outcome.wait or 0,
-        "MessageAttributes": {THROTTLE_WAITS: {"DataType": "Number", "StringValue": waits}},
+        "DelaySeconds": min(health.MAX_DELAY_SECONDS, outcome.wait or 0),
+        "MessageAttributes": {THROTTLE_WAITS: {"DataType": "Number", "StringValue": str(waits)}},
     }
 
 
@@ -718,9 +726,10 @@ def _send(
 
 
 def _settle(outcomes: list[Outcome]) -> list[Outcome]:
-    """Hold each retried message back for its wait, queue a delayed copy of each throttled one, and move each
-    given-up one to the dead-letter queue; one that could not be queued or moved stays on the queue, to be
-    settled at its next receipt."""
+    """Hold each message that waits back for its wait, or queue a delayed copy of it (each throttled one,
+    and those received often), and move each given-up one to the dead-letter queue; one that could not be
+    queued or moved stays on the queue, to be settled at its next receipt."""
+    outcomes = [replace(outcome, copied=True) if outcome.waits_as_copy else outcome for outcome in outcomes]
     waiting = [outcome for outcome in outcomes if outcome.redelivered and outcome.wait is not None]
     if waiting:
         answer = aws().sqs.change_message_visibility_batch(
@@ -738,16 +747,16 @@ def _settle(outcomes: list[Outcome]) -> list[Outcome]:
             )
     limits = settings()
     unsent = _send(
-        limits.delivery_queue_url,
-        [outcome for outcome in outcomes if outcome.result is Result.THROTTLED],
-        _throttled_copy,
+        limits.delivery_queue_url, [outcome for outcome in outcomes if outcome.copied], _copy
     ) | _send(
         limits.delivery_dead_letter_queue_url,
         [outcome for outcome in outcomes if outcome.result is Result.FAILED],
         _dead_letter,
     )
     return [
-        replace(outcome, result=Result.ERROR) if outcome.queued.message_id in unsent else outcome
+        replace(outcome, result=Result.ERROR, copied=False)
+        if outcome.queued.message_id in unsent
+        else outcome
         for outcome in outcomes
     ]
 

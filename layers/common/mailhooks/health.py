@@ -6,10 +6,11 @@ than it asks for, and one that keeps failing is switched off, its owner told.
   at once without a lost count.
 - The circuit breaker: when at least breaker_failure_rate of at least breaker_min_attempts attempts in the
   last breaker_window_seconds failed, it opens. An open endpoint's messages are not POSTed, and cost no
-  delivery time: each goes back to the queue for the later of its next retry and the end of the breaker's
-  wait, an attempt "not sent" of its retry schedule (so that it is given up no later than it would have
-  been, and recoverable like any failed delivery). After the wait, one message (a conditional write
-  elects it) is the probe: its success closes the breaker, its failure makes the next wait.
+  delivery time and no write: each goes back to the queue until the breaker's wait is over, and longer the
+  more often it came back (hold_wait), costing no attempt of its retry schedule. After the wait, one
+  message (a conditional write elects it) is the probe: its success closes the breaker, its failure makes
+  the next wait. An endpoint that stays dead is disabled by the review below, which fails its messages,
+  recoverably, as they come back.
 - Receiver signals: 410 Gone disables the endpoint at once. 429, 502, 503 and 504 hold the whole endpoint
   back (its breaker open) for as long as the message they answered waits: its Retry-After, and at least
   its next retry's wait, so that holds grow as they go on. The answer header webhook-delivery:
@@ -51,10 +52,12 @@ LEASE = timedelta(seconds=60)
 # Answers that ask for fewer requests: they hold the whole endpoint back while their message waits.
 SLOW_DOWN = frozenset({429, 502, 503, 504})
 GONE = 410
-# SQS's longest visibility timeout: the longest any receiver can hold its endpoint back.
-MAX_HOLD_SECONDS = 12 * 3600
-# SQS's longest delay of a message: a throttled message's longest wait.
-MAX_THROTTLE_WAIT = 900
+# The longest a message waits on the queue, and any receiver can hold its endpoint back: SQS's longest
+# visibility timeout, 12 hours counted from the message's receipt, less time for the batch that sets it
+# (a wait set later than that is refused).
+MAX_HOLD_SECONDS = 12 * 3600 - 300
+# SQS's longest delay of a new message: the longest a copy (a throttled message, say) waits.
+MAX_DELAY_SECONDS = 900
 BUCKETS_PER_WINDOW = 10
 JITTER = 0.2
 
@@ -205,6 +208,17 @@ def _report(gate: Gate) -> None:
             )
 
 
+def hold_wait(receives: int, reopens_in: float) -> int:
+    """Seconds a message held back by its endpoint's open breaker waits, having been received `receives`
+    times: until the breaker's wait is over, and at least as long as a retry after as many attempts, so that
+    a long outage does not have its messages received again and again for nothing. Spread out, never
+    before the breaker's wait is over."""
+    schedule = settings().delivery_retry_schedule
+    backoff = schedule[min(receives, len(schedule)) - 1] if schedule else 0
+    spread = random.uniform(1, 1 + JITTER)  # noqa: S311 (spreads holds out; guards nothing)
+    return min(MAX_HOLD_SECONDS, math.ceil(max(reopens_in, backoff) * spread))
+
+
 # The throttle
 
 
@@ -229,7 +243,7 @@ def throttle_wait(waits: int) -> int:
     so that a long backlog is not received again and again for nothing."""
     spread = random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311 (spreads waits out; guards nothing)
     wait = settings().throttle_wait_seconds * 2.0 ** min(waits, 10) * spread
-    return min(MAX_THROTTLE_WAIT, math.ceil(wait))
+    return min(MAX_DELAY_SECONDS, math.ceil(wait))
 
 
 # Auto-disable, and telling the owner
