@@ -788,7 +788,7 @@ def deliver_batch(batch: Sequence[QueuedMessage]) -> list[Outcome]:
         if isinstance(message, DeliveryMessage)
     ]
     # Read once per endpoint, when the message is delivered: what its owner saved applies to queued ones.
-    endpoints = {key: store().get_export_endpoint(*key) for key in dict.fromkeys(keys)}
+    endpoints = store().export_endpoints_by_key(keys)
     gates = health.gates(endpoints, health.now())
     log = delivery_log()
     outcomes = list(

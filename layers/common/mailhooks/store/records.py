@@ -16,6 +16,7 @@ One table holds the platform's records. Keys, by access path:
 
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -43,6 +44,7 @@ from mailhooks.models import (
     utcnow,
 )
 from mailhooks.store.activity import activity_item
+from mailhooks.store.health import EndpointKey
 from mailhooks.store.items import Item, dynamo_data
 
 if TYPE_CHECKING:
@@ -124,6 +126,17 @@ class Store:
     def _get(self, pk: str, sk: str) -> Item | None:
         item = self.table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
         return _plain(item) if item else None
+
+    def _get_many(self, keys: list[dict[str, str]]) -> list[Item]:
+        """The items that exist of those keys, strongly consistent, 100 to a read, in no order."""
+        found: list[Item] = []
+        for start in range(0, len(keys), 100):
+            wanted: Any = {self.table.name: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+            while wanted:
+                answer = self.table.meta.client.batch_get_item(RequestItems=wanted)
+                found.extend(_plain(item) for item in answer["Responses"].get(self.table.name, []))
+                wanted = answer.get("UnprocessedKeys") or None
+        return found
 
     def _query(self, pk: str, prefix: str) -> list[Item]:
         """Every item of a partition whose sort key starts with prefix, all pages, strongly consistent."""
@@ -504,6 +517,20 @@ class Store:
         item = self._get(_account_key(account_id), f"ENDPOINT#{endpoint_id}")
         return ExportEndpoint.model_validate(item) if item else None
 
+    def export_endpoints_by_key(
+        self, keys: Iterable[EndpointKey]
+    ) -> dict[EndpointKey, ExportEndpoint | None]:
+        """Each of these endpoints (None for one that does not exist), with one read per hundred."""
+        wanted = list(dict.fromkeys(keys))
+        items = self._get_many(
+            [{"pk": _account_key(account), "sk": f"ENDPOINT#{name}"} for account, name in wanted]
+        )
+        found = {
+            (endpoint.account_id, endpoint.id): endpoint
+            for endpoint in map(ExportEndpoint.model_validate, items)
+        }
+        return {key: found.get(key) for key in wanted}
+
     def export_endpoints(self, account_id: int) -> list[ExportEndpoint]:
         """Every endpoint of the account, in one query: what the owner saved applies to the next activity."""
         items = self._query(_account_key(account_id), "ENDPOINT#")
@@ -615,13 +642,7 @@ class Store:
             {"pk": f"INBOUND#{pointer['token']}", "sk": "INBOUND"}
             for pointer in self._query(_account_key(account_id), "INBOUND#")
         ]
-        found: list[InboundWebhook] = []
-        for start in range(0, len(keys), 100):
-            wanted: Any = {self.table.name: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
-            while wanted:
-                answer = self.table.meta.client.batch_get_item(RequestItems=wanted)
-                found.extend(_webhook(_plain(item)) for item in answer["Responses"].get(self.table.name, []))
-                wanted = answer.get("UnprocessedKeys") or None
+        found = [_webhook(item) for item in self._get_many(keys)]
         return sorted(found, key=lambda webhook: webhook.created_at)
 
     def delete_inbound_webhook(self, account_id: int, webhook_id: str) -> bool:
