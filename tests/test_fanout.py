@@ -2,19 +2,22 @@
 
 import json
 import math
+import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
+from moto.backends import get_backend
 
-from devstack.template import Stack
+from devstack.template import ACCOUNT_ID, REGION, Stack
 from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
 from mailhooks.fanout import DeliveryMessage
-from mailhooks.models import ActivityKind, ExportEndpoint
-from mailhooks.store import activity_log, store
+from mailhooks.models import ActivityKind, ExportEndpoint, utcnow
+from mailhooks.store import activity_log, health_records, store
 from tests.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.streams import StreamTail, receive_all
 
@@ -103,8 +106,30 @@ def test_a_batch_of_n_records_makes_ceil_n_over_10_sqs_calls_and_one_read_per_ac
 
     handler(event, FakeLambdaContext())  # type: ignore[arg-type]
 
-    assert aws_calls == Counter({"sqs.SendMessageBatch": math.ceil(25 / 10), "dynamodb.Query": 3})
+    # The endpoints' health: one read of them all.
+    assert aws_calls == Counter(
+        {"sqs.SendMessageBatch": math.ceil(25 / 10), "dynamodb.Query": 3, "dynamodb.BatchGetItem": 1}
+    )
     assert len(receive_all(stack.physical["DeliveryQueue"]["QueueUrl"])) == 25
+
+
+def test_messages_to_an_endpoint_whose_breaker_is_open_wait_until_its_wait_is_over(stack: Stack) -> None:
+    seed_account(12)
+    endpoint(12, "down", [ActivityKind.OPEN])
+    endpoint(12, "up", [ActivityKind.OPEN])
+    now = utcnow()
+    health_records().open((12, "down"), now, now + timedelta(seconds=120))
+    activity_log().put([activity(12, ActivityKind.OPEN, 1)])
+
+    answer, messages = fan_out(stack, StreamTail(stack, "ActivityTable"))
+
+    # Only the healthy endpoint's message is there to receive; the other is on the queue, delayed.
+    assert answer == {"batchItemFailures": []}
+    assert [message.endpoint_id for message in messages] == ["up"]
+    queue = get_backend("sqs")[ACCOUNT_ID][REGION].queues["DeliveryQueue"]
+    [delayed] = [message for message in queue._messages if message.delayed]
+    assert DeliveryMessage.model_validate_json(delayed.body).endpoint_id == "down"
+    assert 110 <= (delayed.delayed_until / 1000 - time.time()) <= 120
 
 
 def test_an_endpoint_saved_takes_effect_for_the_next_activity(stack: Stack) -> None:

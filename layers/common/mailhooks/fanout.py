@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from mailhooks import health
 from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
 from mailhooks.models import ExportEndpoint
@@ -44,9 +45,10 @@ def fan_out(activities: Sequence[tuple[str, ActivityRecord]]) -> str | None:
     """Queue the deliveries of a batch of (stream position, activity); answer where the stream must be
     retried from, or None when every delivery is queued.
 
-    One settings read per distinct account and one SQS call per ten messages. When a message cannot be
-    queued, the stream is retried from its activity on; what is queued
-    twice that way is deduplicated at delivery by its webhook id.
+    One settings read per distinct account, one health read, and one SQS call per ten messages. A message
+    to an endpoint whose circuit breaker is open is delayed until the breaker's wait is over. When a message
+    cannot be queued, the stream is retried from its activity on; what is queued twice that way is
+    deduplicated at delivery by its webhook id.
     """
     endpoints = {
         account_id: [endpoint for endpoint in store().export_endpoints(account_id) if endpoint.active]
@@ -58,13 +60,19 @@ def fan_out(activities: Sequence[tuple[str, ActivityRecord]]) -> str | None:
         for endpoint in endpoints[activity.account_id]
         if activity.activity_id in endpoint.activities
     ]
+    keys = [(message.account_id, message.endpoint_id) for _, message in queued]
+    delays = health.open_delays(dict.fromkeys(keys), health.now()) if queued else {}
     first_failure = len(activities)
     for start in range(0, len(queued), SQS_BATCH):
         batch = queued[start : start + SQS_BATCH]
         answer = aws().sqs.send_message_batch(
             QueueUrl=settings().delivery_queue_url,
             Entries=[
-                {"Id": str(number), "MessageBody": message.model_dump_json()}
+                {
+                    "Id": str(number),
+                    "MessageBody": message.model_dump_json(),
+                    "DelaySeconds": delays.get((message.account_id, message.endpoint_id), 0),
+                }
                 for number, (_, message) in enumerate(batch)
             ],
         )

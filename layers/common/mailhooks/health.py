@@ -219,6 +219,17 @@ def hold_wait(receives: int, reopens_in: float) -> int:
     return min(MAX_HOLD_SECONDS, math.ceil(max(reopens_in, backoff) * spread))
 
 
+def open_delays(keys: Iterable[EndpointKey], at: datetime) -> dict[EndpointKey, int]:
+    """For each endpoint whose breaker is open, the seconds a new message to it waits on the queue before it
+    is handed over: until the breaker's wait is over, as far as SQS delays a message. A message that would
+    only be held back takes no delivery's place in a batch meanwhile."""
+    delays: dict[EndpointKey, int] = {}
+    for key, health in health_records().read(keys).items():
+        if health.state == "open" and health.open_until is not None and health.open_until > at:
+            delays[key] = min(MAX_DELAY_SECONDS, math.ceil((health.open_until - at).total_seconds()))
+    return delays
+
+
 # The throttle
 
 
