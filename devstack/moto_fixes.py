@@ -1,6 +1,13 @@
-"""Where moto stands in for AWS slowly enough to distort what runs on it, the fix, applied to moto in this
-process: by the local stack, the tests and the benchmarks alike. Each fix keeps moto's behaviour and changes
-only its cost.
+"""Where moto stands in for AWS badly enough to distort what runs on it, the fix, applied to moto in this
+process: by the local stack, the tests and the benchmarks alike.
+
+AWS applies each request atomically (a conditional write, an ADD, a receive); moto's backends are not
+thread-safe: a receive racing another fails inside moto ("Set changed size during iteration"), and two
+conditional writes can both pass their condition. In this process, as on the local stack's server
+(devstack.local_aws), moto applies one request at a time, while the callers run concurrently between
+requests.
+
+The other fixes keep moto's behaviour and change only its cost.
 
 moto 5.2's SQS computes every attribute of a queue, which counts all its messages (visible, in flight,
 delayed) by asking each message whether it is visible, whenever it reads any one attribute: for each message
@@ -8,16 +15,28 @@ it receives (to read the retention period) and each it sends (to read ContentBas
 from a queue of N messages costs N-fold, and each message's answer builds two datetimes: a test that queues
 thousands of deliveries spent most of its time there.
 - The retention check reads the retention period alone.
+- DeleteMessage looks for the message among those received and not deleted, where it is, before the
+  rest; and takes it out of the list in place of copying the others: deleting a batch from a queue of N
+  messages cost 20 N look-ups.
+- Which messages are visible, in flight or delayed is decided against one reading of the clock, by
+  comparing times, in place of two method calls per message.
+- SendMessage reads the one attribute it needs, ContentBasedDeduplication, without the counts.
 - SQS's clock reads the milliseconds straight from time.time(), which moto's unix_time_millis computes
   through datetimes.
 """
 
+import functools
+import itertools
+import threading
 import time
 from datetime import datetime
+from typing import Any
 
 import moto.sqs.models
+from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.utils import unix_time_millis
-from moto.sqs.models import Message, SQSBackend
+from moto.sqs.exceptions import ReceiptHandleIsInvalid
+from moto.sqs.models import Message, Queue, SQSBackend
 
 
 def _within_retention_period(self: SQSBackend, queue_name: str, message: Message) -> bool:
@@ -25,10 +44,80 @@ def _within_retention_period(self: SQSBackend, queue_name: str, message: Message
     return bool(retention_period + message.sent_timestamp / 1000 > time.time())  # type: ignore[operator]
 
 
+def _delete_message(self: Queue, receipt_handle: str) -> None:
+    if receipt_handle in self.deleted_messages:
+        return  # deleted already: SQS accepts it again
+    candidates = itertools.chain(self.pending_messages, self._messages)
+    message = next((each for each in candidates if each.had_receipt_handle(receipt_handle)), None)
+    if message is None:
+        raise ReceiptHandleIsInvalid()
+    self._messages.remove(message)
+    self.pending_messages.discard(message)
+    self.deleted_messages.update(message.all_receipt_handles)  # type: ignore[arg-type]
+
+
+def _visible_messages(self: Queue) -> list[Message]:
+    now = time.time() * 1000.0
+    return [
+        message for message in self._messages if message.visible_at < now and message.delayed_until <= now
+    ]
+
+
+def _not_visible_count(self: Queue) -> int:
+    now = time.time() * 1000.0
+    return sum(message.visible_at >= now for message in self._messages)
+
+
+def _delayed_count(self: Queue) -> int:
+    now = time.time() * 1000.0
+    return sum(message.delayed_until > now for message in self._messages)
+
+
+_queue_attributes = Queue.attributes
+_sending = threading.local()
+
+
+def _attributes(self: Queue) -> dict[str, Any]:
+    if getattr(_sending, "message", False):
+        deduplication = getattr(self, "content_based_deduplication", False)
+        return {"ContentBasedDeduplication": str(deduplication).lower()} if self.fifo_queue else {}
+    return _queue_attributes.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+
+_send_message = SQSBackend.send_message
+
+
+@functools.wraps(_send_message)
+def _send_message_reading_one_attribute(self: SQSBackend, *args: Any, **kwargs: Any) -> Any:
+    _sending.message = True
+    try:
+        return _send_message(self, *args, **kwargs)
+    finally:
+        _sending.message = False
+
+
 def _unix_time_millis(dt: datetime | None = None) -> float:
     return time.time() * 1000.0 if dt is None else unix_time_millis(dt)
 
 
+_one_request_at_a_time = threading.RLock()
+_process_request = BotocoreStubber.process_request
+
+
+@functools.wraps(_process_request)
+def _atomic_process_request(self: BotocoreStubber, *args: Any, **kwargs: Any) -> Any:
+    with _one_request_at_a_time:
+        return _process_request(self, *args, **kwargs)
+
+
 def apply() -> None:
+    """Apply the fixes (again: it changes nothing)."""
+    BotocoreStubber.process_request = _atomic_process_request  # type: ignore[method-assign]
+    Queue.delete_message = _delete_message  # type: ignore[method-assign]
+    Queue.attributes = property(_attributes)  # type: ignore[assignment,method-assign]
+    SQSBackend.send_message = _send_message_reading_one_attribute  # type: ignore[method-assign]
+    Queue.messages = property(_visible_messages)  # type: ignore[assignment,method-assign]
+    Queue.approximate_number_of_messages_not_visible = property(_not_visible_count)  # type: ignore[assignment,method-assign]
+    Queue.approximate_number_of_messages_delayed = property(_delayed_count)  # type: ignore[assignment,method-assign]
     SQSBackend.is_message_valid_based_on_retention_period = _within_retention_period  # type: ignore[method-assign]
     setattr(moto.sqs.models, "unix_time_millis", _unix_time_millis)  # noqa: B010
