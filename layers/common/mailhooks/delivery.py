@@ -339,8 +339,16 @@ def _new_session() -> requests.Session:
 # One session for the life of the container, so that its connections outlast an invocation; created with
 # the module, before the threads that share it.
 SESSION = _new_session()
-# The threads that POST a batch's messages at once, kept, like the session, for the container's life.
-_WORKERS = ThreadPoolExecutor(max_workers=BATCH_SIZE, thread_name_prefix="delivery")
+# The threads that POST a batch's messages at once, kept, like the session, for the container's life: one
+# pool per thread that invokes deliver_batch, which Lambda does from one thread per container.
+_invoker = threading.local()
+
+
+def _workers() -> ThreadPoolExecutor:
+    pool: ThreadPoolExecutor | None = getattr(_invoker, "workers", None)
+    if pool is None:
+        pool = _invoker.workers = ThreadPoolExecutor(max_workers=BATCH_SIZE, thread_name_prefix="delivery")
+    return pool
 
 
 @dataclass(frozen=True)
@@ -792,7 +800,7 @@ def deliver_batch(batch: Sequence[QueuedMessage]) -> list[Outcome]:
     gates = health.gates(endpoints, health.now())
     log = delivery_log()
     outcomes = list(
-        _WORKERS.map(lambda queued, message: _deliver_one(log, queued, message, gates), batch, messages)
+        _workers().map(lambda queued, message: _deliver_one(log, queued, message, gates), batch, messages)
     )
     health.report(gates.values())
     outcomes = _settle(outcomes)
