@@ -76,8 +76,14 @@ def run_queue(stack: Stack, queue: str, handler: Any, batch_size: int = 10) -> i
     ).get("Messages", []):
         answer = handler(sqs_event(stack.physical[queue]["Arn"], messages), FakeLambdaContext())
         failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
-        for message in messages:
-            if message["MessageId"] not in failed:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        done = [message for message in messages if message["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]}
+                    for n, message in enumerate(done)
+                ],
+            )
         batches += 1
     return batches
