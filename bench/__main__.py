@@ -93,8 +93,9 @@ def table(results: dict[str, object]) -> str:
             f"noisy neighbour: a healthy receiver's {noisy['events']} deliveries beside a receiver that "
             "never answers",
             f"{noisy['with_dead_neighbour_per_second']}/s beside it, {noisy['alone_per_second']}/s alone "
-            f"(delivery timeout {noisy['delivery_timeout_s']} s)",
-            f"{noisy['ratio']} (goal {noisy['goal']})",
+            f"({noisy['pollers']} deliver invocations at once, delivery timeout "
+            f"{noisy['delivery_timeout_s']} s; medians of {noisy['rounds']} alternating runs)",
+            f"{noisy['ratio']} (goal {noisy['goal']}; each run: {', '.join(map(str, noisy['ratios']))})",
         )
     )
     lines = ["| measure | value | figure |", "|---|---|---|", *(f"| {a} | {b} | {c} |" for a, b, c in rows)]
