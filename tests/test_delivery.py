@@ -27,7 +27,8 @@ from mailhooks.errors import InvalidInput
 from mailhooks.fanout import fan_out
 from mailhooks.models import ActivityKind, ExportEndpoint, utcnow
 from mailhooks.settings import settings
-from mailhooks.store import Delivery, delivery_log, store
+from mailhooks.store import Delivery, DeliveryAttempt, delivery_log, store
+from mailhooks.store.deliveries import MAX_KEPT_ATTEMPTS
 from tests.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.receivers import Receiver, Reply, receivers, self_signed
 from tests.streams import sqs_event as lambda_sqs_event
@@ -614,3 +615,22 @@ def test_an_endpoints_deliveries_page_by_status_newest_first() -> None:
         log.page(12, "ep2", "delivered", first_cursor)
     with pytest.raises(InvalidInput):
         log.page(12, "ep1", "delivered", "not a cursor")
+
+
+def test_a_delivery_keeps_its_latest_attempts_in_its_own_item() -> None:
+    log = delivery_log()
+    delivery = Delivery(webhook_id="msg_1", account_id=12, endpoint_id="ep1", activity_id="1", payload={})
+    for number in range(1, MAX_KEPT_ATTEMPTS + 6):
+        attempt = DeliveryAttempt(number=number, at=utcnow(), status_code=500, error="HTTP 500", latency_ms=3)
+        delivery = log.record(delivery.model_copy(update={"attempt_count": number}), attempt)
+
+    found = log.get(12, "msg_1")
+
+    assert found is not None
+    assert found.attempt_count == MAX_KEPT_ATTEMPTS + 5
+    assert [attempt.number for attempt in found.attempts] == list(range(6, MAX_KEPT_ATTEMPTS + 6))
+    # One item: an attempt costs the delivery's own write.
+    table = get_backend("dynamodb")[ACCOUNT_ID][REGION].tables[settings().delivery_table]
+    assert [item.range_key.value for item in table.all_items()] == ["DELIVERY"]
+    # A page lists deliveries without their attempts.
+    assert log.page(12, "ep1", "pending")[0][0].attempts == []

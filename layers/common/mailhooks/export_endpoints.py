@@ -147,10 +147,8 @@ def send_test_event(account_id: int, endpoint_id: str) -> Delivery:
         attempt_count=1,
         last_status_code=attempt.status_code,
         last_error=attempt.error,
-        attempts=[attempt],
     )
-    delivery_log().record(sent, attempt)
-    return sent
+    return delivery_log().record(sent, attempt)
 
 
 def endpoint_deliveries(

@@ -1,9 +1,9 @@
-"""The delivery table: the log of every delivery to an export endpoint, and of each of its attempts.
+"""The delivery table: the log of every delivery to an export endpoint, with its attempts.
 
 Keys:
 - delivery         ACCOUNT#<account id>#DELIVERY#<webhook id> / DELIVERY
-- its attempts     ACCOUNT#<account id>#DELIVERY#<webhook id> / ATTEMPT#<number, zero-padded>
-  (one query reads a delivery with its attempts; the account in the key keeps accounts apart)
+  (the account in the key keeps accounts apart). Its attempts are in the item, its last MAX_KEPT_ATTEMPTS
+  of them: an attempt costs one write, the delivery's own, after the POST.
 - index by_endpoint_status, on the delivery items:
                    endpoint_status = ACCOUNT#<account id>#ENDPOINT#<endpoint id>#<status>
                    status_at = when the delivery last changed, in fixed-width UTC (sorts as it reads)
@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from mailhooks.aws import aws
 from mailhooks.errors import InvalidInput
@@ -34,7 +34,9 @@ RETENTION = timedelta(days=30)
 BY_ENDPOINT_STATUS = "by_endpoint_status"
 _SORTABLE_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _DELIVERY = "DELIVERY"
-_ATTEMPT = "ATTEMPT#"
+# The attempts a delivery keeps, the latest: rounds sent again by its owner add up, and an item must stay
+# well below DynamoDB's 400 KB (an attempt takes up to about 700 bytes).
+MAX_KEPT_ATTEMPTS = 50
 
 # pending: under way, or waiting for its next attempt; failed: given up after the last attempt, and in the
 # dead-letter queue; aborted: the endpoint's URL was refused, so nothing was sent; dropped: the endpoint was
@@ -53,6 +55,10 @@ class DeliveryAttempt(BaseModel):
     latency_ms: int
 
 
+# A delivery's attempts, as its item keeps them: JSON text.
+_ATTEMPTS = TypeAdapter(list[DeliveryAttempt])
+
+
 class Delivery(BaseModel):
     webhook_id: str
     account_id: int
@@ -65,7 +71,7 @@ class Delivery(BaseModel):
     last_error: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
-    # Filled when one delivery is read, oldest first.
+    # Oldest first; empty in a page of deliveries.
     attempts: list[DeliveryAttempt] = []
     # The attempts before its current round on the retry schedule: its owner can send it again for another.
     round_start: int = Field(default=0, exclude=True)
@@ -105,6 +111,9 @@ class DeliveryLog:
             **self._key(delivery, _DELIVERY),
             # Kept as the JSON text that is POSTed: exact, and free of DynamoDB's number and nesting rules.
             "payload": json.dumps(delivery.payload),
+            "attempts": _ATTEMPTS.dump_json(
+                delivery.attempts[-MAX_KEPT_ATTEMPTS:], exclude_none=True
+            ).decode(),
             "endpoint_status": _endpoint_status(delivery.account_id, delivery.endpoint_id, delivery.status),
             "status_at": sortable(delivery.updated_at),
             "round_start": delivery.round_start,
@@ -156,20 +165,15 @@ class DeliveryLog:
                 "attempt_count": int(earlier["attempt_count"]),  # type: ignore[arg-type]
                 "round_start": int(earlier.get("round_start", 0)),  # type: ignore[arg-type]
                 "created_at": datetime.fromisoformat(str(earlier["created_at"])),
+                "attempts": _ATTEMPTS.validate_json(str(earlier.get("attempts", "[]"))),
             }
         )
 
-    def record(self, delivery: Delivery, attempt: DeliveryAttempt | None = None) -> None:
-        """Write the attempt, and the delivery as it stands after it, which gives its lease back. A
-        delivery marked delivered stays so, whatever a late copy of it records."""
+    def record(self, delivery: Delivery, attempt: DeliveryAttempt | None = None) -> Delivery:
+        """Write the delivery as it stands after the attempt, with it, which gives its lease back: one write;
+        the delivery as written. A delivery marked delivered stays so, whatever a late copy of it records."""
         if attempt is not None:
-            self.table.put_item(
-                Item={
-                    **self._key(delivery, f"{_ATTEMPT}{attempt.number:06d}"),
-                    **json.loads(attempt.model_dump_json(exclude_none=True)),
-                    "expires_at": _expires_at(attempt.at),
-                }
-            )
+            delivery = delivery.model_copy(update={"attempts": [*delivery.attempts, attempt]})
         try:
             self.table.put_item(
                 Item=self._item(delivery),
@@ -180,6 +184,7 @@ class DeliveryLog:
         except ClientError as error:
             if not condition_failed(error):
                 raise
+        return delivery
 
     def reopen(self, delivery: Delivery, at: datetime) -> Delivery | None:
         """Mark a settled delivery, as it was read, pending again: its owner asked for it to be sent again,
@@ -209,18 +214,9 @@ class DeliveryLog:
 
     def get(self, account_id: int, webhook_id: str) -> Delivery | None:
         """One delivery with its attempts, oldest first."""
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": _delivery_key(account_id, webhook_id)},
-            ConsistentRead=True,
-        )["Items"]
-        found = [item for item in items if item["sk"] == _DELIVERY]
-        if not found:
-            return None
-        attempts = sorted(
-            (item for item in items if str(item["sk"]).startswith(_ATTEMPT)), key=lambda item: str(item["sk"])
-        )
-        return _delivery({**found[0], "attempts": attempts})
+        key = {"pk": _delivery_key(account_id, webhook_id), "sk": _DELIVERY}
+        item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+        return _delivery(item) if item else None
 
     def page(
         self,
@@ -245,7 +241,7 @@ class DeliveryLog:
         page = self.table.query(**query)
         following = page.get("LastEvaluatedKey")
         next_cursor = base64.urlsafe_b64encode(json.dumps(following).encode()).decode() if following else None
-        return [_delivery(item) for item in page["Items"]], next_cursor
+        return [_delivery(item).model_copy(update={"attempts": []}) for item in page["Items"]], next_cursor
 
     def settled_since(
         self, account_id: int, endpoint_id: str, status: DeliveryStatus, since: datetime
@@ -268,7 +264,8 @@ class DeliveryLog:
 
 
 def _delivery(item: dict[str, Any]) -> Delivery:
-    return Delivery.model_validate({**item, "payload": json.loads(item["payload"])})
+    attempts = _ATTEMPTS.validate_json(str(item.get("attempts", "[]")))
+    return Delivery.model_validate({**item, "payload": json.loads(item["payload"]), "attempts": attempts})
 
 
 def _start_key(cursor: str, partition: str) -> dict[str, Any]:
