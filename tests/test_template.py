@@ -196,3 +196,13 @@ def test_the_delivery_trigger_caps_its_concurrency(translated: dict[str, Any]) -
         mapping for mapping in _mappings(translated, "Arn") if mapping[0] == "DeliverFunction"
     ]
     assert int(properties["ScalingConfig"]["MaximumConcurrency"]) > 0
+
+
+def test_a_delivery_waits_as_a_new_copy_well_before_the_queues_redrive_limit(
+    translated: dict[str, Any],
+) -> None:
+    from mailhooks.delivery import RECEIVES_BEFORE_COPY
+
+    redrive = translated["DeliveryQueue"]["Properties"]["RedrivePolicy"]
+    # The receipts past RECEIVES_BEFORE_COPY are left to invocations that fail: SQS's redrive is for those.
+    assert int(redrive["maxReceiveCount"]) >= RECEIVES_BEFORE_COPY * 2
