@@ -533,6 +533,8 @@ class Outcome:
     wait: int | None = None
     # Waits as a new copy of the message, delayed: this one is done with.
     copied: bool = False
+    # The attempts made of the delivery, as its log counts them (None when it has no log).
+    attempts: int | None = None
 
     @property
     def redelivered(self) -> bool:
@@ -577,7 +579,7 @@ def _conclude(
         "updated_at": health.now(),
     }
     log.record(claimed.model_copy(update=after), attempt)
-    return Outcome(queued, result, message, attempt.status_code, attempt.error, wait)
+    return Outcome(queued, result, message, attempt.status_code, attempt.error, wait, attempts=attempt.number)
 
 
 def _retried(
@@ -604,7 +606,7 @@ def _unsendable(
         result = Result.DROPPED
     update = {"status": _STATUS[result], "last_error": reason, "updated_at": health.now()}
     log.record(claimed.model_copy(update=update))
-    return Outcome(queued, result, message, error=reason)
+    return Outcome(queued, result, message, error=reason, attempts=claimed.attempt_count)
 
 
 def _hold(queued: QueuedMessage, message: DeliveryMessage, gate: Gate) -> Outcome:
@@ -698,7 +700,8 @@ def _dead_letter(entry_id: str, outcome: Outcome) -> "SendMessageBatchRequestEnt
     round, with why it failed in its attributes."""
     attributes: dict[str, MessageAttributeValueTypeDef] = {
         "error": {"DataType": "String", "StringValue": outcome.error or "unknown"},
-        "attempts": {"DataType": "Number", "StringValue": str(outcome.queued.attempt)},
+        # As the log counts them: a receipt that died before its attempt is none.
+        "attempts": {"DataType": "Number", "StringValue": str(outcome.attempts or 0)},
         "failed_at": {"DataType": "String", "StringValue": health.now().isoformat()},
     }
     if outcome.status_code is not None:
