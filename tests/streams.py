@@ -75,15 +75,21 @@ def run_queue(stack: Stack, queue: str, handler: Any, batch_size: int = 10) -> i
         QueueUrl=url, MaxNumberOfMessages=batch_size, AttributeNames=["All"]
     ).get("Messages", []):
         answer = handler(sqs_event(stack.physical[queue]["Arn"], messages), FakeLambdaContext())
-        failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
-        done = [message for message in messages if message["MessageId"] not in failed]
-        if done:
-            sqs.delete_message_batch(
-                QueueUrl=url,
-                Entries=[
-                    {"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]}
-                    for n, message in enumerate(done)
-                ],
-            )
+        acknowledge(sqs, url, messages, answer)
         batches += 1
     return batches
+
+
+def acknowledge(sqs: Any, url: str, messages: list[Any], answer: dict[str, Any]) -> list[Any]:
+    """As Lambda's event source does after an invocation: delete, in one call, each message of the batch
+    that the answer does not report failed. Answers those deleted."""
+    failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
+    done = [message for message in messages if message["MessageId"] not in failed]
+    if done:
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]} for n, message in enumerate(done)
+            ],
+        )
+    return done

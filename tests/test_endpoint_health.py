@@ -29,7 +29,7 @@ from mailhooks.store import Delivery, delivery_log, health_records, store
 from tests.admin import admin
 from tests.helpers import FakeLambdaContext, campaign_activity, seed_account, sent_emails
 from tests.receivers import Receiver, Reply, receivers
-from tests.streams import sqs_event
+from tests.streams import acknowledge, sqs_event
 
 OWNER = "ops@shop.example"
 # Longer than any test runs: a receiver that never answers.
@@ -126,16 +126,7 @@ class Queue:
             answer = deliver(
                 sqs_event(f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:DeliveryQueue", messages), FakeLambdaContext()
             )
-            failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
-            done = [message for message in messages if message["MessageId"] not in failed]
-            if done:
-                self.sqs.delete_message_batch(
-                    QueueUrl=self.url,
-                    Entries=[
-                        {"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]}
-                        for n, message in enumerate(done)
-                    ],
-                )
+            done = acknowledge(self.sqs, self.url, messages, answer)
             with self.lock:
                 self.receipts.update({message["MessageId"]: message["ReceiptHandle"] for message in messages})
                 for message in done:

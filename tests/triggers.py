@@ -23,7 +23,7 @@ import boto3
 
 from devstack.template import Stack
 from tests.helpers import FakeLambdaContext
-from tests.streams import StreamTail, sqs_event
+from tests.streams import StreamTail, acknowledge, sqs_event
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -151,16 +151,7 @@ class QueueTrigger:
                 ],
             )
             return True
-        failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
-        done = [message for message in messages if message["MessageId"] not in failed]
-        if done:
-            self.sqs.delete_message_batch(
-                QueueUrl=self.url,
-                Entries=[
-                    {"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]}
-                    for n, message in enumerate(done)
-                ],
-            )
+        acknowledge(self.sqs, self.url, messages, answer)
         return True
 
     def drain(self, max_invocations: int, seconds: float, concurrency: int = 1) -> int:
