@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from mailhooks.aws import aws
 from mailhooks.store.deliveries import BY_ENDPOINT_STATUS, condition_failed, sortable
+from mailhooks.store.items import get_many
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -135,20 +136,11 @@ class HealthRecords:
     def read(self, keys: Iterable[EndpointKey]) -> dict[EndpointKey, EndpointHealth]:
         """Each endpoint's health, strongly consistent, 100 to a read; one never reported on is healthy."""
         wanted = list(dict.fromkeys(keys))
-        found: dict[EndpointKey, EndpointHealth] = {key: EndpointHealth() for key in wanted}
-        for start in range(0, len(wanted), 100):
-            request: Any = {
-                self.table.name: {
-                    "Keys": [_key(key) for key in wanted[start : start + 100]],
-                    "ConsistentRead": True,
-                }
-            }
-            while request:
-                answer = self.table.meta.client.batch_get_item(RequestItems=request)
-                for item in answer["Responses"].get(self.table.name, []):
-                    found[_endpoint_key(str(item["pk"]))] = _health(item)
-                request = answer.get("UnprocessedKeys") or None
-        return found
+        found = {
+            _endpoint_key(str(item["pk"])): _health(item)
+            for item in get_many(self.table, [_key(key) for key in wanted])
+        }
+        return {key: found.get(key, EndpointHealth()) for key in wanted}
 
     def report(
         self, key: EndpointKey, at: datetime, report: Report, bucket_seconds: int, outdated: Iterable[int]

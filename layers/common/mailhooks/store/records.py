@@ -45,7 +45,7 @@ from mailhooks.models import (
 )
 from mailhooks.store.activity import activity_item
 from mailhooks.store.health import EndpointKey
-from mailhooks.store.items import Item, dynamo_data
+from mailhooks.store.items import Item, dynamo_data, get_many
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -127,16 +127,8 @@ class Store:
         item = self.table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
         return _plain(item) if item else None
 
-    def _get_many(self, keys: list[dict[str, str]]) -> list[Item]:
-        """The items that exist of those keys, strongly consistent, 100 to a read, in no order."""
-        found: list[Item] = []
-        for start in range(0, len(keys), 100):
-            wanted: Any = {self.table.name: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
-            while wanted:
-                answer = self.table.meta.client.batch_get_item(RequestItems=wanted)
-                found.extend(_plain(item) for item in answer["Responses"].get(self.table.name, []))
-                wanted = answer.get("UnprocessedKeys") or None
-        return found
+    def _get_many(self, keys: list[Item]) -> list[Item]:
+        return [_plain(item) for item in get_many(self.table, keys)]
 
     def _query(self, pk: str, prefix: str) -> list[Item]:
         """Every item of a partition whose sort key starts with prefix, all pages, strongly consistent."""
