@@ -94,7 +94,8 @@ def table(results: dict[str, object]) -> str:
             "never answers",
             f"{noisy['with_dead_neighbour_per_second']}/s beside it, {noisy['alone_per_second']}/s alone "
             f"({noisy['pollers']} deliver invocations at once, delivery timeout "
-            f"{noisy['delivery_timeout_s']} s; medians of {noisy['rounds']} alternating runs)",
+            f"{noisy['delivery_timeout_s']} s; medians of {noisy['rounds']} pairs of runs side by side); the "
+            f"dead receiver was sent at most {max(noisy['posts_to_dead_receiver'])} POSTs in a run",
             f"{noisy['ratio']} (goal {noisy['goal']}; each run: {', '.join(map(str, noisy['ratios']))})",
         )
     )

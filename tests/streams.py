@@ -65,10 +65,11 @@ def sqs_event(queue_arn: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run_queue(stack: Stack, queue: str, handler: Any, batch_size: int = 10) -> int:
+def run_queue(stack: Stack, queue: str, handler: Any, batch_size: int = 10, sqs: Any = None) -> int:
     """Invoke handler on the queue's messages, batch after batch, until none is visible; as the trigger does,
-    delete each message the handler did not report failed. Answers how many batches ran."""
-    sqs = boto3.client("sqs")
+    delete each message the handler did not report failed. Answers how many batches ran. A caller that
+    polls again and again passes its own SQS client: a new client costs more than a receive."""
+    sqs = sqs or boto3.client("sqs")
     url = stack.physical[queue]["QueueUrl"]
     batches = 0
     while messages := sqs.receive_message(
