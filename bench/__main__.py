@@ -95,7 +95,9 @@ def table(results: dict[str, object]) -> str:
             f"{noisy['with_dead_neighbour_per_second']}/s beside it, {noisy['alone_per_second']}/s alone "
             f"({noisy['pollers']} deliver invocations at once, delivery timeout "
             f"{noisy['delivery_timeout_s']} s; medians of {noisy['rounds']} pairs of runs side by side); the "
-            f"dead receiver was sent at most {max(noisy['posts_to_dead_receiver'])} POSTs in a run",
+            f"dead receiver was sent at most {max(noisy['posts_to_dead_receiver'])} POSTs in a run; beside "
+            f"one whose breaker was open from the start: {noisy['breaker_open_ratio']} "
+            f"({', '.join(map(str, noisy['breaker_open_ratios']))})",
             f"{noisy['ratio']} (goal {noisy['goal']}; each run: {', '.join(map(str, noisy['ratios']))})",
         )
     )

@@ -12,7 +12,9 @@ machine's two cores, and start together: this machine's speed drifts by up to 20
 next, which runs one after the other measured as much as the neighbour. Each rate is the healthy receiver's
 events over the same span, from the start to the end of the run that ends first: the breaker's first
 failures and the fan-out of the dead receiver's messages are in it. The figure is the median of ROUNDS
-such pairs' ratios.
+such pairs' ratios. ROUNDS more pairs measure the same beside a dead receiver whose breaker is open from
+the start, as through a long outage: what its messages cost once the breaker is open, apart from what
+opening it cost. Runs are shorter than the breaker's wait (60 s), so that no probe is sent in them.
 """
 
 import json
@@ -24,6 +26,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
 from multiprocessing.queues import SimpleQueue
 from multiprocessing.synchronize import Barrier
 
@@ -32,7 +36,7 @@ import boto3
 from bench.harness import TimedReceiver, moto_stack
 from mailhooks.delivery import new_secret
 from mailhooks.fanout import fan_out
-from mailhooks.models import ActivityKind, ExportEndpoint
+from mailhooks.models import ActivityKind, ExportEndpoint, utcnow
 from mailhooks.store import health_records, store
 from tests.helpers import campaign_activity, seed_account
 from tests.receivers import Reply, receivers
@@ -67,7 +71,15 @@ class Run:
         return sum(start < arrival <= end for arrival in self.arrivals) / (end - start)
 
 
-def _run(with_dead_neighbour: bool, ready: Barrier) -> Run:
+class Neighbour(StrEnum):
+    NONE = "none"
+    DEAD = "dead"
+    # Dead, its breaker open from the start, as it is through a long outage: what is left is the cost of its
+    # messages alone.
+    DEAD_OPEN = "dead, breaker open"
+
+
+def _run(neighbour: Neighbour, ready: Barrier) -> Run:
     healthy = TimedReceiver()
     try:
         with (
@@ -78,9 +90,11 @@ def _run(with_dead_neighbour: bool, ready: Barrier) -> Run:
 
             seed_account(1)
             endpoints = [("healthy", healthy.url, ActivityKind.CLICK)]
-            dead = start(Reply(delay=60)) if with_dead_neighbour else None
+            dead = start(Reply(delay=60)) if neighbour is not Neighbour.NONE else None
             if dead is not None:
                 endpoints.append(("dead", dead.url(), ActivityKind.OPEN))
+            if neighbour is Neighbour.DEAD_OPEN:
+                health_records().open((1, "dead"), utcnow(), utcnow() + timedelta(hours=1))
             for name, url, kind in endpoints:
                 store().put_export_endpoint(
                     ExportEndpoint(id=name, account_id=1, url=url, activities=[kind], secret=new_secret())
@@ -126,34 +140,44 @@ def _run(with_dead_neighbour: bool, ready: Barrier) -> Run:
         healthy.stop()
 
 
-def _side_by_side() -> tuple[Run, Run]:
-    """A run alone and one beside the dead receiver, at the same time, in two processes."""
+def _side_by_side(neighbour: Neighbour) -> tuple[Run, Run]:
+    """A run alone and one beside the neighbour, at the same time, in two processes."""
     processes = multiprocessing.get_context("spawn")
     ready, runs = processes.Barrier(2), processes.SimpleQueue()
-    children = [processes.Process(target=_child, args=(dead, ready, runs)) for dead in (False, True)]
+    pair = (Neighbour.NONE, neighbour)
+    children = [processes.Process(target=_child, args=(each, ready, runs)) for each in pair]
     for child in children:
         child.start()
     finished = dict(runs.get() for _ in children)
     for child in children:
         child.join()
-    return finished[False], finished[True]
+    return finished[Neighbour.NONE], finished[neighbour]
 
 
-def _child(with_dead_neighbour: bool, ready: Barrier, runs: "SimpleQueue[tuple[bool, Run]]") -> None:
+def _child(neighbour: Neighbour, ready: Barrier, runs: "SimpleQueue[tuple[Neighbour, Run]]") -> None:
     # The functions print their metrics (EMF) on stdout: keep them out of the table.
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (for the life of the process)
-    runs.put((with_dead_neighbour, _run(with_dead_neighbour, ready)))
+    runs.put((neighbour, _run(neighbour, ready)))
+
+
+def _ratios(neighbour: Neighbour) -> tuple[list[float], list[float], list[int | None]]:
+    """For ROUNDS pairs: the healthy receiver's rates alone and beside the neighbour, and the POSTs the
+    neighbour was sent."""
+    alone_rates, beside_rates, posts = [], [], []
+    for _ in range(ROUNDS):
+        alone, beside = _side_by_side(neighbour)
+        start, end = max(alone.started, beside.started), min(alone.ended, beside.ended)
+        alone_rates.append(alone.rate(start, end))
+        beside_rates.append(beside.rate(start, end))
+        posts.append(beside.dead_posts)
+    return alone_rates, beside_rates, posts
 
 
 def measure() -> dict[str, object]:
-    alone_rates, dead_rates, dead_posts = [], [], []
-    for _ in range(ROUNDS):
-        alone, beside_dead = _side_by_side()
-        start, end = max(alone.started, beside_dead.started), min(alone.ended, beside_dead.ended)
-        alone_rates.append(alone.rate(start, end))
-        dead_rates.append(beside_dead.rate(start, end))
-        dead_posts.append(beside_dead.dead_posts)
+    alone_rates, dead_rates, dead_posts = _ratios(Neighbour.DEAD)
     ratios = [dead / alone for alone, dead in zip(alone_rates, dead_rates, strict=True)]
+    open_alone, open_dead, _ = _ratios(Neighbour.DEAD_OPEN)
+    open_ratios = [dead / alone for alone, dead in zip(open_alone, open_dead, strict=True)]
     return {
         "events": EVENTS,
         "pollers": POLLERS,
@@ -166,6 +190,9 @@ def measure() -> dict[str, object]:
         "ratios": [round(ratio, 3) for ratio in ratios],
         "goal": 0.9,
         "posts_to_dead_receiver": dead_posts,
+        # Beside a receiver whose breaker was open from the start: the figure without the breaker's opening.
+        "breaker_open_ratio": round(statistics.median(open_ratios), 3),
+        "breaker_open_ratios": [round(ratio, 3) for ratio in open_ratios],
     }
 
 
