@@ -160,39 +160,48 @@ def _child(neighbour: Neighbour, ready: Barrier, runs: "SimpleQueue[tuple[Neighb
     runs.put((neighbour, _run(neighbour, ready)))
 
 
-def _ratios(neighbour: Neighbour) -> tuple[list[float], list[float], list[int | None]]:
-    """For ROUNDS pairs: the healthy receiver's rates alone and beside the neighbour, and the POSTs the
-    neighbour was sent."""
-    alone_rates, beside_rates, posts = [], [], []
+@dataclass(frozen=True)
+class Pairs:
+    """ROUNDS pairs of runs side by side: the healthy receiver's rates alone and beside the neighbour, and
+    the POSTs the neighbour was sent."""
+
+    alone: list[float]
+    beside: list[float]
+    posts: list[int | None]
+
+    @property
+    def ratios(self) -> list[float]:
+        return [beside / alone for alone, beside in zip(self.alone, self.beside, strict=True)]
+
+
+def _pairs(neighbour: Neighbour) -> Pairs:
+    pairs = Pairs([], [], [])
     for _ in range(ROUNDS):
         alone, beside = _side_by_side(neighbour)
         start, end = max(alone.started, beside.started), min(alone.ended, beside.ended)
-        alone_rates.append(alone.rate(start, end))
-        beside_rates.append(beside.rate(start, end))
-        posts.append(beside.dead_posts)
-    return alone_rates, beside_rates, posts
+        pairs.alone.append(alone.rate(start, end))
+        pairs.beside.append(beside.rate(start, end))
+        pairs.posts.append(beside.dead_posts)
+    return pairs
 
 
 def measure() -> dict[str, object]:
-    alone_rates, dead_rates, dead_posts = _ratios(Neighbour.DEAD)
-    ratios = [dead / alone for alone, dead in zip(alone_rates, dead_rates, strict=True)]
-    open_alone, open_dead, _ = _ratios(Neighbour.DEAD_OPEN)
-    open_ratios = [dead / alone for alone, dead in zip(open_alone, open_dead, strict=True)]
+    dead, dead_open = _pairs(Neighbour.DEAD), _pairs(Neighbour.DEAD_OPEN)
     return {
         "events": EVENTS,
         "pollers": POLLERS,
         "stream_shards": SHARDS,
         "rounds": ROUNDS,
         "delivery_timeout_s": float(TIMEOUT_SECONDS),
-        "alone_per_second": round(statistics.median(alone_rates), 1),
-        "with_dead_neighbour_per_second": round(statistics.median(dead_rates), 1),
-        "ratio": round(statistics.median(ratios), 3),
-        "ratios": [round(ratio, 3) for ratio in ratios],
+        "alone_per_second": round(statistics.median(dead.alone), 1),
+        "with_dead_neighbour_per_second": round(statistics.median(dead.beside), 1),
+        "ratio": round(statistics.median(dead.ratios), 3),
+        "ratios": [round(ratio, 3) for ratio in dead.ratios],
         "goal": 0.9,
-        "posts_to_dead_receiver": dead_posts,
+        "posts_to_dead_receiver": dead.posts,
         # Beside a receiver whose breaker was open from the start: the figure without the breaker's opening.
-        "breaker_open_ratio": round(statistics.median(open_ratios), 3),
-        "breaker_open_ratios": [round(ratio, 3) for ratio in open_ratios],
+        "breaker_open_ratio": round(statistics.median(dead_open.ratios), 3),
+        "breaker_open_ratios": [round(ratio, 3) for ratio in dead_open.ratios],
     }
 
 
