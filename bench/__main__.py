@@ -97,7 +97,11 @@ def table(results: dict[str, object]) -> str:
             f"{noisy['delivery_timeout_s']} s; medians of {noisy['rounds']} pairs of runs side by side); the "
             f"dead receiver was sent at most {max(noisy['posts_to_dead_receiver'])} POSTs in a run; beside "
             f"one whose breaker was open from the start: {noisy['breaker_open_ratio']} "
-            f"({', '.join(map(str, noisy['breaker_open_ratios']))})",
+            f"({', '.join(map(str, noisy['breaker_open_ratios']))}); past the breaker's first wait "
+            f"({noisy['past_the_wait_events']} deliveries): {noisy['past_the_wait_ratio']} over "
+            f"{noisy['past_the_wait_seconds']} s, and the healthy receiver went "
+            f"{noisy['past_the_wait_longest_gap_s']} s without an event "
+            f"({noisy['alone_longest_gap_s']} s alone)",
             f"{noisy['ratio']} (goal {noisy['goal']}; each run: {', '.join(map(str, noisy['ratios']))})",
         )
     )

@@ -14,9 +14,13 @@ events over the same span, from the start to the end of the run that ends first:
 failures and the fan-out of the dead receiver's messages are in it. The figure is the median of ROUNDS
 such pairs' ratios. ROUNDS more pairs measure the same beside a dead receiver whose breaker is open from
 the start, as through a long outage: what its messages cost once the breaker is open, apart from what
-opening it cost. Runs are shorter than the breaker's wait (60 s), so that no probe is sent in them.
+opening it cost. These runs are shorter than the breaker's first wait (60 s), so that no probe is in them.
+One more pair of runs goes past it: there, the dead receiver's messages that the fan-out delayed until the
+wait was over all come back at once, and the healthy receiver's longest time without an event says what
+that costs.
 """
 
+import itertools
 import json
 import multiprocessing
 import os
@@ -43,6 +47,9 @@ from tests.receivers import Reply, receivers
 from tests.streams import run_queue
 
 EVENTS = 3000  # to the healthy receiver, in each run
+# In one more pair of runs, long enough to go past the breaker's first wait (60 s), when the messages the
+# fan-out delayed until then all come back at once.
+EVENTS_PAST_THE_WAIT = 6500
 POLLERS = 5
 # Stream batches fanned out at once, as the activity stream's shards are. With one, fanning out the dead
 # receiver's messages too, in this one process, was what bounded the healthy receiver's rate.
@@ -66,6 +73,11 @@ class Run:
     def ended(self) -> float:
         return max(self.arrivals)
 
+    def longest_gap(self) -> float:
+        """The longest the healthy receiver went without an event, from the start."""
+        times = sorted([self.started, *self.arrivals])
+        return max(later - earlier for earlier, later in itertools.pairwise(times))
+
     def rate(self, start: float, end: float) -> float:
         """The healthy receiver's events per second from start to end."""
         return sum(start < arrival <= end for arrival in self.arrivals) / (end - start)
@@ -79,7 +91,7 @@ class Neighbour(StrEnum):
     DEAD_OPEN = "dead, breaker open"
 
 
-def _run(neighbour: Neighbour, ready: Barrier) -> Run:
+def _run(neighbour: Neighbour, events: int, ready: Barrier) -> Run:
     healthy = TimedReceiver()
     try:
         with (
@@ -123,15 +135,15 @@ def _run(neighbour: Neighbour, ready: Barrier) -> Run:
                 started = time.time()
                 try:
                     with ThreadPoolExecutor(SHARDS) as shards:
-                        list(shards.map(stream_batch, range(0, EVENTS, CHUNK)))
+                        list(shards.map(stream_batch, range(0, events, CHUNK)))
                     deadline = time.monotonic() + 120
-                    while len(healthy.arrived) < EVENTS and time.monotonic() < deadline:
+                    while len(healthy.arrived) < events and time.monotonic() < deadline:
                         time.sleep(0.01)
                 finally:
                     stop.set()
                 for poller in polling:
                     poller.result()
-            assert len(healthy.arrived) == EVENTS
+            assert len(healthy.arrived) == events
             if dead is not None:
                 state = health_records().read([(1, "dead")])[1, "dead"].state
                 assert state == "open", f"the dead receiver's breaker is {state}"
@@ -140,12 +152,12 @@ def _run(neighbour: Neighbour, ready: Barrier) -> Run:
         healthy.stop()
 
 
-def _side_by_side(neighbour: Neighbour) -> tuple[Run, Run]:
+def _side_by_side(neighbour: Neighbour, events: int = EVENTS) -> tuple[Run, Run]:
     """A run alone and one beside the neighbour, at the same time, in two processes."""
     processes = multiprocessing.get_context("spawn")
     ready, runs = processes.Barrier(2), processes.SimpleQueue()
     pair = (Neighbour.NONE, neighbour)
-    children = [processes.Process(target=_child, args=(each, ready, runs)) for each in pair]
+    children = [processes.Process(target=_child, args=(each, events, ready, runs)) for each in pair]
     for child in children:
         child.start()
     finished = dict(runs.get() for _ in children)
@@ -154,10 +166,12 @@ def _side_by_side(neighbour: Neighbour) -> tuple[Run, Run]:
     return finished[Neighbour.NONE], finished[neighbour]
 
 
-def _child(neighbour: Neighbour, ready: Barrier, runs: "SimpleQueue[tuple[Neighbour, Run]]") -> None:
+def _child(
+    neighbour: Neighbour, events: int, ready: Barrier, runs: "SimpleQueue[tuple[Neighbour, Run]]"
+) -> None:
     # The functions print their metrics (EMF) on stdout: keep them out of the table.
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (for the life of the process)
-    runs.put((neighbour, _run(neighbour, ready)))
+    runs.put((neighbour, _run(neighbour, events, ready)))
 
 
 @dataclass(frozen=True)
@@ -187,6 +201,8 @@ def _pairs(neighbour: Neighbour) -> Pairs:
 
 def measure() -> dict[str, object]:
     dead, dead_open = _pairs(Neighbour.DEAD), _pairs(Neighbour.DEAD_OPEN)
+    alone, beside = _side_by_side(Neighbour.DEAD, EVENTS_PAST_THE_WAIT)
+    start, end = max(alone.started, beside.started), min(alone.ended, beside.ended)
     return {
         "events": EVENTS,
         "pollers": POLLERS,
@@ -202,6 +218,12 @@ def measure() -> dict[str, object]:
         # Beside a receiver whose breaker was open from the start: the figure without the breaker's opening.
         "breaker_open_ratio": round(statistics.median(dead_open.ratios), 3),
         "breaker_open_ratios": [round(ratio, 3) for ratio in dead_open.ratios],
+        # One pair of runs past the breaker's first wait.
+        "past_the_wait_events": EVENTS_PAST_THE_WAIT,
+        "past_the_wait_seconds": round(end - start, 1),
+        "past_the_wait_ratio": round(beside.rate(start, end) / alone.rate(start, end), 3),
+        "past_the_wait_longest_gap_s": round(beside.longest_gap(), 1),
+        "alone_longest_gap_s": round(alone.longest_gap(), 1),
     }
 
 
