@@ -174,6 +174,11 @@ def _child(
     runs.put((neighbour, _run(neighbour, events, ready)))
 
 
+def _shared_span(alone: Run, beside: Run) -> tuple[float, float]:
+    """From the later start to the earlier end: the span over which two runs side by side are compared."""
+    return max(alone.started, beside.started), min(alone.ended, beside.ended)
+
+
 @dataclass(frozen=True)
 class Pairs:
     """ROUNDS pairs of runs side by side: the healthy receiver's rates alone and beside the neighbour, and
@@ -192,7 +197,7 @@ def _pairs(neighbour: Neighbour) -> Pairs:
     pairs = Pairs([], [], [])
     for _ in range(ROUNDS):
         alone, beside = _side_by_side(neighbour)
-        start, end = max(alone.started, beside.started), min(alone.ended, beside.ended)
+        start, end = _shared_span(alone, beside)
         pairs.alone.append(alone.rate(start, end))
         pairs.beside.append(beside.rate(start, end))
         pairs.posts.append(beside.dead_posts)
@@ -202,7 +207,7 @@ def _pairs(neighbour: Neighbour) -> Pairs:
 def measure() -> dict[str, object]:
     dead, dead_open = _pairs(Neighbour.DEAD), _pairs(Neighbour.DEAD_OPEN)
     alone, beside = _side_by_side(Neighbour.DEAD, EVENTS_PAST_THE_WAIT)
-    start, end = max(alone.started, beside.started), min(alone.ended, beside.ended)
+    start, end = _shared_span(alone, beside)
     return {
         "events": EVENTS,
         "pollers": POLLERS,
