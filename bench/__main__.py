@@ -92,16 +92,23 @@ def table(results: dict[str, object]) -> str:
         (
             f"noisy neighbour: a healthy receiver's {noisy['events']} deliveries beside a receiver that "
             "never answers",
-            f"{noisy['with_dead_neighbour_per_second']}/s beside it, {noisy['alone_per_second']}/s alone "
-            f"({noisy['pollers']} deliver invocations at once, delivery timeout "
-            f"{noisy['delivery_timeout_s']} s; medians of {noisy['rounds']} pairs of runs side by side); the "
-            f"dead receiver was sent at most {max(noisy['posts_to_dead_receiver'])} POSTs in a run; beside "
-            f"one whose breaker was open from the start: {noisy['breaker_open_ratio']} "
-            f"({', '.join(map(str, noisy['breaker_open_ratios']))}); past the breaker's first wait "
-            f"({noisy['past_the_wait_events']} deliveries): {noisy['past_the_wait_ratio']} over "
-            f"{noisy['past_the_wait_seconds']} s, and the healthy receiver went "
-            f"{noisy['past_the_wait_longest_gap_s']} s without an event "
-            f"({noisy['alone_longest_gap_s']} s alone)",
+            "; ".join(
+                [
+                    f"{noisy['with_dead_neighbour_per_second']}/s beside it, {noisy['alone_per_second']}/s "
+                    f"alone, over {noisy['seconds']} s, past the breaker's first wait ({noisy['pollers']} "
+                    f"deliver invocations at once, delivery timeout {noisy['delivery_timeout_s']} s, medians "
+                    f"of {noisy['rounds']} pairs of runs side by side)",
+                    f"the dead receiver was sent at most {max(noisy['posts_to_dead_receiver'])} POSTs in a "
+                    "run",
+                    f"the first {noisy['opening_seconds']:g} s, as the breaker opens: "
+                    f"{noisy['opening_ratio']}",
+                    f"the healthy receiver's longest time without an event: {noisy['longest_gap_s']} s "
+                    f"({noisy['alone_longest_gap_s']} s alone)",
+                    f"beside one whose breaker was open from the start ({noisy['breaker_open_events']} "
+                    f"deliveries): {noisy['breaker_open_ratio']} "
+                    f"({', '.join(map(str, noisy['breaker_open_ratios']))})",
+                ]
+            ),
             f"{noisy['ratio']} (goal {noisy['goal']}; each run: {', '.join(map(str, noisy['ratios']))})",
         )
     )

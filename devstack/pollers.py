@@ -10,9 +10,10 @@ import threading
 from devstack.functions import Functions
 from devstack.polling import Poller
 from devstack.queues import QueuePoller
+from devstack.schedules import SchedulePoller
 from devstack.streams import StreamPoller
 from devstack.topics import TopicPoller
-from devstack.triggers import QueueTrigger, StreamTrigger, Trigger
+from devstack.triggers import QueueTrigger, ScheduleTrigger, StreamTrigger, Trigger
 
 LOCAL_POLLERS = 2
 # How long stopping waits for an invocation under way to end.
@@ -22,7 +23,7 @@ STOP_SECONDS = 5.0
 class Pollers:
     def __init__(self, found: list[Trigger], functions: Functions) -> None:
         self.stopping = threading.Event()
-        self.threads: list[Poller] = []
+        self.threads: list[Poller | SchedulePoller] = []
         for trigger in found:
             if isinstance(trigger, StreamTrigger):
                 self.threads.append(StreamPoller(trigger, functions, self.stopping))
@@ -31,6 +32,8 @@ class Pollers:
                 self.threads += [
                     QueuePoller(trigger, functions, self.stopping, number) for number in range(1, count + 1)
                 ]
+            elif isinstance(trigger, ScheduleTrigger):
+                self.threads.append(SchedulePoller(trigger, functions, self.stopping))
             else:
                 self.threads.append(TopicPoller(trigger, functions, self.stopping))
 

@@ -1,6 +1,8 @@
-"""The template's event sources other than Api events (DynamoDB streams, SQS queues, SNS topics): what
-invokes each function besides the front, with the settings its event says, SAM's defaults otherwise."""
+"""The template's event sources other than Api events (DynamoDB streams, SQS queues, SNS topics, rate
+schedules): what invokes each function besides the front, with the settings its event says, SAM's defaults
+otherwise."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +37,10 @@ _APPLIED = {
         "Enabled",
     },
     "SNS": {"Topic", "FilterPolicy", "FilterPolicyScope"},
+    "Schedule": {"Schedule", "Enabled"},
 }
+_RATE = re.compile(r"rate\((\d+) (minute|hour|day)s?\)")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,21 @@ class TopicTrigger:
         return f"SNS topic {self.source}" + (" (filter policy)" if self.filter_policy else "")
 
 
-Trigger = StreamTrigger | QueueTrigger | TopicTrigger
+@dataclass(frozen=True)
+class ScheduleTrigger:
+    """An EventBridge schedule of the function, at a fixed rate."""
+
+    function: str
+    event: str
+    # Seconds between invocations; the first comes one period after the stack starts, as after a rule's
+    # creation.
+    every: float
+
+    def describe(self, stack: Stack) -> str:
+        return f"schedule, every {self.every:g} s"
+
+
+Trigger = StreamTrigger | QueueTrigger | TopicTrigger | ScheduleTrigger
 
 
 def _stream(stack: Stack, function: str, event: str, properties: dict[str, Any]) -> StreamTrigger:
@@ -160,10 +179,18 @@ def _topic(stack: Stack, function: str, event: str, properties: dict[str, Any]) 
     )
 
 
+def _schedule(stack: Stack, function: str, event: str, properties: dict[str, Any]) -> ScheduleTrigger:
+    rate = _RATE.fullmatch(str(properties["Schedule"]))
+    if rate is None:
+        raise ValueError(f"{function}'s schedule {properties['Schedule']!r} is not a rate(...) expression")
+    return ScheduleTrigger(function=function, event=event, every=float(int(rate[1]) * _UNIT_SECONDS[rate[2]]))
+
+
 _READERS: dict[str, Callable[[Stack, str, str, dict[str, Any]], Trigger]] = {
     "DynamoDB": _stream,
     "SQS": _queue,
     "SNS": _topic,
+    "Schedule": _schedule,
 }
 
 
@@ -175,7 +202,8 @@ class Triggers:
 
 
 def triggers(stack: Stack) -> Triggers:
-    """Every stream, queue and topic event of every function; the resources they name must exist."""
+    """Every stream, queue, topic and schedule event of every function; the resources they name must
+    exist."""
     found: list[Trigger] = []
     notes: list[str] = []
     for function in stack.of_type("AWS::Serverless::Function"):

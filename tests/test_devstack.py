@@ -6,6 +6,7 @@ import dataclasses
 import io
 import json
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,10 +27,11 @@ from devstack.front import Front
 from devstack.queues import QueuePoller
 from devstack.receiver import JSON_ROUTE, Receiver
 from devstack.routes import Router, routes
+from devstack.schedules import SchedulePoller
 from devstack.streams import StreamPoller
 from devstack.template import ACCOUNT_ID, REGION, ROOT, Stack
 from devstack.topics import TopicPoller
-from devstack.triggers import QueueTrigger, StreamTrigger, TopicTrigger, triggers
+from devstack.triggers import QueueTrigger, ScheduleTrigger, StreamTrigger, TopicTrigger, triggers
 from mailhooks.delivery import new_secret
 from tests.helpers import load_event
 
@@ -296,6 +298,9 @@ def test_the_triggers_are_the_template_events(stack: Stack) -> None:
     ses_events = _trigger(stack, "SesEventsFunction")
     assert isinstance(ses_events, TopicTrigger)
     assert ses_events.topic_arn == stack.physical["SesEventsTopic"]["TopicArn"]
+    review = _trigger(stack, "EndpointHealthFunction")
+    assert isinstance(review, ScheduleTrigger)
+    assert review.every == 300
 
 
 def _ids(event: dict[str, Any]) -> list[str]:
@@ -441,6 +446,27 @@ def test_a_publication_to_a_topic_reaches_its_function_as_an_sns_event(stack: St
     assert (record["Sns"]["TopicArn"], record["Sns"]["Message"]) == (topic, '{"eventType": "Open"}')
     assert record["EventSubscriptionArn"] == poller.subscription_arn
     assert poller.poll() is False
+
+
+def test_a_schedule_invokes_its_function_with_a_scheduled_event_once_a_period() -> None:
+    functions = FakeFunctions(EndpointHealthFunction=lambda event: None)
+    stopping = threading.Event()
+    poller = SchedulePoller(
+        ScheduleTrigger("EndpointHealthFunction", "Every5Minutes", 0.05), functions, stopping
+    )  # type: ignore[arg-type]
+    poller.start()
+    deadline = time.monotonic() + 10
+    while len(functions.events("EndpointHealthFunction")) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stopping.set()
+    poller.join()
+
+    first, _, _, *_ = functions.events("EndpointHealthFunction")
+    assert (first["source"], first["detail-type"], first["detail"]) == ("aws.events", "Scheduled Event", {})
+    assert first["resources"] == [
+        f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/EndpointHealthFunctionEvery5Minutes"
+    ]
+    assert datetime.strptime(first["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) <= datetime.now(UTC)
 
 
 # The receiver

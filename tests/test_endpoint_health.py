@@ -4,7 +4,6 @@ run as its schedule runs it; the recovery through the admin API. Time, as delive
 the test's clock (mailhooks.health.now); the queue's own waits are real, and are skipped by making messages
 visible again."""
 
-import json
 import threading
 import time
 from collections.abc import Iterator
@@ -19,13 +18,13 @@ from moto.core.botocore_stubber import BotocoreStubber
 from devstack.template import ACCOUNT_ID, REGION, Stack
 from functions.deliver.app import handler as deliver
 from functions.endpoint_health.app import handler as review
-from mailhooks import health
+from mailhooks import health, parking
 from mailhooks.activity import ActivityRecord
-from mailhooks.delivery import RECEIVES_BEFORE_COPY, new_secret
+from mailhooks.delivery import new_secret
 from mailhooks.fanout import fan_out
 from mailhooks.models import ActivityKind, ExportEndpoint, utcnow
 from mailhooks.settings import settings
-from mailhooks.store import Delivery, delivery_log, health_records, store
+from mailhooks.store import Delivery, DeliveryStatus, delivery_log, health_records, store
 from tests.admin import admin
 from tests.helpers import FakeLambdaContext, campaign_activity, seed_account, sent_emails
 from tests.receivers import Receiver, Reply, receivers
@@ -173,6 +172,15 @@ def health_of(endpoint_id: str) -> dict[str, Any]:
     return dict(shown["health"])
 
 
+def deliveries(endpoint_id: str, status: DeliveryStatus) -> list[Delivery]:
+    return delivery_log().page(12, endpoint_id, status, limit=1000)[0]
+
+
+def run_review() -> None:
+    """The scheduled review, as its schedule runs it."""
+    review({"source": "aws.events", "detail-type": "Scheduled Event"}, FakeLambdaContext())
+
+
 def dead_letters() -> list[dict[str, Any]]:
     return (
         boto3.client("sqs")
@@ -205,57 +213,69 @@ def test_a_receiver_that_never_answers_does_not_hold_up_a_healthy_one(receiver: 
     shown = health_of("healthy")
     assert (shown["state"], shown["failure_rate"]) == ("healthy", 0.0)
 
-    for probes in (1, 2):
-        clock.advance(seconds=limits.breaker_open_seconds + 1)
-        queue.wake(count=30)
-        queue.run()
-        assert len(dead.received) == before_it_opened + probes
-        assert health_of("dead")["state"] == "open"
-    # Every one of the dead receiver's messages still waits, none lost: those fanned out before its breaker
-    # opened were received and held back; those after it waited on the queue, never received.
-    assert len(queue.messages()) == 500
-    assert len(queue.receipts) == 50
-    # Held back, they cost no write: the log holds the deliveries that were POSTed (a probe may be one POSTed
-    # before), with those attempts alone.
-    logged_dead, _ = delivery_log().page(12, "dead", "pending", limit=1000)
-    assert before_it_opened <= len(logged_dead) <= before_it_opened + 2
-    assert sum(delivery.attempt_count for delivery in logged_dead) == len(dead.received)
+    # None of the dead receiver's deliveries is lost, and none takes a healthy one's place on the queue: those
+    # POSTed before its breaker opened wait there for their retry, or are parked since; every later one is
+    # parked in the log.
+    assert_all_kept(dead, 500)
+
+    # After each wait, one probe: the oldest parked delivery, which the review queues when no new one comes;
+    # or the first new one, the others parked behind it.
+    clock.advance(seconds=limits.breaker_open_seconds + 1)
+    run_review()
+    queue.run()
+    assert len(dead.received) == before_it_opened + 1
+    clock.advance(seconds=limits.breaker_open_seconds + 1)
+    publish(*[ActivityKind.OPEN] * 5)
+    queue.run()
+    assert len(dead.received) == before_it_opened + 2
+    assert health_of("dead")["state"] == "open"
+    assert_all_kept(dead, 505)
 
 
-def test_a_message_held_again_and_again_waits_longer_and_never_reaches_the_redrive_limit(
+def assert_all_kept(dead: Receiver, count: int) -> None:
+    """Every one of `count` deliveries to the dead receiver is parked, or pending with its message on the
+    queue for its retry; and each attempt the receiver got is logged: parking costs none."""
+    pending, parked = deliveries("dead", "pending"), deliveries("dead", "parked")
+    assert len(pending) + len(parked) == count
+    assert len(Queue().messages()) == len(pending)
+    assert sum(delivery.attempt_count for delivery in pending + parked) == len(dead.received)
+
+
+def test_a_probes_success_closes_the_breaker_and_sends_every_parked_delivery(
     receiver: Any, clock: Clock
 ) -> None:
-    dead: Receiver = receiver(Reply(delay=NEVER))
-    endpoint(dead.url(), "ep1")
-    [activity] = publish(ActivityKind.CLICK)
+    recovering: Receiver = receiver(Reply(503))
+    endpoint(recovering.url(), "ep1")
     health_records().open((12, "ep1"), clock.at, clock.at + timedelta(seconds=60))
     queue = Queue()
-    schedule = settings().delivery_retry_schedule
 
-    waits = []
-    for receipt in range(1, RECEIVES_BEFORE_COPY):
-        assert queue.run() == 1
-        [wait] = queue.waits()
-        # Never before the breaker's wait is over; longer as the message comes back, as retries wait.
-        backoff = schedule[min(receipt, len(schedule)) - 1]
-        assert wait >= min(health.MAX_HOLD_SECONDS, max(60, backoff)) - 1
-        waits.append(wait)
-        queue.wake()
-    assert waits[-1] > waits[0]
+    # Parked by the fan-out while the breaker's wait lasts: more than one page of them.
+    parked = publish(*[ActivityKind.CLICK] * (parking.PAGE + 30))
+    assert queue.empty()
+    assert len(deliveries("ep1", "parked")) == parking.PAGE + 30
 
-    # Received for the tenth time, and still held: it waits as a new copy, whose receive count starts
-    # again, and the one received ten times is deleted: SQS's redrive (maxReceiveCount) never takes it.
-    [held_id] = queue.receipts
-    assert queue.run() == 1
-    assert queue.receipts == {}
-    [copy] = queue.messages()
-    assert copy.id != held_id
-    assert json.loads(copy.body)["webhook_id"] == f"msg_{activity.id}_ep1"
-    assert copy.delayed
-    assert copy.approximate_receive_count == 0
+    # The review's probe after the wait fails: the breaker stays open, its deliveries parked.
+    clock.advance(seconds=61)
+    run_review()
+    queue.run()
+    assert len(recovering.received) == 1
+    assert health_of("ep1")["state"] == "open"
+
+    # The next probe, a new delivery, succeeds: every parked delivery is sent, once, a page at a time.
+    recovering.replies = [Reply(503), Reply(200)]
+    clock.advance(seconds=health.MAX_HOLD_SECONDS)
+    [probe] = publish(ActivityKind.CLICK)
+    queue.run()
+    assert health_of("ep1")["state"] == "healthy"
+    queue.wake()  # the first probe's retry
+    queue.run()
+    expected = {f"msg_{activity.id}_ep1" for activity in [*parked, probe]}
+    delivered = ids(recovering.received[1:])
+    assert sorted(delivered) == sorted(expected)
+    assert deliveries("ep1", "parked") == []
+    assert {logged(activity, "ep1").status for activity in [*parked, probe]} == {"delivered"}
+    assert health_records().read([(12, "ep1")])[(12, "ep1")].parked_at is None
     assert dead_letters() == []
-    assert dead.received == []
-    assert delivery_log().get(12, f"msg_{activity.id}_ep1") is None  # holds write nothing
 
 
 # What receivers say
@@ -320,7 +340,7 @@ def test_abort_message_ends_the_retries_of_that_message(
 def test_429_with_retry_after_holds_the_endpoint_back_that_long(receiver: Any, clock: Clock) -> None:
     busy: Receiver = receiver(Reply(429, headers={"Retry-After": "30"}, body=b"slow down"), Reply(200))
     endpoint(busy.url(), "ep1")
-    publish(ActivityKind.CLICK, ActivityKind.OPEN)
+    published = publish(ActivityKind.CLICK, ActivityKind.OPEN)
     queue = Queue()
     started = clock.at
 
@@ -332,22 +352,23 @@ def test_429_with_retry_after_holds_the_endpoint_back_that_long(receiver: Any, c
     clock.advance(seconds=10)
     queue.run()  # the other message, received meanwhile
     assert len(busy.received) == 1
-    assert min(queue.waits()) >= 19
+    assert len(deliveries("ep1", "parked")) == 1
 
     clock.advance(seconds=19)
     queue.wake()
-    queue.run()
+    queue.run()  # the first, back a second early
     assert len(busy.received) == 1
+    assert len(deliveries("ep1", "parked")) == 2
+    assert queue.empty()
 
     clock.advance(seconds=1)
-    queue.wake()
+    run_review()
     queue.run()
     assert clock.at - started >= timedelta(seconds=30)
-    assert len(busy.received) == 2  # one probe, which succeeds
+    # One probe, which succeeds: the other parked delivery follows it, and each is delivered.
+    assert len(busy.received) == 3
     assert health_of("ep1")["state"] == "healthy"
-    queue.wake()
-    queue.run()
-    assert len(set(ids(busy.received))) == 2
+    assert set(ids(busy.received[1:])) == {f"msg_{activity.id}_ep1" for activity in published}
     assert queue.empty()
 
 
@@ -449,7 +470,7 @@ def test_an_endpoint_that_only_fails_is_warned_of_then_disabled_and_recovers_wha
 
     def review_at(moment: datetime) -> None:
         clock.at = moment
-        review({"source": "aws.events", "detail-type": "Scheduled Event"}, FakeLambdaContext())
+        run_review()
 
     early = publish(ActivityKind.CLICK, ActivityKind.OPEN)
     queue.run()

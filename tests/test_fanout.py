@@ -2,7 +2,6 @@
 
 import json
 import math
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -10,14 +9,14 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.backends import get_backend
 
-from devstack.template import ACCOUNT_ID, REGION, Stack
+from devstack.template import Stack
+from mailhooks import health
 from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
-from mailhooks.fanout import DeliveryMessage
+from mailhooks.delivery_message import DeliveryMessage
 from mailhooks.models import ActivityKind, ExportEndpoint, utcnow
-from mailhooks.store import activity_log, health_records, store
+from mailhooks.store import activity_log, delivery_log, health_records, store
 from tests.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.streams import StreamTail, receive_all
 
@@ -113,23 +112,38 @@ def test_a_batch_of_n_records_makes_ceil_n_over_10_sqs_calls_and_one_read_per_ac
     assert len(receive_all(stack.physical["DeliveryQueue"]["QueueUrl"])) == 25
 
 
-def test_messages_to_an_endpoint_whose_breaker_is_open_wait_until_its_wait_is_over(stack: Stack) -> None:
+def test_deliveries_to_an_endpoint_whose_breaker_is_open_are_parked_until_its_wait_is_over(
+    stack: Stack, aws_calls: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     seed_account(12)
     endpoint(12, "down", [ActivityKind.OPEN])
     endpoint(12, "up", [ActivityKind.OPEN])
     now = utcnow()
     health_records().open((12, "down"), now, now + timedelta(seconds=120))
-    activity_log().put([activity(12, ActivityKind.OPEN, 1)])
+    activity_log().put([activity(12, ActivityKind.OPEN, n) for n in range(30)])
+    tail = StreamTail(stack, "ActivityTable")
+    aws_calls.clear()
 
-    answer, messages = fan_out(stack, StreamTail(stack, "ActivityTable"))
+    answer, messages = fan_out(stack, tail)
 
-    # Only the healthy endpoint's message is there to receive; the other is on the queue, delayed.
+    # Only the healthy endpoint's messages are queued; the others are parked in the log, 25 to a write, and
+    # the endpoint's health notes it.
     assert answer == {"batchItemFailures": []}
-    assert [message.endpoint_id for message in messages] == ["up"]
-    queue = get_backend("sqs")[ACCOUNT_ID][REGION].queues["DeliveryQueue"]
-    [delayed] = [message for message in queue._messages if message.delayed]
-    assert DeliveryMessage.model_validate_json(delayed.body).endpoint_id == "down"
-    assert 110 <= (delayed.delayed_until / 1000 - time.time()) <= 120
+    assert [message.endpoint_id for message in messages] == ["up"] * 30
+    parked, _ = delivery_log().page(12, "down", "parked", limit=100)
+    assert sorted(delivery.activity_id for delivery in parked) == sorted(
+        message.activity_id for message in messages
+    )
+    assert {delivery.attempt_count for delivery in parked} == {0}
+    assert aws_calls["dynamodb.BatchWriteItem"] == 2
+    assert aws_calls["sqs.SendMessageBatch"] == 3
+    assert health_records().read([(12, "down")])[(12, "down")].parked_at is not None
+
+    # Once the wait is over, the next delivery is queued, to be the breaker's probe.
+    monkeypatch.setattr(health, "now", lambda: now + timedelta(seconds=121))
+    activity_log().put([activity(12, ActivityKind.OPEN, 30)])
+    _, after = fan_out(stack, tail)
+    assert sorted(message.endpoint_id for message in after) == ["down", "up"]
 
 
 def test_an_endpoint_saved_takes_effect_for_the_next_activity(stack: Stack) -> None:

@@ -20,7 +20,7 @@ METRICS = {
     Result.DROPPED: "DroppedDeliveries",
     Result.ABORTED: "AbortedDeliveries",
     Result.RETRYING: "DeliveryRetries",
-    Result.HELD: "HeldDeliveries",
+    Result.PARKED: "ParkedDeliveries",
     Result.THROTTLED: "ThrottledDeliveries",
     Result.FAILED: "DeliveryDeadLetters",
     Result.ERROR: "DeliveryErrors",

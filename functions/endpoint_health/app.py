@@ -1,5 +1,5 @@
-"""Scheduled: warn the owners of export endpoints that have only failed for a day, and disable those that
-have for five (the spans are settings)."""
+"""Scheduled: warn the owners of export endpoints that have only failed for a day, disable those that have
+for five (the spans are settings), and probe those whose deliveries are parked behind an open breaker."""
 
 from typing import Any
 

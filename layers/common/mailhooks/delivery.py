@@ -7,8 +7,8 @@ schedule until it is delivered or given up.
   resolves its host once, checks every address, and connects to the address it checked, while TLS checks
   the certificate against the name: DNS rebinding gets no second lookup to answer differently.
 - A batch is POSTed concurrently, over one pool of connections kept for the life of the container.
-- Each endpoint's health (mailhooks.health) gates its messages: an open circuit breaker holds them back
-  unsent, a throttle makes them wait, a disabled endpoint's are failed unsent (recoverable).
+- Each endpoint's health (mailhooks.health) gates its messages: an open circuit breaker parks them unsent
+  (mailhooks.parking), a throttle makes them wait, a disabled endpoint's are failed unsent (recoverable).
 - The retry schedule counts the attempts of the delivery's current round, as its log keeps them, not the
   message's receipts: waiting for a throttle, an open breaker or another copy costs no attempt. A failed
   attempt waits on the message's own visibility timeout; after the last one the message goes to the
@@ -53,8 +53,8 @@ from urllib3.util.connection import allowed_gai_family
 
 from mailhooks import health
 from mailhooks.aws import aws
+from mailhooks.delivery_message import DeliveryMessage
 from mailhooks.errors import InvalidInput
-from mailhooks.fanout import DeliveryMessage
 from mailhooks.health import LEASE, Admission, Answered, Gate
 from mailhooks.models import ExportEndpoint
 from mailhooks.settings import settings
@@ -85,7 +85,7 @@ REFUSED = "export endpoints must be on the public internet"
 THROTTLE_WAITS = "throttle_waits"
 # A message received this many times that must wait again waits as a new copy, whose receive count starts
 # again: well below the delivery queue's maxReceiveCount (template.yaml), past which SQS would move it to
-# the dead-letter queue unlogged. Holds behind an open breaker, which cost no attempt, can add up to it.
+# the dead-letter queue unlogged. Waits that cost no attempt (for another copy, say) can add up to it.
 RECEIVES_BEFORE_COPY = 10
 # The answer header by which a receiver ends the retries of the message it answers.
 ABORT_HEADER = "webhook-delivery"
@@ -502,8 +502,8 @@ class Result(StrEnum):
     ABORTED = "aborted"
     # Back on the queue after its wait.
     RETRYING = "retrying"
-    # Not sent, its endpoint's circuit breaker being open: back on the queue after its wait.
-    HELD = "held"
+    # Not sent, its endpoint's circuit breaker being open: parked in the log, off the queue.
+    PARKED = "parked"
     # Over its endpoint's throttle: queued again as a new copy, after a delay.
     THROTTLED = "throttled"
     # Given up after the last attempt, and in the dead-letter queue.
@@ -517,7 +517,7 @@ _STATUS: dict[Result, DeliveryStatus] = {
     Result.DROPPED: "dropped",
     Result.ABORTED: "aborted",
     Result.RETRYING: "pending",
-    Result.HELD: "pending",
+    Result.PARKED: "parked",
     Result.FAILED: "failed",
 }
 
@@ -539,7 +539,7 @@ class Outcome:
     @property
     def redelivered(self) -> bool:
         """Whether the message stays on the queue (a batch item failure) for another attempt."""
-        return self.result in (Result.RETRYING, Result.HELD, Result.ERROR) and not self.copied
+        return self.result in (Result.RETRYING, Result.ERROR) and not self.copied
 
     @property
     def waits_as_copy(self) -> bool:
@@ -590,33 +590,41 @@ def _retried(
     return (Result.FAILED, None) if wait is None else (retrying, wait)
 
 
+def _unsent(
+    log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, result: Result, reason: str
+) -> Outcome:
+    """Log a delivery not sent, as `result` (dropped, failed or parked) with why, its attempts as they were;
+    the message is done with."""
+    claimed = _claim(log, queued, message)
+    if isinstance(claimed, Outcome):
+        return claimed
+    update = {"status": _STATUS[result], "last_error": reason[:MAX_ERROR_LENGTH], "updated_at": health.now()}
+    log.record(claimed.model_copy(update=update))
+    return Outcome(queued, result, message, error=reason, attempts=claimed.attempt_count)
+
+
 def _unsendable(
     log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, gate: Gate | None
 ) -> Outcome:
     """A message whose endpoint was deleted or switched off is dropped; one whose endpoint was disabled for
     failing is failed, unsent, to be recovered with the others."""
-    claimed = _claim(log, queued, message)
-    if isinstance(claimed, Outcome):
-        return claimed
     if gate is not None and gate.disabled:
         reason = f"not sent: the endpoint was disabled, as {gate.health.disabled_reason}"
-        result = Result.FAILED
-    else:
-        reason = "the endpoint was deleted" if gate is None else "the endpoint is switched off"
-        result = Result.DROPPED
-    update = {"status": _STATUS[result], "last_error": reason, "updated_at": health.now()}
-    log.record(claimed.model_copy(update=update))
-    return Outcome(queued, result, message, error=reason, attempts=claimed.attempt_count)
+        return _unsent(log, queued, message, Result.FAILED, reason)
+    reason = "the endpoint was deleted" if gate is None else "the endpoint is switched off"
+    return _unsent(log, queued, message, Result.DROPPED, reason)
 
 
-def _hold(queued: QueuedMessage, message: DeliveryMessage, gate: Gate) -> Outcome:
-    """A message not sent, its endpoint's breaker being open: back on the queue until the breaker's wait is
-    over, costing no attempt and no write: the breaker's whole point is that a dead receiver costs the
-    others nothing."""
-    reason = gate.health.last_error or "failures"
-    error = f"not sent: the endpoint's circuit breaker is open, after {reason}"[:MAX_ERROR_LENGTH]
-    wait = health.hold_wait(queued.attempt, (gate.reopens_at - health.now()).total_seconds())
-    return Outcome(queued, Result.HELD, message, error=error, wait=wait)
+def _park(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, gate: Gate) -> Outcome:
+    """A message not sent, its endpoint's breaker being open: parked in the log until the breaker closes,
+    costing no attempt, and off the queue, where it would take a healthy delivery's place. One never
+    attempted, as most are, is parked in one write."""
+    after = gate.health.last_error or "failures"
+    reason = f"not sent: the endpoint's circuit breaker is open, after {after}"[:MAX_ERROR_LENGTH]
+    at = health.now()
+    if log.park_new(Delivery(**message.model_dump(), last_error=reason, created_at=at, updated_at=at)):
+        return Outcome(queued, Result.PARKED, message, error=reason, attempts=0)
+    return _unsent(log, queued, message, Result.PARKED, reason)
 
 
 def _attempt(
@@ -658,8 +666,8 @@ def _deliver(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, 
     if gate is None or gate.disabled or not gate.endpoint.active:
         return _unsendable(log, queued, message, gate)
     admission = gate.admit()
-    if admission is Admission.HOLD:
-        return _hold(queued, message, gate)
+    if admission is Admission.PARK:
+        return _park(log, queued, message, gate)
     with health.throttle(gate.endpoint) as admitted:
         if not admitted:
             return Outcome(

@@ -11,26 +11,21 @@ same session, SSRF guard and timeouts as every delivery, and logged in the deliv
 on the schedule, though its owner can send it again like any other delivery.
 
 An endpoint disabled for failing (mailhooks.health) is switched on again by its owner, its health afresh;
-recovering it does that and sends again every delivery that failed since a given time.
+recovering it does that and sends again every delivery that failed, or was parked, since a given time.
 """
 
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from mailhooks import health
 from mailhooks.activity import ActivityRecord, new_activity_id
-from mailhooks.aws import aws, upstream
 from mailhooks.delivery import check_endpoint_url, new_secret, timed_attempt
-from mailhooks.errors import Conflict, InvalidInput, NotFound, UpstreamFailure
-from mailhooks.fanout import SQS_BATCH, DeliveryMessage, delivery_message
+from mailhooks.delivery_message import DeliveryMessage, delivery_message
+from mailhooks.errors import Conflict, InvalidInput, NotFound
 from mailhooks.models import ActivityKind, ExportEndpoint, SendingType
-from mailhooks.settings import settings
+from mailhooks.parking import requeue
 from mailhooks.store import Delivery, DeliveryStatus, delivery_log, health_records, store
-
-if TYPE_CHECKING:
-    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 TEST_EMAIL = "test@example.com"
 TEST_CLICK_URL = "https://example.com/test"
@@ -167,49 +162,6 @@ def delivery(account_id: int, delivery_id: str) -> Delivery:
     return found
 
 
-def _queue(deliveries: list[Delivery]) -> tuple[set[int], str | None]:
-    """Queue the deliveries' messages at once: the indexes of those the queue refused, and why."""
-    entries: list[SendMessageBatchRequestEntryTypeDef] = [
-        {
-            "Id": str(index),
-            "MessageBody": DeliveryMessage.model_validate(
-                found.model_dump(include=set(DeliveryMessage.model_fields))
-            ).model_dump_json(),
-        }
-        for index, found in enumerate(deliveries)
-    ]
-    try:
-        with upstream("Amazon SQS"):
-            answer = aws().sqs.send_message_batch(QueueUrl=settings().delivery_queue_url, Entries=entries)
-    except UpstreamFailure as failure:
-        return set(range(len(deliveries))), failure.message
-    failures = answer.get("Failed", [])
-    if not failures:
-        return set(), None
-    why = failures[0].get("Message") or failures[0]["Code"]
-    return {int(failure["Id"]) for failure in failures}, f"Amazon SQS failed: {why}"
-
-
-def _requeue(deliveries: list[Delivery]) -> list[Delivery]:
-    """Mark each settled delivery, as it was read, pending again for a new round of attempts, and queue its
-    message: the deliveries queued, each as it now stands. One that changed since it was read is left out.
-    When the queue refuses, what is not queued is put back as it was and UpstreamFailure raised: what was
-    queued is pending, so that a second call does not queue it again."""
-    log, at = delivery_log(), health.now()
-    reopened = [(found, again) for found in deliveries if (again := log.reopen(found, at)) is not None]
-    queued: list[Delivery] = []
-    for start in range(0, len(reopened), SQS_BATCH):
-        batch = reopened[start : start + SQS_BATCH]
-        refused, why = _queue([again for _, again in batch])
-        queued += [again for index, (_, again) in enumerate(batch) if index not in refused]
-        if why is not None:
-            unqueued = [pair for index, pair in enumerate(batch) if index in refused]
-            for found, _ in unqueued + reopened[start + SQS_BATCH :]:
-                log.record(found)
-            raise UpstreamFailure(why)
-    return queued
-
-
 def retry_delivery(account_id: int, delivery_id: str) -> Delivery:
     """Queue a settled delivery (delivered, failed, aborted or dropped) to be POSTed again, with the same
     webhook-id and body, for a new round of attempts on the retry schedule: the delivery as it now stands,
@@ -222,21 +174,22 @@ def retry_delivery(account_id: int, delivery_id: str) -> Delivery:
     if endpoint is None or not endpoint.active:
         change = "was deleted" if endpoint is None else "is switched off"
         raise Conflict(f"delivery {delivery_id} cannot be sent again: its endpoint {change}")
-    queued = _requeue([found])
+    queued = requeue([found], health.now())
     if not queued:
         raise Conflict(f"delivery {delivery_id} changed meanwhile, or is being attempted: try again")
     return queued[0]
 
 
 def recover(account_id: int, endpoint_id: str, since: datetime) -> tuple[ExportEndpoint, int]:
-    """Switch the endpoint on (again), and send again every delivery of it that failed at `since` or later,
-    test events aside: the endpoint, and how many deliveries were queued."""
+    """Switch the endpoint on (again), and send again every delivery of it that failed, or was parked behind
+    its open breaker, at `since` or later, test events aside: the endpoint, and how many were queued."""
     endpoint = export_endpoint(account_id, endpoint_id)
     if not endpoint.active:
         endpoint = update_endpoint(account_id, endpoint_id, {"active": True})
-    failed = [
+    undelivered = [
         found
-        for found in delivery_log().settled_since(account_id, endpoint_id, "failed", since)
+        for status in ("failed", "parked")
+        for found in delivery_log().settled_since(account_id, endpoint_id, status, since)
         if not found.activity_id.startswith(TEST_ACTIVITY_PREFIX)
     ]
-    return endpoint, len(_requeue(failed))
+    return endpoint, len(requeue(undelivered, health.now()))

@@ -1,78 +1,56 @@
 """Fan-out: each new activity becomes one delivery message per export endpoint that ticks its kind."""
 
-import json
 from collections.abc import Sequence
-
-from pydantic import BaseModel
 
 from mailhooks import health
 from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
-from mailhooks.models import ExportEndpoint
+from mailhooks.delivery_message import SQS_BATCH, DeliveryMessage, delivery_message
 from mailhooks.settings import settings
-from mailhooks.store import store
-
-SQS_BATCH = 10
-
-
-class DeliveryMessage(BaseModel):
-    """One (activity, endpoint) on the delivery queue. The endpoint's URL and secret are read at delivery
-    time, so that a change the owner saves applies to what is still queued."""
-
-    # Stable for one activity at one endpoint across every retry and duplicate: receivers deduplicate on it.
-    webhook_id: str
-    account_id: int
-    endpoint_id: str
-    activity_id: str
-    payload: dict[str, object]
-
-    def body(self) -> str:
-        """The exact text POSTed and signed: the activity in the published format, one JSON object."""
-        return json.dumps(self.payload)
-
-
-def delivery_message(activity: ActivityRecord, endpoint: ExportEndpoint) -> DeliveryMessage:
-    return DeliveryMessage(
-        webhook_id=f"msg_{activity.id}_{endpoint.id}",
-        account_id=activity.account_id,
-        endpoint_id=endpoint.id,
-        activity_id=activity.id,
-        payload=activity.published(),
-    )
+from mailhooks.store import Delivery, delivery_log, health_records, store
 
 
 def fan_out(activities: Sequence[tuple[str, ActivityRecord]]) -> str | None:
     """Queue the deliveries of a batch of (stream position, activity); answer where the stream must be
     retried from, or None when every delivery is queued.
 
-    One settings read per distinct account, one health read, and one SQS call per ten messages. A message
-    to an endpoint whose circuit breaker is open is delayed until the breaker's wait is over. When a message
-    cannot be queued, the stream is retried from its activity on; what is queued twice that way is
-    deduplicated at delivery by its webhook id.
+    One settings read per distinct account, one health read, and one SQS call per ten messages. A delivery
+    to an endpoint whose circuit breaker is open is parked in the delivery log instead, 25 to a write, until
+    the breaker closes (mailhooks.parking). When a message cannot be queued, the stream is retried from its
+    activity on; what is queued twice that way is deduplicated at delivery by its webhook id.
     """
     endpoints = {
         account_id: [endpoint for endpoint in store().export_endpoints(account_id) if endpoint.active]
         for account_id in dict.fromkeys(activity.account_id for _, activity in activities)
     }
-    queued: list[tuple[int, DeliveryMessage]] = [
+    messages: list[tuple[int, DeliveryMessage]] = [
         (index, delivery_message(activity, endpoint))
         for index, (_, activity) in enumerate(activities)
         for endpoint in endpoints[activity.account_id]
         if activity.activity_id in endpoint.activities
     ]
-    keys = [(message.account_id, message.endpoint_id) for _, message in queued]
-    delays = health.open_delays(dict.fromkeys(keys), health.now()) if queued else {}
+    at = health.now()
+    keys = dict.fromkeys((message.account_id, message.endpoint_id) for _, message in messages)
+    parking = health.breaker_open(keys, at) if messages else set()
+    parked = [message for _, message in messages if (message.account_id, message.endpoint_id) in parking]
+    if parked:
+        delivery_log().park(
+            [Delivery(**message.model_dump(), created_at=at, updated_at=at) for message in parked]
+        )
+        for key in parking:
+            health_records().note_parked(key, at)
+    queued = [
+        (index, message)
+        for index, message in messages
+        if (message.account_id, message.endpoint_id) not in parking
+    ]
     first_failure = len(activities)
     for start in range(0, len(queued), SQS_BATCH):
         batch = queued[start : start + SQS_BATCH]
         answer = aws().sqs.send_message_batch(
             QueueUrl=settings().delivery_queue_url,
             Entries=[
-                {
-                    "Id": str(number),
-                    "MessageBody": message.model_dump_json(),
-                    "DelaySeconds": delays.get((message.account_id, message.endpoint_id), 0),
-                }
+                {"Id": str(number), "MessageBody": message.model_dump_json()}
                 for number, (_, message) in enumerate(batch)
             ],
         )

@@ -5,12 +5,11 @@ than it asks for, and one that keeps failing is switched off, its owner told.
   receivers answered once per endpoint: counts ADDed in time buckets, so that any number of batches report
   at once without a lost count.
 - The circuit breaker: when at least breaker_failure_rate of at least breaker_min_attempts attempts in the
-  last breaker_window_seconds failed, it opens. An open endpoint's messages are not POSTed, and cost no
-  delivery time and no write: each goes back to the queue until the breaker's wait is over, and longer the
-  more often it came back (hold_wait), costing no attempt of its retry schedule. After the wait, one
-  message (a conditional write elects it) is the probe: its success closes the breaker, its failure makes
-  the next wait. An endpoint that stays dead is disabled by the review below, which fails its messages,
-  recoverably, as they come back.
+  last breaker_window_seconds failed, it opens. An open endpoint's deliveries are not POSTed and cost no
+  delivery time: they are parked in the delivery log (mailhooks.parking), costing no attempt of their
+  retry schedule. After the wait, one message (a conditional write elects it) is the probe: its success
+  closes the breaker and queues the parked deliveries again, its failure makes the next wait. An endpoint
+  that stays dead is disabled by the review below; what it parked stays recoverable.
 - Receiver signals: 410 Gone disables the endpoint at once. 429, 502, 503 and 504 hold the whole endpoint
   back (its breaker open) for as long as the message they answered waits: its Retry-After, and at least
   its next retry's wait, so that holds grow as they go on. The answer header webhook-delivery:
@@ -19,7 +18,9 @@ than it asks for, and one that keeps failing is switched off, its owner told.
 - The throttle, set by the endpoint's owner: at most max_concurrency requests at once, each holding a
   leased slot (so that an invocation that died does not hold one for ever), and max_per_second, counted
   per second. A message over it waits on the queue instead of failing.
-- Auto-disable: a scheduled review warns the endpoint's owner once it has only failed for
+- The scheduled review queues the probe of an open endpoint whose wait is over when no new delivery
+  comes to be it: its oldest parked one.
+- Auto-disable: the scheduled review warns the endpoint's owner once it has only failed for
   endpoint_warn_after_seconds, and disables it at endpoint_disable_after_seconds, telling the owner again.
   The mails go to the endpoint's owner_email: the people who run a receiver are not always the account's.
 """
@@ -41,6 +42,7 @@ from mailhooks.aws import aws
 from mailhooks.errors import UpstreamFailure
 from mailhooks.mail import send_mail
 from mailhooks.models import ExportEndpoint, utcnow
+from mailhooks.parking import probe, unpark
 from mailhooks.settings import settings
 from mailhooks.store import EndpointHealth, EndpointKey, Report, health_records, store
 
@@ -52,9 +54,9 @@ LEASE = timedelta(seconds=60)
 # Answers that ask for fewer requests: they hold the whole endpoint back while their message waits.
 SLOW_DOWN = frozenset({429, 502, 503, 504})
 GONE = 410
-# The longest a message waits on the queue, and any receiver can hold its endpoint back: SQS's longest
-# visibility timeout, 12 hours counted from the message's receipt, less time for the batch that sets it
-# (a wait set later than that is refused).
+# The longest a message waits on the queue before a retry, and any receiver can hold its endpoint back:
+# SQS's longest visibility timeout, 12 hours counted from the message's receipt, less time for the batch
+# that sets it (a wait set later than that is refused).
 MAX_HOLD_SECONDS = 12 * 3600 - 300
 # SQS's longest delay of a new message: the longest a copy (a throttled message, say) waits.
 MAX_DELAY_SECONDS = 900
@@ -89,8 +91,8 @@ class Admission(StrEnum):
     SEND = "send"
     # Sent, as the one probe of an open breaker.
     PROBE = "probe"
-    # Not sent: back on the queue, as an attempt not sent.
-    HOLD = "hold"
+    # Not sent: parked until the breaker closes.
+    PARK = "park"
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,9 @@ class Gate:
     answers: list[Answered] = field(default_factory=list)
     # Whether the batch holds the endpoint's probe.
     probing: bool = False
+    # Whether the batch parked any of its messages, and whether its probe closed the breaker.
+    parked: bool = False
+    closed: bool = False
     _asked: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -122,25 +127,21 @@ class Gate:
     def disabled(self) -> bool:
         return self.health.state == "disabled"
 
-    @property
-    def reopens_at(self) -> datetime:
-        """When the breaker's wait is over (now, when it is not open)."""
-        return max(self.at, self.health.open_until or self.at) if self.health.state == "open" else self.at
-
     def admit(self) -> Admission:
         if self.health.state != "open":
             return Admission.SEND
-        # The first of the batch's messages to ask may be the probe; the others are held in any case.
+        # The first of the batch's messages to ask may be the probe; the others are parked in any case.
         with self._lock:
-            if self._asked:
-                return Admission.HOLD
-            self._asked = True
-            if self.reopens_at <= self.at and health_records().claim_probe(
-                key_of(self.endpoint), self.at, self.at + LEASE
-            ):
-                self.probing = True
-                return Admission.PROBE
-        return Admission.HOLD
+            if not self._asked:
+                self._asked = True
+                wait_over = self.health.open_until is None or self.health.open_until <= self.at
+                if wait_over and health_records().claim_probe(
+                    key_of(self.endpoint), self.at, self.at + LEASE
+                ):
+                    self.probing = True
+                    return Admission.PROBE
+            self.parked = True
+        return Admission.PARK
 
     def answered(self, answer: Answered) -> None:
         with self._lock:
@@ -155,10 +156,13 @@ def gates(endpoints: Mapping[EndpointKey, ExportEndpoint | None], at: datetime) 
 
 
 def report(batch_gates: Iterable[Gate]) -> None:
-    """Count what each endpoint's receiver answered the batch, and act on it: open, close or disable."""
+    """Count what each endpoint's receiver answered the batch, and act on it: open, close or disable; note
+    the deliveries it parked; and once the breaker is closed, queue the next page of those parked."""
     for gate in batch_gates:
         try:
             _report(gate)
+            if (parked_at := parked_since(gate)) is not None:
+                unpark(key_of(gate.endpoint), parked_at, gate.at)
         except Exception:
             # The deliveries themselves are done and logged: health catches up with the next batch.
             logger.exception("endpoint health could not be reported", extra={"endpoint_id": gate.endpoint.id})
@@ -167,6 +171,8 @@ def report(batch_gates: Iterable[Gate]) -> None:
 def _report(gate: Gate) -> None:
     key, at, limits = key_of(gate.endpoint), gate.at, settings()
     records = health_records()
+    if gate.parked:
+        records.note_parked(key, at)
     answers = gate.answers
     if not answers:
         if gate.probing:  # its message was not sent after all (throttled, or delivered already)
@@ -188,6 +194,7 @@ def _report(gate: Gate) -> None:
     probe = next((answer for answer in answers if answer.probe), None)
     if probe is not None and probe.ok:
         if records.close(key, at, health.attempts):
+            gate.closed = True
             logger.info("circuit breaker closed", extra={"endpoint_id": gate.endpoint.id})
         return
     holds = [answer.hold for answer in failed if answer.hold]
@@ -208,26 +215,22 @@ def _report(gate: Gate) -> None:
             )
 
 
-def hold_wait(receives: int, reopens_in: float) -> int:
-    """Seconds a message held back by its endpoint's open breaker waits, having been received `receives`
-    times: until the breaker's wait is over, and at least as long as a retry after as many attempts, so that
-    a long outage does not have its messages received again and again for nothing. Spread out, never
-    before the breaker's wait is over."""
-    schedule = settings().delivery_retry_schedule
-    backoff = schedule[min(receives, len(schedule)) - 1] if schedule else 0
-    spread = random.uniform(1, 1 + JITTER)  # noqa: S311 (spreads holds out; guards nothing)
-    return min(MAX_HOLD_SECONDS, math.ceil(max(reopens_in, backoff) * spread))
+def parked_since(gate: Gate) -> datetime | None:
+    """When the batch's endpoint last had a delivery parked, if its breaker is closed and what was parked is
+    yet to be queued again."""
+    parked_at = gate.at if gate.parked else gate.health.parked_at
+    closed = gate.closed or gate.health.state == "healthy"
+    return parked_at if closed and gate.endpoint.active else None
 
 
-def open_delays(keys: Iterable[EndpointKey], at: datetime) -> dict[EndpointKey, int]:
-    """For each endpoint whose breaker is open, the seconds a new message to it waits on the queue before it
-    is handed over: until the breaker's wait is over, as far as SQS delays a message. A message that would
-    only be held back takes no delivery's place in a batch meanwhile."""
-    delays: dict[EndpointKey, int] = {}
-    for key, health in health_records().read(keys).items():
-        if health.state == "open" and health.open_until is not None and health.open_until > at:
-            delays[key] = min(MAX_DELAY_SECONDS, math.ceil((health.open_until - at).total_seconds()))
-    return delays
+def breaker_open(keys: Iterable[EndpointKey], at: datetime) -> set[EndpointKey]:
+    """The endpoints whose breaker is open, its wait not over: their new deliveries are parked. Those
+    whose wait is over are queued, the first to be the probe."""
+    return {
+        key
+        for key, health in health_records().read(keys).items()
+        if health.state == "open" and health.open_until is not None and health.open_until > at
+    }
 
 
 # The throttle
@@ -335,14 +338,15 @@ def _warn(endpoint: ExportEndpoint, health: EndpointHealth, since: datetime, at:
 
 
 def review(at: datetime) -> None:
-    """Warn the owners of the endpoints that have only failed for the warning span, and disable those that
-    have for the disabling span: what the scheduled review runs."""
+    """Warn the owners of the endpoints that have only failed for the warning span, disable those that have
+    for the disabling span, and probe those whose breaker's wait is over and whose deliveries are parked:
+    what the scheduled review runs."""
     limits = settings()
     warn_cutoff = at - timedelta(seconds=limits.endpoint_warn_after_seconds)
     disable_cutoff = at - timedelta(seconds=limits.endpoint_disable_after_seconds)
-    for key, health in health_records().failing_since_before(warn_cutoff):
+    for key, health in health_records().failing_since_before(at):
         since = health.failing_since
-        if health.state == "disabled" or since is None:
+        if health.state == "disabled":
             continue
         try:
             endpoint = store().get_export_endpoint(*key)
@@ -350,9 +354,11 @@ def review(at: datetime) -> None:
                 health_records().forget(key)
             elif not endpoint.active:
                 continue  # switched off by its owner: nothing is sent to it, nothing to warn of
-            elif since <= disable_cutoff:
+            elif since is not None and since <= disable_cutoff:
                 disable(endpoint, f"it has only failed since {_when(since)}", at)
-            elif health.warned_at is None:
+            elif since is not None and since <= warn_cutoff and health.warned_at is None:
                 _warn(endpoint, health, since, at)
+            elif health.state == "open" and health.parked_at and (health.open_until or at) <= at:
+                probe(key, at)
         except Exception:
             logger.exception("endpoint could not be reviewed", extra={"endpoint_id": key[1]})

@@ -5,9 +5,9 @@ Keys (in the endpoint's own partition; the account in the key keeps accounts apa
 - health              ACCOUNT#<account id>#ENDPOINT#<endpoint id> / HEALTH
   Its recent attempts are counted in time buckets, top-level attributes a_<bucket start> (attempts) and
   f_<bucket start> (failures, of those), which DynamoDB's ADD counts atomically however many deliveries
-  report at once; a report removes the buckets that fell out of the window. While the endpoint fails it is
-  in the index by_endpoint_status too, under HEALTH#failing and sorted by when its failures began: the
-  scheduled review reads only the endpoints that have failed for long enough.
+  report at once; a report removes the buckets that fell out of the window. While the endpoint fails, or its
+  breaker is open, it is in the index by_endpoint_status too, under HEALTH#failing and sorted by when that
+  began: the scheduled review reads only those endpoints.
 - requests under way  same partition / INFLIGHT: a map of lease token -> when the lease runs out
 - requests per second same partition / SECOND#<epoch second>: a count, which expires
 None of these expire but the counts per second: health outlives the 30 days of the delivery log.
@@ -58,6 +58,8 @@ class EndpointHealth(BaseModel):
     # was warned of it.
     failing_since: datetime | None = None
     warned_at: datetime | None = None
+    # When a delivery to it was last parked, while its breaker was open; None once they are all queued again.
+    parked_at: datetime | None = None
     disabled_reason: str | None = None
     last_attempt_at: datetime | None = None
     last_error: str | None = None
@@ -187,10 +189,12 @@ class HealthRecords:
         later (giving back the lease of its probe). True when the breaker was closed before."""
         if self._update(
             _key(key),
-            "SET #state = :open, state_changed_at = :at, open_until = :until",
+            "SET #state = :open, state_changed_at = :at, open_until = :until, endpoint_status = :failing, "
+            "status_at = if_not_exists(status_at, :at)",
             "attribute_not_exists(#state) OR #state = :healthy",
             open="open",
             healthy="healthy",
+            failing=_FAILING,
             at=sortable(at),
             until=sortable(until),
         ):
@@ -219,6 +223,16 @@ class HealthRecords:
 
     def release_probe(self, key: EndpointKey) -> None:
         self._update(_key(key), "REMOVE probe_until")
+
+    def note_parked(self, key: EndpointKey, at: datetime) -> None:
+        """A delivery to the endpoint was parked at `at`: once its breaker closes, its deliveries that read
+        this are queued again."""
+        self._update(_key(key), "SET parked_at = :at", at=sortable(at))
+
+    def unparked(self, key: EndpointKey, parked_at: datetime) -> bool:
+        """Every delivery parked up to `parked_at` is queued again; False when another was parked since,
+        which the next batch queues."""
+        return self._update(_key(key), "REMOVE parked_at", "parked_at = :at", at=sortable(parked_at))
 
     def close(self, key: EndpointKey, at: datetime, buckets: Iterable[int]) -> bool:
         """Close an open breaker: the window starts afresh, so that the failures that opened it do not open
@@ -270,7 +284,7 @@ class HealthRecords:
         self._update(_key(key), "REMOVE warned_at")
 
     def failing_since_before(self, cutoff: datetime) -> Iterator[tuple[EndpointKey, EndpointHealth]]:
-        """The endpoints whose run of failures began at cutoff or before."""
+        """The endpoints whose run of failures began, or whose breaker opened, at cutoff or before."""
         query: dict[str, Any] = {
             "IndexName": BY_ENDPOINT_STATUS,
             "KeyConditionExpression": "endpoint_status = :failing AND status_at <= :cutoff",
