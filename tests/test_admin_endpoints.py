@@ -372,7 +372,7 @@ def test_the_delivery_log_pages_newest_first(receiver: Any) -> None:
         ({}, "status: Field required"),
         (
             {"status": "lost"},
-            "status: Input should be 'pending', 'parked', 'delivered', 'failed', 'aborted' or 'dropped'",
+            "status: Input should be 'pending', 'delivered', 'failed', 'aborted' or 'dropped'",
         ),
         ({"status": "failed", "limit": "101"}, "limit: Input should be less than or equal to 100"),
         (

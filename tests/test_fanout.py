@@ -16,7 +16,7 @@ from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
 from mailhooks.delivery_message import DeliveryMessage
 from mailhooks.models import ActivityKind, ExportEndpoint, utcnow
-from mailhooks.store import activity_log, delivery_log, health_records, store
+from mailhooks.store import activity_log, health_records, parked_deliveries, store
 from tests.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.streams import StreamTail, receive_all
 
@@ -126,18 +126,17 @@ def test_deliveries_to_an_endpoint_whose_breaker_is_open_are_parked_until_its_wa
 
     answer, messages = fan_out(stack, tail)
 
-    # Only the healthy endpoint's messages are queued; the others are parked in the log, 25 to a write, and
-    # the endpoint's health notes it.
+    # Only the healthy endpoint's messages are queued; the others are parked in one write, and the endpoint's
+    # health counts them.
     assert answer == {"batchItemFailures": []}
     assert [message.endpoint_id for message in messages] == ["up"] * 30
-    parked, _ = delivery_log().page(12, "down", "parked", limit=100)
-    assert sorted(delivery.activity_id for delivery in parked) == sorted(
-        message.activity_id for message in messages
-    )
-    assert {delivery.attempt_count for delivery in parked} == {0}
-    assert aws_calls["dynamodb.BatchWriteItem"] == 2
+    [batch] = parked_deliveries().batches((12, "down"))
+    parked = [DeliveryMessage.model_validate_json(message) for message in batch.messages]
+    assert [message.activity_id for message in parked] == [message.activity_id for message in messages]
+    assert {message.endpoint_id for message in parked} == {"down"}
+    assert aws_calls["dynamodb.PutItem"] == 1
     assert aws_calls["sqs.SendMessageBatch"] == 3
-    assert health_records().read([(12, "down")])[(12, "down")].parked_at is not None
+    assert health_records().read([(12, "down")])[(12, "down")].parked == 30
 
     # Once the wait is over, the next delivery is queued, to be the breaker's probe.
     monkeypatch.setattr(health, "now", lambda: now + timedelta(seconds=121))

@@ -51,7 +51,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError
 from urllib3.util.connection import allowed_gai_family
 
-from mailhooks import health
+from mailhooks import health, parking
 from mailhooks.aws import aws
 from mailhooks.delivery_message import DeliveryMessage
 from mailhooks.errors import InvalidInput
@@ -502,7 +502,7 @@ class Result(StrEnum):
     ABORTED = "aborted"
     # Back on the queue after its wait.
     RETRYING = "retrying"
-    # Not sent, its endpoint's circuit breaker being open: parked in the log, off the queue.
+    # Not sent, its endpoint's circuit breaker being open: parked, off the queue.
     PARKED = "parked"
     # Over its endpoint's throttle: queued again as a new copy, after a delay.
     THROTTLED = "throttled"
@@ -517,7 +517,6 @@ _STATUS: dict[Result, DeliveryStatus] = {
     Result.DROPPED: "dropped",
     Result.ABORTED: "aborted",
     Result.RETRYING: "pending",
-    Result.PARKED: "parked",
     Result.FAILED: "failed",
 }
 
@@ -590,41 +589,32 @@ def _retried(
     return (Result.FAILED, None) if wait is None else (retrying, wait)
 
 
-def _unsent(
-    log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, result: Result, reason: str
-) -> Outcome:
-    """Log a delivery not sent, as `result` (dropped, failed or parked) with why, its attempts as they were;
-    the message is done with."""
-    claimed = _claim(log, queued, message)
-    if isinstance(claimed, Outcome):
-        return claimed
-    update = {"status": _STATUS[result], "last_error": reason[:MAX_ERROR_LENGTH], "updated_at": health.now()}
-    log.record(claimed.model_copy(update=update))
-    return Outcome(queued, result, message, error=reason, attempts=claimed.attempt_count)
-
-
 def _unsendable(
     log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, gate: Gate | None
 ) -> Outcome:
     """A message whose endpoint was deleted or switched off is dropped; one whose endpoint was disabled for
     failing is failed, unsent, to be recovered with the others."""
+    claimed = _claim(log, queued, message)
+    if isinstance(claimed, Outcome):
+        return claimed
     if gate is not None and gate.disabled:
         reason = f"not sent: the endpoint was disabled, as {gate.health.disabled_reason}"
-        return _unsent(log, queued, message, Result.FAILED, reason)
-    reason = "the endpoint was deleted" if gate is None else "the endpoint is switched off"
-    return _unsent(log, queued, message, Result.DROPPED, reason)
+        result = Result.FAILED
+    else:
+        reason = "the endpoint was deleted" if gate is None else "the endpoint is switched off"
+        result = Result.DROPPED
+    update = {"status": _STATUS[result], "last_error": reason, "updated_at": health.now()}
+    log.record(claimed.model_copy(update=update))
+    return Outcome(queued, result, message, error=reason, attempts=claimed.attempt_count)
 
 
-def _park(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, gate: Gate) -> Outcome:
-    """A message not sent, its endpoint's breaker being open: parked in the log until the breaker closes,
-    costing no attempt, and off the queue, where it would take a healthy delivery's place. One never
-    attempted, as most are, is parked in one write."""
+def _park(queued: QueuedMessage, message: DeliveryMessage, gate: Gate) -> Outcome:
+    """A message not sent, its endpoint's breaker being open: parked with the batch's others to its endpoint
+    (_write_parked), costing no attempt, and off the queue, where it would take a healthy delivery's place."""
+    gate.park(message)
     after = gate.health.last_error or "failures"
     reason = f"not sent: the endpoint's circuit breaker is open, after {after}"[:MAX_ERROR_LENGTH]
-    at = health.now()
-    if log.park_new(Delivery(**message.model_dump(), last_error=reason, created_at=at, updated_at=at)):
-        return Outcome(queued, Result.PARKED, message, error=reason, attempts=0)
-    return _unsent(log, queued, message, Result.PARKED, reason)
+    return Outcome(queued, Result.PARKED, message, error=reason)
 
 
 def _attempt(
@@ -667,7 +657,7 @@ def _deliver(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, 
         return _unsendable(log, queued, message, gate)
     admission = gate.admit()
     if admission is Admission.PARK:
-        return _park(log, queued, message, gate)
+        return _park(queued, message, gate)
     with health.throttle(gate.endpoint) as admitted:
         if not admitted:
             return Outcome(
@@ -780,6 +770,27 @@ def _settle(outcomes: list[Outcome]) -> list[Outcome]:
     ]
 
 
+def _write_parked(gates: dict[EndpointKey, Gate], outcomes: list[Outcome]) -> list[Outcome]:
+    """Park each endpoint's parked messages in one write; those that could not be stay on the queue, to be
+    parked at their next receipt."""
+    unwritten: set[EndpointKey] = set()
+    for key, gate in gates.items():
+        if gate.parked:
+            try:
+                parking.park(key, gate.parked, gate.at)
+            except Exception:
+                logger.exception("deliveries could not be parked", extra={"endpoint_id": gate.endpoint.id})
+                unwritten.add(key)
+    return [
+        replace(outcome, result=Result.ERROR)
+        if outcome.result is Result.PARKED
+        and outcome.message is not None
+        and (outcome.message.account_id, outcome.message.endpoint_id) in unwritten
+        else outcome
+        for outcome in outcomes
+    ]
+
+
 def _log(outcome: Outcome) -> None:
     details = {
         "message_id": outcome.queued.message_id,
@@ -813,6 +824,7 @@ def deliver_batch(batch: Sequence[QueuedMessage]) -> list[Outcome]:
     outcomes = list(
         _workers().map(lambda queued, message: _deliver_one(log, queued, message, gates), batch, messages)
     )
+    outcomes = _write_parked(gates, outcomes)
     health.report(gates.values())
     outcomes = _settle(outcomes)
     for outcome in outcomes:

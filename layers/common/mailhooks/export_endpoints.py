@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime
 
-from mailhooks import health
+from mailhooks import health, parking
 from mailhooks.activity import ActivityRecord, new_activity_id
 from mailhooks.delivery import check_endpoint_url, new_secret, timed_attempt
 from mailhooks.delivery_message import DeliveryMessage, delivery_message
@@ -186,10 +186,10 @@ def recover(account_id: int, endpoint_id: str, since: datetime) -> tuple[ExportE
     endpoint = export_endpoint(account_id, endpoint_id)
     if not endpoint.active:
         endpoint = update_endpoint(account_id, endpoint_id, {"active": True})
-    undelivered = [
+    failed = [
         found
-        for status in ("failed", "parked")
-        for found in delivery_log().settled_since(account_id, endpoint_id, status, since)
+        for found in delivery_log().settled_since(account_id, endpoint_id, "failed", since)
         if not found.activity_id.startswith(TEST_ACTIVITY_PREFIX)
     ]
-    return endpoint, len(requeue(undelivered, health.now()))
+    at = health.now()
+    return endpoint, len(requeue(failed, at)) + parking.recover((account_id, endpoint_id), since, at)

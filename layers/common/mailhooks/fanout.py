@@ -6,8 +6,9 @@ from mailhooks import health
 from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
 from mailhooks.delivery_message import SQS_BATCH, DeliveryMessage, delivery_message
+from mailhooks.parking import park
 from mailhooks.settings import settings
-from mailhooks.store import Delivery, delivery_log, health_records, store
+from mailhooks.store import store
 
 
 def fan_out(activities: Sequence[tuple[str, ActivityRecord]]) -> str | None:
@@ -15,8 +16,8 @@ def fan_out(activities: Sequence[tuple[str, ActivityRecord]]) -> str | None:
     retried from, or None when every delivery is queued.
 
     One settings read per distinct account, one health read, and one SQS call per ten messages. A delivery
-    to an endpoint whose circuit breaker is open is parked in the delivery log instead, 25 to a write, until
-    the breaker closes (mailhooks.parking). When a message cannot be queued, the stream is retried from its
+    to an endpoint whose circuit breaker is open is parked instead, one write per endpoint, until the
+    breaker closes (mailhooks.parking). When a message cannot be queued, the stream is retried from its
     activity on; what is queued twice that way is deduplicated at delivery by its webhook id.
     """
     endpoints = {
@@ -32,13 +33,11 @@ def fan_out(activities: Sequence[tuple[str, ActivityRecord]]) -> str | None:
     at = health.now()
     keys = dict.fromkeys((message.account_id, message.endpoint_id) for _, message in messages)
     parking = health.breaker_open(keys, at) if messages else set()
-    parked = [message for _, message in messages if (message.account_id, message.endpoint_id) in parking]
-    if parked:
-        delivery_log().park(
-            [Delivery(**message.model_dump(), created_at=at, updated_at=at) for message in parked]
-        )
-        for key in parking:
-            health_records().note_parked(key, at)
+    for key in parking:
+        parking_messages = [
+            message for _, message in messages if (message.account_id, message.endpoint_id) == key
+        ]
+        park(key, parking_messages, at)
     queued = [
         (index, message)
         for index, message in messages

@@ -6,10 +6,10 @@ than it asks for, and one that keeps failing is switched off, its owner told.
   at once without a lost count.
 - The circuit breaker: when at least breaker_failure_rate of at least breaker_min_attempts attempts in the
   last breaker_window_seconds failed, it opens. An open endpoint's deliveries are not POSTed and cost no
-  delivery time: they are parked in the delivery log (mailhooks.parking), costing no attempt of their
-  retry schedule. After the wait, one message (a conditional write elects it) is the probe: its success
-  closes the breaker and queues the parked deliveries again, its failure makes the next wait. An endpoint
-  that stays dead is disabled by the review below; what it parked stays recoverable.
+  delivery time: they are parked (mailhooks.parking), costing no attempt of their retry schedule. After
+  the wait, one message (a conditional write elects it) is the probe: its success closes the breaker and
+  queues the parked deliveries again, its failure makes the next wait. An endpoint that stays dead is
+  disabled by the review below; what it parked stays recoverable.
 - Receiver signals: 410 Gone disables the endpoint at once. 429, 502, 503 and 504 hold the whole endpoint
   back (its breaker open) for as long as the message they answered waits: its Retry-After, and at least
   its next retry's wait, so that holds grow as they go on. The answer header webhook-delivery:
@@ -39,6 +39,7 @@ from enum import StrEnum
 from aws_lambda_powertools import Logger
 
 from mailhooks.aws import aws
+from mailhooks.delivery_message import DeliveryMessage
 from mailhooks.errors import UpstreamFailure
 from mailhooks.mail import send_mail
 from mailhooks.models import ExportEndpoint, utcnow
@@ -117,8 +118,8 @@ class Gate:
     answers: list[Answered] = field(default_factory=list)
     # Whether the batch holds the endpoint's probe.
     probing: bool = False
-    # Whether the batch parked any of its messages, and whether its probe closed the breaker.
-    parked: bool = False
+    # The batch's messages parked, and whether its probe closed the breaker.
+    parked: list[DeliveryMessage] = field(default_factory=list)
     closed: bool = False
     _asked: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -140,8 +141,11 @@ class Gate:
                 ):
                     self.probing = True
                     return Admission.PROBE
-            self.parked = True
         return Admission.PARK
+
+    def park(self, message: DeliveryMessage) -> None:
+        with self._lock:
+            self.parked.append(message)
 
     def answered(self, answer: Answered) -> None:
         with self._lock:
@@ -171,8 +175,6 @@ def report(batch_gates: Iterable[Gate]) -> None:
 def _report(gate: Gate) -> None:
     key, at, limits = key_of(gate.endpoint), gate.at, settings()
     records = health_records()
-    if gate.parked:
-        records.note_parked(key, at)
     answers = gate.answers
     if not answers:
         if gate.probing:  # its message was not sent after all (throttled, or delivered already)

@@ -1,18 +1,21 @@
 """Parked deliveries, and queuing deliveries again.
 
-While an endpoint's circuit breaker is open, its new deliveries are parked: written to the delivery log,
-unsent, instead of the queue (by the fan-out, and by the deliver function for those it receives). The queue
-then carries only messages that can be sent, so a dead receiver costs the healthy ones no batch's place,
-and its backlog never floods the queue when the breaker's wait is over. After the wait the next message to
-the endpoint is its probe: a new one, or, when none comes, the oldest parked one, which the scheduled review
-queues. The probe's success closes the breaker, and the deliveries parked meanwhile are queued again, a page
-at a time, by each batch that finds the endpoint healthy with deliveries parked.
+While an endpoint's circuit breaker is open, its deliveries are parked instead of queued: by the fan-out
+for new ones, and by the deliver function for those it receives, one write per endpoint and batch
+(mailhooks.store.parked). The queue then carries only messages that can be sent, so a dead receiver costs
+the healthy ones no batch's place, and its backlog never floods the queue when the breaker's wait is over.
+After the wait the next message to the endpoint is its probe: a new one, or, when none comes, the oldest
+parked one, which the scheduled review queues. The probe's success closes the breaker, and the deliveries
+parked meanwhile are queued again, PAGE batches at a time, by each deliver batch that finds the endpoint
+healthy with deliveries parked. A parked batch is leased while it is queued again: two invocations never
+queue it both, and one that dies midway leaves it to the next (what it queued twice, the deliver function
+deduplicates by webhook id).
 
-Queuing a delivery again (a parked one, or one its owner sends again) marks it pending in the log before its
+Queuing a failed delivery again (its owner's retry, or a recovery) marks it pending in the log before its
 message is queued, so that a second call does not queue it twice.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -20,38 +23,44 @@ from mailhooks.aws import aws, upstream
 from mailhooks.delivery_message import SQS_BATCH, DeliveryMessage
 from mailhooks.errors import UpstreamFailure
 from mailhooks.settings import settings
-from mailhooks.store import Delivery, EndpointKey, delivery_log, health_records
+from mailhooks.store import (
+    Delivery,
+    EndpointKey,
+    ParkedBatch,
+    delivery_log,
+    health_records,
+    parked_deliveries,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
-# The parked deliveries one batch queues again: enough to keep the endpoint's messages coming, few enough
-# that the batch's own deliveries are not kept waiting.
-PAGE = 50
-_EVER = datetime.min.replace(tzinfo=UTC)
+# The parked batches one deliver batch queues again: enough to keep the endpoint's messages coming, few
+# enough that the batch's own deliveries are not kept waiting.
+PAGE = 2
+# Longer than any invocation that queues a parked batch again (the deliver function's timeout).
+LEASE = timedelta(seconds=60)
 
 
-def _queue(deliveries: list[Delivery]) -> tuple[set[int], str | None]:
-    """Queue the deliveries' messages at once: the indexes of those the queue refused, and why."""
-    entries: list[SendMessageBatchRequestEntryTypeDef] = [
-        {
-            "Id": str(index),
-            "MessageBody": DeliveryMessage.model_validate(
-                found.model_dump(include=set(DeliveryMessage.model_fields))
-            ).model_dump_json(),
-        }
-        for index, found in enumerate(deliveries)
-    ]
-    try:
-        with upstream("Amazon SQS"):
-            answer = aws().sqs.send_message_batch(QueueUrl=settings().delivery_queue_url, Entries=entries)
-    except UpstreamFailure as failure:
-        return set(range(len(deliveries))), failure.message
-    failures = answer.get("Failed", [])
-    if not failures:
-        return set(), None
-    why = failures[0].get("Message") or failures[0]["Code"]
-    return {int(failure["Id"]) for failure in failures}, f"Amazon SQS failed: {why}"
+def _send(bodies: list[str]) -> tuple[set[int], str | None]:
+    """Queue the messages, SQS_BATCH to a call: the indexes of those not queued, and why."""
+    refused: set[int] = set()
+    why: str | None = None
+    for start in range(0, len(bodies), SQS_BATCH):
+        entries: list[SendMessageBatchRequestEntryTypeDef] = [
+            {"Id": str(start + index), "MessageBody": body}
+            for index, body in enumerate(bodies[start : start + SQS_BATCH])
+        ]
+        try:
+            with upstream("Amazon SQS"):
+                answer = aws().sqs.send_message_batch(QueueUrl=settings().delivery_queue_url, Entries=entries)
+        except UpstreamFailure as failure:
+            return refused | set(range(start, len(bodies))), failure.message
+        failures = answer.get("Failed", [])
+        refused |= {int(failure["Id"]) for failure in failures}
+        if failures and why is None:
+            why = f"Amazon SQS failed: {failures[0].get('Message') or failures[0]['Code']}"
+    return refused, why
 
 
 def requeue(deliveries: list[Delivery], at: datetime) -> list[Delivery]:
@@ -61,36 +70,61 @@ def requeue(deliveries: list[Delivery], at: datetime) -> list[Delivery]:
     call does not queue it again."""
     log = delivery_log()
     reopened = [(found, again) for found in deliveries if (again := log.reopen(found, at)) is not None]
-    queued: list[Delivery] = []
-    for start in range(0, len(reopened), SQS_BATCH):
-        batch = reopened[start : start + SQS_BATCH]
-        refused, why = _queue([again for _, again in batch])
-        queued += [again for index, (_, again) in enumerate(batch) if index not in refused]
-        if why is not None:
-            unqueued = [pair for index, pair in enumerate(batch) if index in refused]
-            for found, _ in unqueued + reopened[start + SQS_BATCH :]:
-                log.record(found)
-            raise UpstreamFailure(why)
+    bodies = [
+        DeliveryMessage.model_validate(
+            again.model_dump(include=set(DeliveryMessage.model_fields))
+        ).model_dump_json()
+        for _, again in reopened
+    ]
+    refused, why = _send(bodies)
+    for index in sorted(refused):
+        log.record(reopened[index][0])
+    if why is not None:
+        raise UpstreamFailure(why)
+    return [again for index, (_, again) in enumerate(reopened) if index not in refused]
+
+
+def park(endpoint: EndpointKey, messages: list[DeliveryMessage], at: datetime) -> None:
+    """Park deliveries to an endpoint whose breaker is open, in one write (or as few as their size allows),
+    and count them in its health."""
+    parked_deliveries().park(endpoint, [message.model_dump_json() for message in messages], at)
+    health_records().count_parked(endpoint, len(messages), at)
+
+
+def _release(batch: ParkedBatch, count: int, at: datetime) -> int:
+    """Queue the first `count` messages of a parked batch, leased: how many were queued. What the queue
+    refuses stays parked, and UpstreamFailure is raised."""
+    parked = parked_deliveries()
+    if not parked.take(batch, at, LEASE):
+        return 0
+    refused, why = _send(batch.messages[:count])
+    parked.keep(batch, [batch.messages[index] for index in sorted(refused)] + batch.messages[count:])
+    queued = min(count, len(batch.messages)) - len(refused)
+    if queued:
+        health_records().count_parked(batch.endpoint, -queued)
+    if why is not None:
+        raise UpstreamFailure(why)
     return queued
 
 
-def _oldest_parked(key: EndpointKey, count: int) -> list[Delivery]:
-    return list(islice(delivery_log().settled_since(*key, "parked", _EVER, page_size=count), count))
+def unpark(endpoint: EndpointKey, parked_at: datetime, at: datetime) -> int:
+    """Queue the next PAGE parked batches of an endpoint whose breaker is closed, and note when none is left
+    (unless more were parked after `parked_at`): how many deliveries were queued."""
+    found = list(islice(parked_deliveries().batches(endpoint, page_size=PAGE + 1), PAGE + 1))
+    queued = sum(_release(batch, len(batch.messages), at) for batch in found[:PAGE])
+    if len(found) <= PAGE:
+        health_records().unparked(endpoint, parked_at)
+    return queued
 
 
-def unpark(key: EndpointKey, parked_at: datetime, at: datetime) -> int:
-    """Queue the next page of the endpoint's parked deliveries, its breaker being closed, and note when none
-    is left (unless another was parked after `parked_at`): how many were queued."""
-    page = _oldest_parked(key, PAGE)
-    last = len(page) < PAGE and health_records().unparked(key, parked_at)
-    try:
-        return len(requeue(page, at))
-    except UpstreamFailure:
-        if last:
-            health_records().note_parked(key, parked_at)
-        raise
-
-
-def probe(key: EndpointKey, at: datetime) -> bool:
+def probe(endpoint: EndpointKey, at: datetime) -> bool:
     """Queue the endpoint's oldest parked delivery, to be its breaker's probe: whether there was one."""
-    return bool(requeue(_oldest_parked(key, 1), at))
+    oldest = next(parked_deliveries().batches(endpoint, page_size=1), None)
+    return oldest is not None and _release(oldest, 1, at) == 1
+
+
+def recover(endpoint: EndpointKey, since: datetime, at: datetime) -> int:
+    """Queue every delivery parked at `since` or later: how many were queued."""
+    return sum(
+        _release(batch, len(batch.messages), at) for batch in parked_deliveries().batches(endpoint, since)
+    )

@@ -85,8 +85,8 @@ class EndpointChanges(BaseModel):
 
 class Health(BaseModel):
     state: HealthState = Field(
-        description="healthy: delivered to; open: its circuit breaker holds its deliveries back, unsent, "
-        "until a probe succeeds; disabled: switched off for failing."
+        description="healthy: delivered to; open: its circuit breaker parks its deliveries, unsent, until a "
+        "probe succeeds; disabled: switched off for failing."
     )
     state_changed_at: datetime | None
     open_until: datetime | None = Field(description="While open: when the next probe may go.")
@@ -97,6 +97,10 @@ class Health(BaseModel):
     disabled_reason: str | None
     last_error: str | None
     last_error_at: datetime | None
+    parked: int = Field(
+        description="Deliveries parked while its circuit breaker was open: sent when it closes, or when the "
+        "endpoint is recovered."
+    )
 
 
 class Endpoint(BaseModel):

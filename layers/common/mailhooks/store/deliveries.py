@@ -38,11 +38,10 @@ _DELIVERY = "DELIVERY"
 # well below DynamoDB's 400 KB (an attempt takes up to about 700 bytes).
 MAX_KEPT_ATTEMPTS = 50
 
-# pending: under way, or waiting for its next attempt; parked: held back, unsent, while its endpoint's circuit
-# breaker is open, and sent when it closes; failed: given up after the last attempt, and in the dead-letter
-# queue; aborted: the endpoint's URL was refused, so nothing was sent; dropped: the endpoint was deleted or
-# switched off before the delivery.
-DeliveryStatus = Literal["pending", "parked", "delivered", "failed", "aborted", "dropped"]
+# pending: under way, or waiting for its next attempt; failed: given up after the last attempt, and in the
+# dead-letter queue; aborted: the endpoint's URL was refused, so nothing was sent; dropped: the endpoint was
+# deleted or switched off before the delivery.
+DeliveryStatus = Literal["pending", "delivered", "failed", "aborted", "dropped"]
 # Why a delivery cannot be attempted now: it is delivered, or another copy of it is being attempted.
 Unclaimable = Literal["delivered", "in flight"]
 
@@ -187,35 +186,13 @@ class DeliveryLog:
                 raise
         return delivery
 
-    def park(self, deliveries: list[Delivery]) -> None:
-        """Write new deliveries as parked, 25 to a write: they are queued when their endpoint's breaker
-        closes. Unconditional: a delivery the stream hands over twice is parked twice, the same item."""
-        with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
-            for delivery in deliveries:
-                batch.put_item(Item=self._item(delivery.model_copy(update={"status": "parked"})))
-
-    def park_new(self, delivery: Delivery) -> bool:
-        """Write a delivery as parked in one write, unless it is logged already (False)."""
-        try:
-            self.table.put_item(
-                Item=self._item(delivery.model_copy(update={"status": "parked"})),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as error:
-            if not condition_failed(error):
-                raise
-            return False
-        return True
-
     def reopen(self, delivery: Delivery, at: datetime) -> Delivery | None:
-        """Mark a settled or parked delivery, as it was read, pending again: its owner asked for it to be
-        sent again, or its endpoint's breaker closed; claim() lets a pending delivery be attempted, whether
-        it was delivered before or not. A settled one starts a new round of attempts on the retry schedule;
-        a parked one goes on with its round. None, and nothing changed, when it changed since it was read, or
-        an attempt of it is under way."""
-        round_start = delivery.round_start if delivery.status == "parked" else delivery.attempt_count
+        """Mark a settled delivery, as it was read, pending again: its owner asked for it to be sent again,
+        and claim() lets a pending delivery be attempted, whether it was delivered before or not; for a new
+        round of attempts on the retry schedule. None, and nothing changed, when it changed since it was
+        read, or an attempt of it is under way."""
         reopened = delivery.model_copy(
-            update={"status": "pending", "updated_at": at, "round_start": round_start}
+            update={"status": "pending", "updated_at": at, "round_start": delivery.attempt_count}
         )
         try:
             self.table.put_item(
@@ -267,15 +244,9 @@ class DeliveryLog:
         return [_delivery(item).model_copy(update={"attempts": []}) for item in page["Items"]], next_cursor
 
     def settled_since(
-        self,
-        account_id: int,
-        endpoint_id: str,
-        status: DeliveryStatus,
-        since: datetime,
-        page_size: int | None = None,
+        self, account_id: int, endpoint_id: str, status: DeliveryStatus, since: datetime
     ) -> Iterator[Delivery]:
-        """An endpoint's deliveries in one status that reached it at `since` or later, oldest first, read
-        `page_size` at a time (as many as a read returns without it)."""
+        """An endpoint's deliveries in one status that reached it at `since` or later, oldest first."""
         query: dict[str, Any] = {
             "IndexName": BY_ENDPOINT_STATUS,
             "KeyConditionExpression": "endpoint_status = :partition AND status_at >= :since",
@@ -284,8 +255,6 @@ class DeliveryLog:
                 ":since": sortable(since),
             },
         }
-        if page_size is not None:
-            query["Limit"] = page_size
         while True:
             page = self.table.query(**query)
             yield from (_delivery(item) for item in page["Items"])

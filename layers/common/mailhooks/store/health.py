@@ -58,8 +58,10 @@ class EndpointHealth(BaseModel):
     # was warned of it.
     failing_since: datetime | None = None
     warned_at: datetime | None = None
-    # When a delivery to it was last parked, while its breaker was open; None once they are all queued again.
+    # When deliveries to it were last parked, while its breaker was open, and how many are parked; None and
+    # 0 once they are all queued again.
     parked_at: datetime | None = None
+    parked: int = 0
     disabled_reason: str | None = None
     last_attempt_at: datetime | None = None
     last_error: str | None = None
@@ -87,15 +89,15 @@ def _health(item: dict[str, Any] | None) -> EndpointHealth:
     return EndpointHealth.model_validate({**item, "attempts": counts["a"], "failures": counts["f"]})
 
 
-def _partition(key: EndpointKey) -> str:
+def endpoint_partition(key: EndpointKey) -> str:
     return f"ACCOUNT#{key[0]}#ENDPOINT#{key[1]}"
 
 
 def _key(key: EndpointKey, sort_key: str = _HEALTH) -> dict[str, str]:
-    return {"pk": _partition(key), "sk": sort_key}
+    return {"pk": endpoint_partition(key), "sk": sort_key}
 
 
-def _endpoint_key(partition: str) -> EndpointKey:
+def endpoint_key(partition: str) -> EndpointKey:
     found = _ENDPOINT_KEY.fullmatch(partition)
     assert found is not None, partition
     return int(found[1]), found[2]
@@ -139,7 +141,7 @@ class HealthRecords:
         """Each endpoint's health, strongly consistent, 100 to a read; one never reported on is healthy."""
         wanted = list(dict.fromkeys(keys))
         found = {
-            _endpoint_key(str(item["pk"])): _health(item)
+            endpoint_key(str(item["pk"])): _health(item)
             for item in get_many(self.table, [_key(key) for key in wanted])
         }
         return {key: found.get(key, EndpointHealth()) for key in wanted}
@@ -224,14 +226,17 @@ class HealthRecords:
     def release_probe(self, key: EndpointKey) -> None:
         self._update(_key(key), "REMOVE probe_until")
 
-    def note_parked(self, key: EndpointKey, at: datetime) -> None:
-        """A delivery to the endpoint was parked at `at`: once its breaker closes, its deliveries that read
-        this are queued again."""
-        self._update(_key(key), "SET parked_at = :at", at=sortable(at))
+    def count_parked(self, key: EndpointKey, count: int, at: datetime | None = None) -> None:
+        """`count` more deliveries to the endpoint are parked (fewer, when negative), the last of them at
+        `at`: once its breaker closes, the batches that read parked_at queue them again."""
+        if at is None:
+            self._update(_key(key), "ADD parked :count", count=count)
+        else:
+            self._update(_key(key), "ADD parked :count SET parked_at = :at", count=count, at=sortable(at))
 
     def unparked(self, key: EndpointKey, parked_at: datetime) -> bool:
-        """Every delivery parked up to `parked_at` is queued again; False when another was parked since,
-        which the next batch queues."""
+        """Every delivery parked up to `parked_at` is queued again; False when more were parked since, which
+        the next batch queues."""
         return self._update(_key(key), "REMOVE parked_at", "parked_at = :at", at=sortable(parked_at))
 
     def close(self, key: EndpointKey, at: datetime, buckets: Iterable[int]) -> bool:
@@ -293,7 +298,7 @@ class HealthRecords:
         while True:
             page = self.table.query(**query)
             for item in page["Items"]:
-                yield _endpoint_key(str(item["pk"])), _health(item)
+                yield endpoint_key(str(item["pk"])), _health(item)
             if "LastEvaluatedKey" not in page:
                 return
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
