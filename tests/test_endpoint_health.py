@@ -522,6 +522,27 @@ def test_an_endpoint_that_only_fails_is_warned_of_then_disabled_and_recovers_wha
     assert [logged(activity, "ep1").status for activity in early] == ["failed"] * 2
 
 
+def test_recovering_a_disabled_endpoint_sends_every_delivery_parked_before(
+    receiver: Any, clock: Clock
+) -> None:
+    revived: Receiver = receiver()
+    created = endpoint(revived.url(), "ep1", [ActivityKind.CLICK])
+    health_records().open((12, "ep1"), clock.at, clock.at + timedelta(seconds=60))
+    published = publish(ActivityKind.CLICK, ActivityKind.CLICK, ActivityKind.CLICK)
+    health.disable(created, "its receiver answered 410 Gone", clock.at)
+    assert health_of("ep1")["parked"] == 3
+
+    clock.advance(days=2)
+    since = clock.at.isoformat()  # later than any failure: parked deliveries are sent whatever the time
+    status, recovered = admin("POST", "/admin/endpoints/ep1/recover", body={"since": since})
+    assert status == 202, recovered
+    assert (recovered["queued"], recovered["endpoint"]["health"]["parked"]) == (3, 0)
+    Queue().run()
+
+    assert sorted(ids(revived.received)) == sorted(f"msg_{activity.id}_ep1" for activity in published)
+    assert parked("ep1") == []
+
+
 # The admin API
 
 

@@ -11,7 +11,7 @@ same session, SSRF guard and timeouts as every delivery, and logged in the deliv
 on the schedule, though its owner can send it again like any other delivery.
 
 An endpoint disabled for failing (mailhooks.health) is switched on again by its owner, its health afresh;
-recovering it does that and sends again every delivery that failed, or was parked, since a given time.
+recovering it does that and sends again every delivery that failed since a given time, and every parked one.
 """
 
 import secrets
@@ -181,8 +181,9 @@ def retry_delivery(account_id: int, delivery_id: str) -> Delivery:
 
 
 def recover(account_id: int, endpoint_id: str, since: datetime) -> tuple[ExportEndpoint, int]:
-    """Switch the endpoint on (again), and send again every delivery of it that failed, or was parked behind
-    its open breaker, at `since` or later, test events aside: the endpoint, and how many were queued."""
+    """Switch the endpoint on (again), and send again every delivery of it that failed at `since` or later,
+    test events aside, and every one parked behind its open breaker (never sent, none is given up): the
+    endpoint, and how many were queued."""
     endpoint = export_endpoint(account_id, endpoint_id)
     if not endpoint.active:
         endpoint = update_endpoint(account_id, endpoint_id, {"active": True})
@@ -192,4 +193,4 @@ def recover(account_id: int, endpoint_id: str, since: datetime) -> tuple[ExportE
         if not found.activity_id.startswith(TEST_ACTIVITY_PREFIX)
     ]
     at = health.now()
-    return endpoint, len(requeue(failed, at)) + parking.recover((account_id, endpoint_id), since, at)
+    return endpoint, len(requeue(failed, at)) + parking.release_all((account_id, endpoint_id), at)

@@ -111,10 +111,11 @@ def unpark(endpoint: EndpointKey, parked_at: datetime, at: datetime) -> int:
     """Queue the next PAGE parked batches of an endpoint whose breaker is closed, and note when none is left
     (unless more were parked after `parked_at`): how many deliveries were queued."""
     found = list(islice(parked_deliveries().batches(endpoint, page_size=PAGE + 1), PAGE + 1))
-    queued = sum(_release(batch, len(batch.messages), at) for batch in found[:PAGE])
-    if len(found) <= PAGE:
+    released = [_release(batch, len(batch.messages), at) for batch in found[:PAGE]]
+    # A batch another invocation holds is left to it: the next batch looks again.
+    if len(found) <= PAGE and all(released):
         health_records().unparked(endpoint, parked_at)
-    return queued
+    return sum(released)
 
 
 def probe(endpoint: EndpointKey, at: datetime) -> bool:
@@ -123,8 +124,6 @@ def probe(endpoint: EndpointKey, at: datetime) -> bool:
     return oldest is not None and _release(oldest, 1, at) == 1
 
 
-def recover(endpoint: EndpointKey, since: datetime, at: datetime) -> int:
-    """Queue every delivery parked at `since` or later: how many were queued."""
-    return sum(
-        _release(batch, len(batch.messages), at) for batch in parked_deliveries().batches(endpoint, since)
-    )
+def release_all(endpoint: EndpointKey, at: datetime) -> int:
+    """Queue every parked delivery of an endpoint switched on again: how many were queued."""
+    return sum(_release(batch, len(batch.messages), at) for batch in parked_deliveries().batches(endpoint))

@@ -151,7 +151,7 @@ class Recovery(BaseModel):
 
 class Recovered(BaseModel):
     endpoint: Endpoint
-    queued: int = Field(description="How many failed deliveries were queued to be sent again.")
+    queued: int = Field(description="How many failed and parked deliveries were queued to be sent.")
 
 
 def _health(state: EndpointHealth) -> Health:
@@ -213,7 +213,8 @@ def update_endpoint(endpoint_id: str, changes: EndpointChanges) -> Endpoint:
     "/admin/endpoints/<endpoint_id>/recover",
     summary="Switch an export endpoint on again, and send again what failed since a time",
     description="Its health starts afresh; every delivery of it that failed at `since` or later (test "
-    "events aside) is queued again, with its webhook-id, for a new round of attempts.",
+    "events aside) is queued again, with its webhook-id, for a new round of attempts; and every delivery "
+    "parked while its circuit breaker was open is queued.",
     responses={202: {"description": "Queued"}},
 )
 def recover(endpoint_id: str, recovery: Recovery) -> tuple[Recovered, int]:

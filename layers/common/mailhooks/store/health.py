@@ -265,8 +265,13 @@ class HealthRecords:
         )
 
     def reset(self, key: EndpointKey, at: datetime) -> None:
-        """Healthy, with nothing counted: its owner switched it on again."""
-        self.table.put_item(Item={**_key(key), "state": "healthy", "state_changed_at": sortable(at)})
+        """Healthy, with nothing counted but its parked deliveries, which are still to be sent: its owner
+        switched it on again."""
+        earlier = self.table.get_item(Key=_key(key), ConsistentRead=True).get("Item", {})
+        parked: dict[str, Any] = {name: earlier[name] for name in ("parked", "parked_at") if name in earlier}
+        self.table.put_item(
+            Item={**_key(key), "state": "healthy", "state_changed_at": sortable(at), **parked}
+        )
 
     def forget(self, key: EndpointKey) -> None:
         """The endpoint is deleted."""

@@ -70,19 +70,12 @@ class ParkedDeliveries:
                 }
             )
 
-    def batches(
-        self, endpoint: EndpointKey, since: datetime | None = None, page_size: int | None = None
-    ) -> Iterator[ParkedBatch]:
-        """The endpoint's parked batches, oldest first (those parked at `since` or later, if given), read
-        `page_size` at a time (as many as a read returns without it)."""
-        start = f"{_PARKED}{sortable(since)}" if since is not None else _PARKED
+    def batches(self, endpoint: EndpointKey, page_size: int | None = None) -> Iterator[ParkedBatch]:
+        """The endpoint's parked batches, oldest first, read `page_size` at a time (as many as a read
+        returns without it)."""
         query: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :start AND :end",
-            "ExpressionAttributeValues": {
-                ":pk": endpoint_partition(endpoint),
-                ":start": start,
-                ":end": f"{_PARKED}~",
-            },
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :parked)",
+            "ExpressionAttributeValues": {":pk": endpoint_partition(endpoint), ":parked": _PARKED},
             "ConsistentRead": True,
         }
         if page_size is not None:
