@@ -160,8 +160,8 @@ def gates(endpoints: Mapping[EndpointKey, ExportEndpoint | None], at: datetime) 
 
 
 def report(batch_gates: Iterable[Gate]) -> None:
-    """Count what each endpoint's receiver answered the batch, and act on it: open, close or disable; note
-    the deliveries it parked; and once the breaker is closed, queue the next page of those parked."""
+    """Count what each endpoint's receiver answered the batch, and act on it: open, close or disable; and
+    once the breaker is closed, queue the next page of the deliveries parked meanwhile."""
     for gate in batch_gates:
         try:
             _report(gate)
