@@ -8,7 +8,7 @@ from mailhooks.aws import aws
 from mailhooks.delivery_message import SQS_BATCH, DeliveryMessage, delivery_message
 from mailhooks.parking import park
 from mailhooks.settings import settings
-from mailhooks.store import store
+from mailhooks.store import EndpointKey, store
 
 
 def fan_out(activities: Sequence[tuple[str, ActivityRecord]]) -> str | None:
@@ -32,17 +32,17 @@ def fan_out(activities: Sequence[tuple[str, ActivityRecord]]) -> str | None:
     ]
     at = health.now()
     keys = dict.fromkeys((message.account_id, message.endpoint_id) for _, message in messages)
-    parking = health.breaker_open(keys, at) if messages else set()
-    for key in parking:
-        parking_messages = [
-            message for _, message in messages if (message.account_id, message.endpoint_id) == key
-        ]
-        park(key, parking_messages, at)
-    queued = [
-        (index, message)
-        for index, message in messages
-        if (message.account_id, message.endpoint_id) not in parking
-    ]
+    open_keys = health.breaker_open(keys, at) if messages else set()
+    parked: dict[EndpointKey, list[DeliveryMessage]] = {}
+    queued: list[tuple[int, DeliveryMessage]] = []
+    for index, message in messages:
+        key = (message.account_id, message.endpoint_id)
+        if key in open_keys:
+            parked.setdefault(key, []).append(message)
+        else:
+            queued.append((index, message))
+    for key, held in parked.items():
+        park(key, held, at)
     first_failure = len(activities)
     for start in range(0, len(queued), SQS_BATCH):
         batch = queued[start : start + SQS_BATCH]

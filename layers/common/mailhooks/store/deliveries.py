@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from mailhooks.aws import aws
 from mailhooks.errors import InvalidInput
 from mailhooks.models import utcnow
+from mailhooks.store.items import condition_failed
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -80,10 +81,6 @@ class Delivery(BaseModel):
 def sortable(at: datetime) -> str:
     """A time in fixed-width UTC, which sorts as it reads: the index's sort key."""
     return at.astimezone(UTC).strftime(_SORTABLE_FORMAT)
-
-
-def condition_failed(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 def _delivery_key(account_id: int, webhook_id: str) -> str:

@@ -23,8 +23,8 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from mailhooks.aws import aws
-from mailhooks.store.deliveries import BY_ENDPOINT_STATUS, condition_failed, sortable
-from mailhooks.store.items import get_many
+from mailhooks.store.deliveries import BY_ENDPOINT_STATUS, sortable
+from mailhooks.store.items import condition_failed, get_many, update
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -116,27 +116,6 @@ class Report:
 class HealthRecords:
     table: "Table"
 
-    def _update(
-        self, key: dict[str, str], expression: str, condition: str | None = None, **values: Any
-    ) -> bool:
-        """One update of an item: False when its condition failed. Each value :name is passed as name=, and
-        each #name stands for the attribute of that name (a reserved word, such as state)."""
-        request: dict[str, Any] = {"Key": key, "UpdateExpression": expression}
-        names = {f"#{name}": name for name in re.findall(r"#(\w+)", f"{expression} {condition or ''}")}
-        if names:
-            request["ExpressionAttributeNames"] = names
-        if values:
-            request["ExpressionAttributeValues"] = {f":{name}": value for name, value in values.items()}
-        if condition:
-            request["ConditionExpression"] = condition
-        try:
-            self.table.update_item(**request)
-        except ClientError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
-
     def read(self, keys: Iterable[EndpointKey]) -> dict[EndpointKey, EndpointHealth]:
         """Each endpoint's health, strongly consistent, 100 to a read; one never reported on is healthy."""
         wanted = list(dict.fromkeys(keys))
@@ -189,7 +168,8 @@ class HealthRecords:
     def open(self, key: EndpointKey, at: datetime, until: datetime) -> bool:
         """Open a healthy endpoint's breaker until `until`, or hold an open one back until then if that is
         later (giving back the lease of its probe). True when the breaker was closed before."""
-        if self._update(
+        if update(
+            self.table,
             _key(key),
             "SET #state = :open, state_changed_at = :at, open_until = :until, endpoint_status = :failing, "
             "status_at = if_not_exists(status_at, :at)",
@@ -201,7 +181,8 @@ class HealthRecords:
             until=sortable(until),
         ):
             return True
-        self._update(
+        update(
+            self.table,
             _key(key),
             "SET open_until = :until REMOVE probe_until",
             "#state = :open AND open_until < :until",
@@ -213,7 +194,8 @@ class HealthRecords:
     def claim_probe(self, key: EndpointKey, at: datetime, until: datetime) -> bool:
         """Take the lease of the one probe of an open endpoint whose wait is over; False when its wait is not
         over, or another probe holds the lease."""
-        return self._update(
+        return update(
+            self.table,
             _key(key),
             "SET probe_until = :until",
             "#state = :open AND open_until <= :at AND "
@@ -224,26 +206,29 @@ class HealthRecords:
         )
 
     def release_probe(self, key: EndpointKey) -> None:
-        self._update(_key(key), "REMOVE probe_until")
+        update(self.table, _key(key), "REMOVE probe_until")
 
     def count_parked(self, key: EndpointKey, count: int, at: datetime | None = None) -> None:
         """`count` more deliveries to the endpoint are parked (fewer, when negative), the last of them at
         `at`: once its breaker closes, the batches that read parked_at queue them again."""
         if at is None:
-            self._update(_key(key), "ADD parked :count", count=count)
+            update(self.table, _key(key), "ADD parked :count", count=count)
         else:
-            self._update(_key(key), "ADD parked :count SET parked_at = :at", count=count, at=sortable(at))
+            update(
+                self.table, _key(key), "ADD parked :count SET parked_at = :at", count=count, at=sortable(at)
+            )
 
     def unparked(self, key: EndpointKey, parked_at: datetime) -> bool:
         """Every delivery parked up to `parked_at` is queued again; False when more were parked since, which
         the next batch queues."""
-        return self._update(_key(key), "REMOVE parked_at", "parked_at = :at", at=sortable(parked_at))
+        return update(self.table, _key(key), "REMOVE parked_at", "parked_at = :at", at=sortable(parked_at))
 
     def close(self, key: EndpointKey, at: datetime, buckets: Iterable[int]) -> bool:
         """Close an open breaker: the window starts afresh, so that the failures that opened it do not open
         it again. False when it was not open."""
         counts = "".join(f", {kind}_{start}" for start in buckets for kind in "af")
-        return self._update(
+        return update(
+            self.table,
             _key(key),
             f"SET #state = :healthy, state_changed_at = :at REMOVE open_until, probe_until{counts}",
             "#state = :open",
@@ -254,7 +239,8 @@ class HealthRecords:
 
     def disable(self, key: EndpointKey, at: datetime, reason: str) -> bool:
         """Mark the endpoint disabled, out of the failing endpoints' index; False when it was already."""
-        return self._update(
+        return update(
+            self.table,
             _key(key),
             "SET #state = :disabled, state_changed_at = :at, disabled_reason = :reason "
             "REMOVE open_until, probe_until, endpoint_status, status_at",
@@ -281,7 +267,8 @@ class HealthRecords:
     def claim_warning(self, key: EndpointKey, failing_since: datetime, at: datetime) -> bool:
         """Note that the owner is warned of the run of failures that began at failing_since; False when it
         was, or that run ended."""
-        return self._update(
+        return update(
+            self.table,
             _key(key),
             "SET warned_at = :at",
             "failing_since = :since AND attribute_not_exists(warned_at)",
@@ -291,7 +278,7 @@ class HealthRecords:
 
     def release_warning(self, key: EndpointKey) -> None:
         """The warning could not be sent: the next review tries again."""
-        self._update(_key(key), "REMOVE warned_at")
+        update(self.table, _key(key), "REMOVE warned_at")
 
     def failing_since_before(self, cutoff: datetime) -> Iterator[tuple[EndpointKey, EndpointHealth]]:
         """The endpoints whose run of failures began, or whose breaker opened, at cutoff or before."""
@@ -360,7 +347,8 @@ class HealthRecords:
     def take_second(self, key: EndpointKey, at: datetime, most: int) -> bool:
         """Count one request in the second of `at`; False when `most` are counted already."""
         second = int(at.timestamp())
-        return self._update(
+        return update(
+            self.table,
             _key(key, f"{_SECOND}{second}"),
             "ADD #count :one SET expires_at = :expires",
             "attribute_not_exists(#count) OR #count < :most",

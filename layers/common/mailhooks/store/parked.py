@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from mailhooks.aws import aws
-from mailhooks.store.deliveries import RETENTION, condition_failed, sortable
+from mailhooks.store.deliveries import RETENTION, sortable
 from mailhooks.store.health import EndpointKey, endpoint_key, endpoint_partition
+from mailhooks.store.items import update
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -89,22 +88,14 @@ class ParkedDeliveries:
 
     def take(self, batch: ParkedBatch, at: datetime, lease: timedelta) -> bool:
         """Lease the batch to queue it again; False when it is gone, or another invocation holds it."""
-        try:
-            self.table.update_item(
-                Key={"pk": endpoint_partition(batch.endpoint), "sk": batch.sort_key},
-                UpdateExpression="SET lease_until = :until",
-                ConditionExpression="attribute_exists(pk) AND "
-                "(attribute_not_exists(lease_until) OR lease_until < :now)",
-                ExpressionAttributeValues={
-                    ":until": int((at + lease).timestamp()),
-                    ":now": int(at.timestamp()),
-                },
-            )
-        except ClientError as error:
-            if not condition_failed(error):
-                raise
-            return False
-        return True
+        return update(
+            self.table,
+            {"pk": endpoint_partition(batch.endpoint), "sk": batch.sort_key},
+            "SET lease_until = :until",
+            "attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+            until=int((at + lease).timestamp()),
+            now=int(at.timestamp()),
+        )
 
     def keep(self, batch: ParkedBatch, messages: list[str]) -> None:
         """What is left of a taken batch: those of its messages still parked (none: it is gone), its lease
@@ -113,11 +104,7 @@ class ParkedDeliveries:
         if not messages:
             self.table.delete_item(Key=key)
             return
-        self.table.update_item(
-            Key=key,
-            UpdateExpression="SET messages = :messages REMOVE lease_until",
-            ExpressionAttributeValues={":messages": json.dumps(messages)},
-        )
+        update(self.table, key, "SET messages = :messages REMOVE lease_until", messages=json.dumps(messages))
 
 
 def parked_deliveries() -> ParkedDeliveries:
