@@ -26,9 +26,10 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Every handler, the package, the local stack and the benchmarks; each handler on its own, as each is an app.py.
 typecheck: $(BIN)/.installed
-	$(BIN)/mypy layers/common/mailhooks devstack
-	$(BIN)/mypy functions/inbound/app.py
+	$(BIN)/mypy layers/common/mailhooks devstack bench
+	for app in functions/*/app.py; do $(BIN)/mypy $$app || exit 1; done
 
 validate: $(BIN)/.installed
 	$(BIN)/sam validate --lint

@@ -4,14 +4,15 @@ bound: the calls that cannot be avoided."""
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bench import prices
 from bench.harness import by_operation, counting_aws_calls, moto_stack
-from mailhooks.delivery import new_secret
 from mailhooks.models import ActivityKind, CustomField, ExportEndpoint
-from mailhooks.store import activity_log, store
+from mailhooks.outbound.delivery.signing import new_secret
+from mailhooks.store.activity import activity_log
+from mailhooks.store.export_endpoints import export_endpoint_records
 from tests.helpers import (
     CAMPAIGN_CALL,
     CAMPAIGN_MAPPING,
@@ -71,7 +72,7 @@ def _units(calls: list[tuple[str, dict[str, Any]]]) -> dict[str, float]:
 
 
 def _usd_per_million(
-    units: dict[str, float], invocations: float, seconds: float, api_requests: float
+    units: Mapping[str, float], invocations: float, seconds: float, api_requests: float
 ) -> float:
     each = (
         units.get("read", 0) * prices.DYNAMODB_READ_UNIT
@@ -119,7 +120,7 @@ def _inbound_calls() -> dict[str, tuple[str, dict[str, str], dict[str, Any]]]:
 
 
 def _inbound() -> dict[str, object]:
-    figures = {}
+    figures: dict[str, object] = {}
     with moto_stack():
         seed_account(12)
         seed_list(12, 2222, fields=[CustomField(name="name")])
@@ -146,13 +147,13 @@ def _inbound() -> dict[str, object]:
 
 
 def _delivery() -> dict[str, object]:
-    from functions.deliver.app import handler as deliver
+    from functions.delivery.app import handler as deliver
     from functions.fanout.app import handler as fan_out
 
     with moto_stack(ALLOW_LOCAL_ENDPOINTS="true") as stack, receivers() as start:
         receiver = start()
         seed_account(12)
-        store().put_export_endpoint(
+        export_endpoint_records().put_export_endpoint(
             ExportEndpoint(
                 id="ep", account_id=12, url=receiver.url(), activities=list(ActivityKind), secret=new_secret()
             )

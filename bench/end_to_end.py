@@ -17,9 +17,10 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from bench.harness import TimedReceiver, moto_stack, percentile
-from mailhooks.delivery import new_secret
 from mailhooks.models import ActivityKind, ExportEndpoint
-from mailhooks.store import activity_log, store
+from mailhooks.outbound.delivery.signing import new_secret
+from mailhooks.store.activity import activity_log
+from mailhooks.store.export_endpoints import export_endpoint_records
 from tests.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.streams import StreamTail, run_queue
 
@@ -63,11 +64,11 @@ def measure() -> dict[str, object]:
     try:
         with moto_stack(ALLOW_LOCAL_ENDPOINTS="true") as stack:
             # Imported as a container does, with the functions' environment set.
-            from functions.deliver.app import handler as deliver
+            from functions.delivery.app import handler as deliver
             from functions.fanout.app import handler as fan_out
 
             seed_account(1)
-            store().put_export_endpoint(
+            export_endpoint_records().put_export_endpoint(
                 ExportEndpoint(
                     id="ep",
                     account_id=1,

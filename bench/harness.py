@@ -63,9 +63,9 @@ def counting_aws_calls() -> Iterator[list[tuple[str, dict[str, Any]]]]:
     """Every AWS API call made meanwhile, as (service.Operation, its parameters)."""
     calls: list[tuple[str, dict[str, Any]]] = []
 
-    def count(event_name: str, params: dict[str, Any], **_: Any) -> None:
-        _, service, operation = event_name.split(".")
-        calls.append((f"{service}.{operation}", params))
+    def count(event_name: str, params: dict[str, Any], **_hook: Any) -> None:
+        _, service, name = event_name.split(".")
+        calls.append((f"{service}.{name}", params))
 
     session = boto3._get_default_session()
     session.events.register("provide-client-params.*.*", count)

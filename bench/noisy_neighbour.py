@@ -37,10 +37,12 @@ from multiprocessing.synchronize import Barrier
 import boto3
 
 from bench.harness import TimedReceiver, moto_stack
-from mailhooks.delivery import new_secret
-from mailhooks.fanout import fan_out
-from mailhooks.models import ActivityKind, ExportEndpoint, utcnow
-from mailhooks.store import health_records, store
+from mailhooks import clock
+from mailhooks.models import ActivityKind, ExportEndpoint
+from mailhooks.outbound.delivery.signing import new_secret
+from mailhooks.outbound.fanout import fan_out
+from mailhooks.store.endpoint_health import health_records
+from mailhooks.store.export_endpoints import export_endpoint_records
 from tests.helpers import campaign_activity, seed_account
 from tests.receivers import Reply, receivers
 from tests.streams import run_queue
@@ -99,7 +101,7 @@ def _run(neighbour: Neighbour, events: int, ready: Barrier) -> Run:
             moto_stack(ALLOW_LOCAL_ENDPOINTS="true", DELIVERY_TIMEOUT=TIMEOUT_SECONDS) as stack,
             receivers() as start,
         ):
-            from functions.deliver.app import handler as deliver
+            from functions.delivery.app import handler as deliver
 
             seed_account(1)
             endpoints = [("healthy", healthy.url, ActivityKind.CLICK)]
@@ -107,9 +109,9 @@ def _run(neighbour: Neighbour, events: int, ready: Barrier) -> Run:
             if dead is not None:
                 endpoints.append(("dead", dead.url(), ActivityKind.OPEN))
             if neighbour is Neighbour.DEAD_OPEN:
-                health_records().open((1, "dead"), utcnow(), utcnow() + timedelta(hours=1))
+                health_records().open((1, "dead"), clock.now(), clock.now() + timedelta(hours=1))
             for name, url, kind in endpoints:
-                store().put_export_endpoint(
+                export_endpoint_records().put_export_endpoint(
                     ExportEndpoint(id=name, account_id=1, url=url, activities=[kind], secret=new_secret())
                 )
             kinds = [kind for _, _, kind in endpoints]

@@ -5,10 +5,10 @@ import json
 import time
 
 from bench.harness import moto_stack
-from mailhooks.delivery import new_secret
-from mailhooks.fanout import fan_out
 from mailhooks.models import ActivityKind, ExportEndpoint
-from mailhooks.store import store
+from mailhooks.outbound.delivery.signing import new_secret
+from mailhooks.outbound.fanout import fan_out
+from mailhooks.store.export_endpoints import export_endpoint_records
 from tests.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.receivers import Reply, receivers
 from tests.streams import sqs_event
@@ -24,7 +24,7 @@ def _queue_batch(account_id: int) -> None:
 
 
 def measure() -> dict[str, object]:
-    from functions.deliver.app import handler
+    from functions.delivery.app import handler
     from mailhooks.aws import aws
     from mailhooks.settings import settings
 
@@ -32,7 +32,7 @@ def measure() -> dict[str, object]:
     with moto_stack(ALLOW_LOCAL_ENDPOINTS="true") as stack, receivers() as start:
         receiver = start(Reply(delay=RECEIVER_DELAY))
         seed_account(12)
-        store().put_export_endpoint(
+        export_endpoint_records().put_export_endpoint(
             ExportEndpoint(
                 id="ep", account_id=12, url=receiver.url(), activities=list(ActivityKind), secret=new_secret()
             )

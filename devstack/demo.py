@@ -51,9 +51,11 @@ def _callbacks(receiver: str) -> list[dict[str, Any]]:
 def _post_samples(api: str) -> None:
     # Imported only now, once the environment points mailhooks at the running stack's tables.
     from devstack.seed import ACCOUNT_ID, samples, webhook_name
-    from mailhooks.store import store
+    from mailhooks.store.inbound_webhooks import inbound_webhook_records
 
-    tokens = {webhook.name: webhook.token for webhook in store().inbound_webhooks(ACCOUNT_ID)}
+    tokens = {
+        webhook.name: webhook.token for webhook in inbound_webhook_records().inbound_webhooks(ACCOUNT_ID)
+    }
     print("Each demo webhook's sample payload, posted as its curl line does:", flush=True)
     for operation, sample in samples().items():
         token = tokens.get(webhook_name(operation))

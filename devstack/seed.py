@@ -14,10 +14,10 @@ from typing import Any
 
 from devstack.template import ROOT
 from mailhooks.accounts import create_api_key
-from mailhooks.delivery import check_endpoint_url, new_secret
 from mailhooks.errors import InvalidInput
-from mailhooks.inbound import new_inbound_webhook
-from mailhooks.mapping import parse_body
+from mailhooks.inbound.inbound_webhooks import new_inbound_webhook
+from mailhooks.inbound.mapping import parse_body
+from mailhooks.inbound.operations import OPERATIONS
 from mailhooks.models import (
     Account,
     ActivityKind,
@@ -27,8 +27,13 @@ from mailhooks.models import (
     InboundWebhook,
     MailingList,
 )
-from mailhooks.operations import OPERATIONS
-from mailhooks.store import store
+from mailhooks.outbound.delivery.signing import new_secret
+from mailhooks.outbound.delivery.ssrf import check_endpoint_url
+from mailhooks.store.accounts import account_records
+from mailhooks.store.campaigns import campaign_records
+from mailhooks.store.export_endpoints import export_endpoint_records
+from mailhooks.store.inbound_webhooks import inbound_webhook_records
+from mailhooks.store.lists import list_records
 
 EVENTS = ROOT / "events"
 ACCOUNT_ID = 1
@@ -119,7 +124,7 @@ def samples() -> dict[str, Sample]:
 
 def endpoint_secrets() -> list[str]:
     """The signing secrets of the demo account's export endpoints, as they are now."""
-    return [endpoint.secret for endpoint in store().export_endpoints(ACCOUNT_ID)]
+    return [endpoint.secret for endpoint in export_endpoint_records().export_endpoints(ACCOUNT_ID)]
 
 
 def webhook_name(operation: str) -> str:
@@ -153,14 +158,13 @@ def _export_endpoint(url: str) -> ExportEndpoint:
         activities=list(ActivityKind),
         secret=new_secret(),
     )
-    store().put_export_endpoint(endpoint)
+    export_endpoint_records().put_export_endpoint(endpoint)
     return endpoint
 
 
 def seed(receiver_url: str) -> Demo:
     """Store the demo account, its lists and template, a webhook per operation that has a sample, an admin
     API key, and an export endpoint of every activity at receiver_url."""
-    records = store()
     account = Account(id=ACCOUNT_ID, name="Demo shop", plan="paid")
     fields = [CustomField(name="name", type="text", required=False), CustomField(name="city", type="text")]
     lists = [
@@ -170,10 +174,10 @@ def seed(receiver_url: str) -> Demo:
     template = EmailTemplate(
         id=TEMPLATE_ID, account_id=ACCOUNT_ID, name="Offer", html="<p>Hello {{email}}, see our offer.</p>"
     )
-    records.put_account(account)
+    account_records().put_account(account)
     for mailing_list in lists:
-        records.put_list(mailing_list)
-    records.put_template(template)
+        list_records().put_list(mailing_list)
+    campaign_records().put_template(template)
     known = samples()
     webhooks: list[DemoWebhook] = []
     for name, sample in known.items():
@@ -188,7 +192,7 @@ def seed(receiver_url: str) -> Demo:
             sample_payload=parse_body(sample.content_type, sample.body),
             list_id=sample.list_id,
         )
-        records.put_inbound_webhook(webhook)
+        inbound_webhook_records().put_inbound_webhook(webhook)
         webhooks.append(DemoWebhook(name, operation.summary, webhook, sample))
     shown_lists = " and ".join(
         f"{item.id} {item.name}"

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mailhooks.accounts import authenticate
+from mailhooks.authorizer import authenticate
 
 logger = Logger()
 

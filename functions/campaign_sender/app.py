@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mailhooks.campaigns import CampaignRequest, send_campaign
+from mailhooks.sending.campaign_sender import CampaignRequest, send_campaign
 
 logger = Logger()
 tracer = Tracer()

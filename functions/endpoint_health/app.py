@@ -6,7 +6,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mailhooks import health
+from mailhooks import clock
+from mailhooks.outbound.endpoint_health.review import review
 
 logger = Logger()
 tracer = Tracer()
@@ -15,4 +16,4 @@ tracer = Tracer()
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> None:
-    health.review(health.now())
+    review(clock.now())

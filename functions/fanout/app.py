@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mailhooks.fanout import fan_out
+from mailhooks.outbound.fanout import fan_out
 from mailhooks.store.activity import activity_from_stream_image
 
 logger = Logger()

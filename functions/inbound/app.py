@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mailhooks.inbound import InboundCall, answer_call
+from mailhooks.inbound.call import InboundCall, answer_call
 from mailhooks.links import api_base_url
 
 logger = Logger()

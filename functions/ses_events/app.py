@@ -4,7 +4,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mailhooks.ses_events import record_notifications
+from mailhooks.sending.ses_events import record_notifications
 
 logger = Logger()
 tracer = Tracer()

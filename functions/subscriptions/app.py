@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mailhooks.subscriptions import Page, confirm_subscription, unsubscribe_by_link, unsubscribe_form
+from mailhooks.sending.subscriptions import Page, confirm_subscription, unsubscribe_by_link, unsubscribe_form
 
 logger = Logger()
 tracer = Tracer()

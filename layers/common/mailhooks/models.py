@@ -1,10 +1,12 @@
 """The platform's records as mailhooks reads and writes them."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import IntEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from mailhooks import clock
 
 Plan = Literal["paid", "free"]
 CustomFieldType = Literal["text", "number", "date", "boolean"]
@@ -13,15 +15,11 @@ CampaignStatus = Literal["queued", "sending", "sent"]
 JsonValue = Any
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class Account(BaseModel):
     id: int
     name: str
     plan: Plan
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.now)
 
 
 class ApiKey(BaseModel):
@@ -32,7 +30,7 @@ class ApiKey(BaseModel):
     name: str
     # The key's first characters, so that its owner can tell which key this is.
     prefix: str
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.now)
 
 
 class CustomField(BaseModel):
@@ -48,7 +46,7 @@ class MailingList(BaseModel):
     account_id: int
     name: str
     fields: list[CustomField] = []
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.now)
 
 
 class Subscriber(BaseModel):
@@ -62,8 +60,8 @@ class Subscriber(BaseModel):
     welcome_on_confirm: bool = False
     # The secret of the List-Unsubscribe link of the campaign emails it gets; set with the first one.
     unsubscribe_token: str | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.now)
+    updated_at: datetime = Field(default_factory=clock.now)
 
 
 class EmailTemplate(BaseModel):
@@ -71,7 +69,7 @@ class EmailTemplate(BaseModel):
     account_id: int
     name: str
     html: str
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.now)
 
 
 class RecipientCursor(BaseModel):
@@ -97,7 +95,7 @@ class Campaign(BaseModel):
     sent_count: int = 0
     # Where the campaign sender resumes; None before it starts and once it is done.
     cursor: RecipientCursor | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.now)
 
 
 class WebhookStats(BaseModel):
@@ -131,8 +129,8 @@ class InboundWebhook(BaseModel):
     # The next call is stored as the sample payload instead of running the operation.
     listening: bool = False
     stats: WebhookStats = WebhookStats()
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.now)
+    updated_at: datetime = Field(default_factory=clock.now)
 
 
 class ActivityKind(IntEnum):
@@ -173,5 +171,5 @@ class ExportEndpoint(BaseModel):
     # The most requests the receiver takes at once, and per second; None for no limit.
     max_concurrency: int | None = None
     max_per_second: int | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.now)
+    updated_at: datetime = Field(default_factory=clock.now)

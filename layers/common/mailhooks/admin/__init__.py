@@ -6,12 +6,12 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from mailhooks.admin import endpoints, inbound_webhooks, lists, operations
+from mailhooks.admin import export_endpoints, inbound_webhooks, lists, operations
 from mailhooks.admin.base import error_response, validation_problems
 from mailhooks.errors import InvalidInput, MailhooksError
 
 TITLE = "mailhooks admin API"
-ROUTERS = (operations.router, lists.router, inbound_webhooks.router, endpoints.router)
+ROUTERS = (operations.router, lists.router, inbound_webhooks.router, export_endpoints.router)
 
 
 def invalid_request(error: RequestValidationError) -> Response[str]:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from mailhooks.errors import Forbidden, MailhooksError, NotFound
 from mailhooks.models import Account
-from mailhooks.store import store
+from mailhooks.store.accounts import account_records
 
 
 def new_router() -> Router:
@@ -38,7 +38,7 @@ def account_id(router: Router) -> int:
 
 def paid_account(router: Router) -> Account:
     """The caller's account, which must be on a paid plan: inbound webhooks are for paying accounts."""
-    account = store().get_account(account_id(router))
+    account = account_records().get_account(account_id(router))
     if account is None:
         raise NotFound("this API key's account no longer exists")
     if account.plan != "paid":

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel
 
 from mailhooks.admin.base import new_router, paid_account
-from mailhooks.inbound_webhooks import (
+from mailhooks.inbound.inbound_webhooks import (
     WebhookChanges,
     WebhookSettings,
     calls_of,
@@ -21,7 +21,7 @@ from mailhooks.inbound_webhooks import (
 )
 from mailhooks.links import api_base_url
 from mailhooks.models import InboundCallRecord, InboundWebhook, WebhookStats
-from mailhooks.store import store
+from mailhooks.store.inbound_webhooks import inbound_webhook_records
 
 router = new_router()
 PATH = "/admin/inbound-webhooks"
@@ -56,7 +56,7 @@ def create(settings: WebhookSettings) -> tuple[InboundWebhookView, int]:
 
 @router.get(PATH, summary="The account's inbound webhooks, with their stats")
 def list_all() -> list[InboundWebhookView]:
-    return [_view(webhook) for webhook in store().inbound_webhooks(paid_account(router).id)]
+    return [_view(webhook) for webhook in inbound_webhook_records().inbound_webhooks(paid_account(router).id)]
 
 
 @router.get(f"{PATH}/<webhook_id>", summary="One inbound webhook")

@@ -9,9 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mailhooks.admin.base import account_id, new_router
 from mailhooks.errors import InvalidInput, NotFound
+from mailhooks.inbound.operations.add_subscriber import AddSubscriberParameters
 from mailhooks.models import CustomField, EmailTemplate, MailingList, SubscriberStatus
-from mailhooks.operations.add_subscriber import AddSubscriberParameters
-from mailhooks.store import store
+from mailhooks.store.campaigns import campaign_records
+from mailhooks.store.counters import next_id
+from mailhooks.store.lists import list_records
 
 router = new_router()
 
@@ -47,7 +49,7 @@ class ListSubscriber(BaseModel):
     updated_at: datetime
 
 
-class SubscriberPage(BaseModel):
+class SubscriberPageView(BaseModel):
     subscribers: list[ListSubscriber]
     next_cursor: str | None = Field(description="Pass as cursor for the next page; null on the last page.")
 
@@ -62,7 +64,7 @@ class NewTemplate(BaseModel):
 
 
 def _list(list_id: int) -> MailingList:
-    found = store().get_list(account_id(router), list_id)
+    found = list_records().get_list(account_id(router), list_id)
     if found is None:
         raise NotFound(f"list {list_id} was not found")
     return found
@@ -70,14 +72,14 @@ def _list(list_id: int) -> MailingList:
 
 @router.post("/admin/lists", summary="Create a list", responses={201: {"description": "The new list"}})
 def create_list(new: NewList) -> tuple[MailingList, int]:
-    created = MailingList(id=store().next_id("list"), account_id=account_id(router), **new.model_dump())
-    store().put_list(created)
+    created = MailingList(id=next_id("list"), account_id=account_id(router), **new.model_dump())
+    list_records().put_list(created)
     return created, 201
 
 
 @router.get("/admin/lists", summary="The account's lists")
 def list_lists() -> list[MailingList]:
-    return store().lists(account_id(router))
+    return list_records().lists(account_id(router))
 
 
 @router.get("/admin/lists/<list_id>", summary="One list, with its custom fields")
@@ -90,15 +92,15 @@ def list_subscribers(
     list_id: int,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> SubscriberPage:
+) -> SubscriberPageView:
     mailing_list = _list(list_id)
     try:
         after = base64.urlsafe_b64decode(cursor.encode()).decode() if cursor else None
     except ValueError:
         raise InvalidInput("cursor: not a cursor this API gave") from None
-    page = store().subscribers_after(mailing_list.id, after, limit)
+    page = list_records().subscribers_after(mailing_list.id, after, limit)
     next_cursor = base64.urlsafe_b64encode(page.last.encode()).decode() if page.last else None
-    return SubscriberPage(
+    return SubscriberPageView(
         subscribers=[
             ListSubscriber.model_validate(subscriber.model_dump()) for subscriber in page.subscribers
         ],
@@ -110,19 +112,19 @@ def list_subscribers(
     "/admin/templates", summary="Create a template", responses={201: {"description": "The new template"}}
 )
 def create_template(new: NewTemplate) -> tuple[EmailTemplate, int]:
-    created = EmailTemplate(id=store().next_id("template"), account_id=account_id(router), **new.model_dump())
-    store().put_template(created)
+    created = EmailTemplate(id=next_id("template"), account_id=account_id(router), **new.model_dump())
+    campaign_records().put_template(created)
     return created, 201
 
 
 @router.get("/admin/templates", summary="The account's templates")
 def list_templates() -> list[EmailTemplate]:
-    return store().templates(account_id(router))
+    return campaign_records().templates(account_id(router))
 
 
 @router.get("/admin/templates/<template_id>", summary="One template")
 def read_template(template_id: int) -> EmailTemplate:
-    found = store().get_template(account_id(router), template_id)
+    found = campaign_records().get_template(account_id(router), template_id)
     if found is None:
         raise NotFound(f"template {template_id} was not found")
     return found

@@ -6,8 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mailhooks.admin.base import new_router
 from mailhooks.errors import InvalidInput
-from mailhooks.mapping import FORM_TYPE, parse_body, selectable_nodes
-from mailhooks.operations import OPERATIONS
+from mailhooks.inbound.mapping import FORM_TYPE, parse_body, selectable_nodes
+from mailhooks.inbound.operations import OPERATIONS
 
 router = new_router()
 

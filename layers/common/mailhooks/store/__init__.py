@@ -1,42 +1,15 @@
-"""DynamoDB access: the only package that knows the tables' keys.
+"""DynamoDB access: the only package that knows the tables' keys (their layout: keys).
 
-- records: the data table (accounts, lists, subscribers, templates, campaigns, webhooks, endpoints)
-- activity: the activity table, whose stream feeds the fan-out to export endpoints
-- deliveries: the delivery table, the log of deliveries to export endpoints and of their attempts
-- health: the delivery table too, how each export endpoint has been answering, its breaker and throttle
-- parked: the delivery table too, the deliveries held back while an endpoint's breaker is open
+One module per aggregate, each with the accessor its callers use:
+- accounts: accounts and their API keys (account_records)
+- lists: lists, subscribers and the links of subscription emails (list_records)
+- campaigns: templates, campaigns and the claims of their recipients (campaign_records)
+- inbound_webhooks: inbound webhooks, their stats and call log (inbound_webhook_records)
+- export_endpoints: export endpoints (export_endpoint_records)
+- counters: id counters (next_id)
+- activity: the activity table, whose stream feeds the fan-out (activity_log)
+- delivery_log: the delivery table's log of deliveries and their attempts (delivery_log)
+- endpoint_health: the delivery table too, each export endpoint's health, breaker and throttle
+- parking: the delivery table too, the deliveries parked while an endpoint's breaker is open
+- items: what they share (records as items, reads, transactions); keys: the key layout
 """
-
-from mailhooks.store.activity import ActivityLog, activity_log
-from mailhooks.store.deliveries import Delivery, DeliveryAttempt, DeliveryLog, DeliveryStatus, delivery_log
-from mailhooks.store.health import (
-    EndpointHealth,
-    EndpointKey,
-    HealthRecords,
-    HealthState,
-    Report,
-    health_records,
-)
-from mailhooks.store.parked import ParkedBatch, ParkedDeliveries, parked_deliveries
-from mailhooks.store.records import Store, store
-
-__all__ = [
-    "ActivityLog",
-    "Delivery",
-    "DeliveryAttempt",
-    "DeliveryLog",
-    "DeliveryStatus",
-    "EndpointHealth",
-    "EndpointKey",
-    "HealthRecords",
-    "HealthState",
-    "ParkedBatch",
-    "ParkedDeliveries",
-    "Report",
-    "Store",
-    "activity_log",
-    "delivery_log",
-    "health_records",
-    "parked_deliveries",
-    "store",
-]

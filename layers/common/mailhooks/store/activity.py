@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
+from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.store.items import Item, dynamo_data
 
 if TYPE_CHECKING:

@@ -1,17 +1,22 @@
-"""Records as DynamoDB items, shared by the modules of both tables."""
+"""Records as DynamoDB items, and the reads and writes every module of the store shares."""
 
 import json
 import re
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
+
+from mailhooks.models import Campaign, EmailTemplate, MailingList
+from mailhooks.store.keys import account_key, padded
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 Item = dict[str, Any]
+Owned = TypeVar("Owned", bound=BaseModel)
 
 
 def dynamo_data(record: BaseModel) -> Item:
@@ -33,7 +38,24 @@ def get_many(table: "Table", keys: list[Item]) -> list[Item]:
 
 
 def condition_failed(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+    """Whether a write failed on its condition: a single one, or one of a transaction's."""
+    code = error.response.get("Error", {}).get("Code")
+    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+def to_item(record: BaseModel, pk: str, sk: str) -> Item:
+    return {"pk": pk, "sk": sk, **dynamo_data(record)}
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB answers every number as Decimal; give them back as int or float."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: plain(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [plain(inner) for inner in value]
+    return value
 
 
 def update(table: "Table", key: Item, expression: str, condition: str | None = None, **values: Any) -> bool:
@@ -54,3 +76,49 @@ def update(table: "Table", key: Item, expression: str, condition: str | None = N
             return False
         raise
     return True
+
+
+@dataclass(frozen=True)
+class Records:
+    """The records of one aggregate in one table."""
+
+    table: "Table"
+
+    def _get(self, pk: str, sk: str) -> Item | None:
+        item = self.table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
+        return plain(item) if item else None
+
+    def _get_many(self, keys: list[Item]) -> list[Item]:
+        return [plain(item) for item in get_many(self.table, keys)]
+
+    def _query(self, pk: str, prefix: str) -> list[Item]:
+        """Every item of a partition whose sort key starts with prefix, all pages, strongly consistent."""
+        items: list[Item] = []
+        query: Item = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": pk, ":prefix": prefix},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.table.query(**query)
+            items.extend(plain(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _transact(self, writes: list[Item]) -> bool:
+        """Write all or nothing; False when a condition failed."""
+        try:
+            self.table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+        except ClientError as error:
+            if condition_failed(error):
+                return False
+            raise
+        return True
+
+    def _put_owned(self, record: MailingList | EmailTemplate | Campaign, kind: str) -> None:
+        self.table.put_item(Item=to_item(record, account_key(record.account_id), padded(kind, record.id)))
+
+    def _get_owned(self, model: type[Owned], account_id: int, kind: str, record_id: int) -> Owned | None:
+        item = self._get(account_key(account_id), padded(kind, record_id))
+        return model.model_validate(item) if item else None

@@ -1,0 +1,39 @@
+"""SQS delivery queue: POST each activity to its export endpoint, signed; retry or dead-letter what fails."""
+
+from collections import Counter
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import SQSEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mailhooks.outbound.delivery.batch import deliver_batch
+from mailhooks.outbound.delivery.outcomes import QueuedMessage, Result
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+METRICS = {
+    Result.DELIVERED: "Deliveries",
+    Result.DUPLICATE: "DuplicateDeliveries",
+    Result.DROPPED: "DroppedDeliveries",
+    Result.ABORTED: "AbortedDeliveries",
+    Result.RETRYING: "DeliveryRetries",
+    Result.PARKED: "ParkedDeliveries",
+    Result.THROTTLED: "ThrottledDeliveries",
+    Result.FAILED: "DeliveryDeadLetters",
+    Result.ERROR: "DeliveryErrors",
+}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    outcomes = deliver_batch([QueuedMessage.of(record) for record in SQSEvent(event).records])
+    for result, count in Counter(outcome.result for outcome in outcomes).items():
+        metrics.add_metric(name=METRICS[result], unit=MetricUnit.Count, value=count)
+    # Lambda deletes the batch's other messages from the queue.
+    return {"batchItemFailures": [{"itemIdentifier": o.queued.message_id} for o in outcomes if o.redelivered]}

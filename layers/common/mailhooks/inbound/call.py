@@ -1,0 +1,137 @@
+"""Answering a call to an inbound webhook's secret URL: find the webhook, map the body, run the operation."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import DataclassSerializer
+
+from mailhooks import clock
+from mailhooks.aws import aws
+from mailhooks.errors import Conflict, Forbidden, MailhooksError, NotFound, PayloadTooLarge
+from mailhooks.inbound.mapping import extract, parse_body
+from mailhooks.inbound.operations import OPERATIONS, Answer, Operation, OperationContext
+from mailhooks.inbound.parameters import bind
+from mailhooks.models import InboundCallRecord, InboundWebhook
+from mailhooks.settings import settings
+from mailhooks.store.accounts import account_records
+from mailhooks.store.inbound_webhooks import inbound_webhook_records
+
+logger = Logger(child=True)
+
+NO_WEBHOOK = "no webhook answers at this URL"
+CALL_LOG_BODY_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class InboundCall:
+    token: str
+    method: str
+    content_type: str | None
+    body: bytes
+    # Where this API is reached, for links the operation puts in emails.
+    base_url: str
+    idempotency_key: str | None = None
+    # The invocation's LambdaContext: an interrupted run's idempotency record expires with the invocation.
+    lambda_context: Any = None
+
+
+def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
+    if not webhook.active and not webhook.listening:
+        raise Forbidden("this webhook is switched off; its owner can switch it on again")
+    account = account_records().get_account(webhook.account_id)
+    if account is None:
+        raise NotFound(NO_WEBHOOK)
+    if account.plan != "paid":
+        raise Forbidden("inbound webhooks are a feature of paid plans, and this account is on the free plan")
+    limit = settings().max_body_bytes
+    if len(call.body) > limit:
+        raise PayloadTooLarge(
+            f"the body is {len(call.body)} bytes; the limit is {limit} bytes ({limit // 1024} KiB)"
+        )
+    document = parse_body(call.content_type, call.body)
+    if webhook.listening:
+        inbound_webhook_records().capture_sample_payload(call.token, document, now)
+        return Answer(202, {"captured": "this body is now the webhook's sample payload; nothing was run"})
+    operation = OPERATIONS[webhook.operation]
+    context = OperationContext(
+        account=account,
+        webhook=webhook,
+        aws=aws(),
+        settings=settings(),
+        base_url=call.base_url,
+        now=now,
+    )
+    parameters = operation.parameters_of(context.webhook_list() if operation.uses_webhook_list else None)
+    required = {name for name, field in parameters.model_fields.items() if field.is_required()}
+    bound = bind(parameters, extract(webhook.mapping, document, required))
+    # What makes two calls the same: the sender's own Idempotency-Key, or else the same parameters.
+    key = (
+        {"webhook": webhook.id, "idempotency_key": call.idempotency_key}
+        if call.idempotency_key
+        else {"webhook": webhook.id, "parameters": bound.model_dump(mode="json")}
+    )
+    config = IdempotencyConfig(expires_after_seconds=settings().idempotency_window_seconds)
+    config.register_lambda_context(call.lambda_context)
+    run_once = idempotent_function(
+        data_keyword_argument="key",
+        persistence_store=aws().idempotency_store,
+        config=config,
+        output_serializer=DataclassSerializer(Answer),
+    )(_run_operation)
+    try:
+        answer: Answer = run_once(key=key, operation=operation, parameters=bound, context=context)
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict("an identical call is still being processed; retry in a few seconds") from None
+    return answer
+
+
+def _run_operation(
+    *, key: dict[str, Any], operation: Operation[Any], parameters: Any, context: OperationContext
+) -> Answer:
+    return operation.run(parameters, context)
+
+
+def _call_record(now: datetime, answer: Answer, call: InboundCall) -> InboundCallRecord:
+    shown = call.body[:CALL_LOG_BODY_BYTES].decode("utf-8", errors="replace")
+    return InboundCallRecord(
+        at=now,
+        status=answer.status,
+        error=answer.body.get("error"),
+        body=shown,
+        truncated=len(call.body) > CALL_LOG_BODY_BYTES,
+    )
+
+
+def answer_call(call: InboundCall) -> Answer:
+    """The answer to one call; every answered POST to an existing webhook is counted in its stats."""
+    webhook = inbound_webhook_records().find_inbound_webhook(call.token)
+    if webhook is None:
+        return Answer(404, {"error": NO_WEBHOOK})
+    if call.method == "HEAD":
+        return Answer(200 if webhook.active else 403, {})
+    now = clock.now()
+    try:
+        answer = _run(webhook, call, now)
+    except MailhooksError as error:
+        answer = Answer(error.status, {"error": error.message})
+    except Exception:
+        inbound_webhook_records().record_inbound_call(
+            webhook, _call_record(now, Answer(500, {"error": "internal error"}), call)
+        )
+        raise
+    inbound_webhook_records().record_inbound_call(webhook, _call_record(now, answer, call))
+    logger.info(
+        "inbound call answered",
+        extra={
+            "webhook_id": webhook.id,
+            "account_id": webhook.account_id,
+            "operation": webhook.operation,
+            "status": answer.status,
+            "error": answer.body.get("error"),
+        },
+    )
+    return answer

@@ -1,0 +1,181 @@
+"""The owner's side of inbound webhooks: creating and changing them, checking their mappings against the
+sample payload, rotating their secret URL, capturing a sample, reading their call log."""
+
+import secrets
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mailhooks import clock
+from mailhooks.errors import InvalidInput, NotFound
+from mailhooks.inbound.mapping import MissingNode, resolve
+from mailhooks.inbound.operations import OPERATIONS
+from mailhooks.models import InboundCallRecord, InboundWebhook, MailingList
+from mailhooks.store.inbound_webhooks import inbound_webhook_records
+from mailhooks.store.lists import list_records
+
+
+def _known_operation(name: str) -> str:
+    if name not in OPERATIONS:
+        raise ValueError(f"must be one of {', '.join(OPERATIONS)}")
+    return name
+
+
+class WebhookSettings(BaseModel):
+    """What an owner sets on an inbound webhook."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    operation: str = Field(description="The operation the webhook runs: see GET /admin/operations.")
+    sample_payload: Any = Field(None, description="A body the calling system sends, to map parameters into.")
+    mapping: dict[str, str] = Field(
+        default={}, description="Parameter (or custom field of the list) -> JSON Pointer into the payload."
+    )
+    list_id: int | None = Field(None, description="The list add_subscriber adds to.")
+    active: bool = Field(True, description="An inactive webhook answers 403 and runs nothing.")
+
+    _operation = field_validator("operation")(_known_operation)
+
+
+class WebhookChanges(BaseModel):
+    """A change to some of a webhook's settings; what is left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    operation: str | None = None
+    sample_payload: Any = None
+    mapping: dict[str, str] | None = None
+    list_id: int | None = None
+    active: bool | None = None
+
+    @field_validator("operation")
+    @classmethod
+    def _operation(cls, name: str | None) -> str | None:
+        return None if name is None else _known_operation(name)
+
+
+def new_inbound_webhook(
+    *,
+    account_id: int,
+    name: str,
+    operation: str,
+    mapping: dict[str, str],
+    sample_payload: object = None,
+    list_id: int | None = None,
+    active: bool = True,
+) -> InboundWebhook:
+    """A webhook with a fresh secret URL token: 256 bits from `secrets`, URL-safe."""
+    return InboundWebhook(
+        id=secrets.token_hex(8),
+        account_id=account_id,
+        token=secrets.token_urlsafe(32),
+        name=name,
+        operation=operation,
+        mapping=mapping,
+        sample_payload=sample_payload,
+        list_id=list_id,
+        active=active,
+    )
+
+
+def _list_problems(account_id: int, settings: WebhookSettings) -> tuple[MailingList | None, list[str]]:
+    operation = OPERATIONS[settings.operation]
+    if not operation.uses_webhook_list:
+        if settings.list_id is not None:
+            return None, [f"list_id: {operation.name} uses no list: leave list_id out"]
+        return None, []
+    if settings.list_id is None:
+        return None, [f"list_id: {operation.name} needs the id of the list it adds to"]
+    found = list_records().get_list(account_id, settings.list_id)
+    return found, [] if found else [f"list_id: list {settings.list_id} was not found"]
+
+
+def settings_problems(account_id: int, settings: WebhookSettings) -> list[str]:
+    """Everything wrong with the settings, each named: unknown parameters, paths the sample payload does
+    not have, and (on an active webhook) required parameters and list fields left unmapped."""
+    webhook_list, problems = _list_problems(account_id, settings)
+    operation = OPERATIONS[settings.operation]
+    parameters = operation.parameters_of(webhook_list).model_fields
+    for name, pointer in settings.mapping.items():
+        if name not in parameters:
+            problems.append(
+                f"mapping: {name!r} is not a parameter of {operation.name}"
+                + (f" nor a custom field of list {webhook_list.id}" if webhook_list else "")
+            )
+        elif settings.sample_payload is None:
+            problems.append(f"mapping: {name!r}: paste or capture a sample payload to map it into")
+        else:
+            try:
+                resolve(settings.sample_payload, pointer, payload="the sample payload")
+            except MissingNode as missing:
+                problems.append(f"mapping: {name!r}: {missing.message}")
+    if settings.active:
+        problems += [
+            f"mapping: {name!r} is required; map it to a node of the sample payload, or save the "
+            "webhook inactive until it is"
+            for name, field in parameters.items()
+            if field.is_required() and name not in settings.mapping
+        ]
+    return problems
+
+
+def _checked(account_id: int, settings: WebhookSettings) -> WebhookSettings:
+    problems = settings_problems(account_id, settings)
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    return settings
+
+
+def webhook_of(account_id: int, webhook_id: str) -> InboundWebhook:
+    """A webhook of the account; another account's answers exactly as a missing one."""
+    found = inbound_webhook_records().get_inbound_webhook(account_id, webhook_id)
+    if found is None:
+        raise NotFound(f"inbound webhook {webhook_id} was not found")
+    return found
+
+
+def create_inbound_webhook(account_id: int, settings: WebhookSettings) -> InboundWebhook:
+    webhook = new_inbound_webhook(account_id=account_id, **_checked(account_id, settings).model_dump())
+    inbound_webhook_records().put_inbound_webhook(webhook)
+    return webhook
+
+
+def _save(webhook: InboundWebhook, **changes: Any) -> InboundWebhook:
+    changed = webhook.model_copy(update={**changes, "updated_at": clock.now()})
+    if not inbound_webhook_records().update_inbound_webhook(changed):
+        raise NotFound(f"inbound webhook {webhook.id} was not found")
+    return changed
+
+
+def change_inbound_webhook(account_id: int, webhook_id: str, changes: WebhookChanges) -> InboundWebhook:
+    webhook = webhook_of(account_id, webhook_id)
+    current = WebhookSettings.model_validate(webhook.model_dump(include=set(WebhookSettings.model_fields)))
+    wanted = current.model_copy(update=changes.model_dump(exclude_unset=True))
+    return _save(
+        webhook, **_checked(account_id, WebhookSettings.model_validate(wanted.model_dump())).model_dump()
+    )
+
+
+def rotate_url(account_id: int, webhook_id: str) -> InboundWebhook:
+    """A new secret URL; the old one answers 404 from now on."""
+    webhook = webhook_of(account_id, webhook_id)
+    token = secrets.token_urlsafe(32)
+    if not inbound_webhook_records().rotate_inbound_webhook_token(webhook, token):
+        raise NotFound(f"inbound webhook {webhook_id} was not found")
+    return webhook_of(account_id, webhook_id)
+
+
+def listen(account_id: int, webhook_id: str) -> InboundWebhook:
+    """Store the next call to the URL as the sample payload, instead of running the operation."""
+    return _save(webhook_of(account_id, webhook_id), listening=True)
+
+
+def delete_inbound_webhook(account_id: int, webhook_id: str) -> None:
+    if not inbound_webhook_records().delete_inbound_webhook(account_id, webhook_id):
+        raise NotFound(f"inbound webhook {webhook_id} was not found")
+
+
+def calls_of(account_id: int, webhook_id: str) -> list[InboundCallRecord]:
+    return inbound_webhook_records().inbound_calls(webhook_of(account_id, webhook_id).id)

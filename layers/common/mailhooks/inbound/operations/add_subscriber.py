@@ -1,0 +1,119 @@
+"""Add a subscriber to the webhook's list, with the list's own custom fields."""
+
+import secrets
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import Field, create_model
+
+from mailhooks.errors import UpstreamFailure
+from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
+from mailhooks.inbound.parameters import Email, Flag, Parameters
+from mailhooks.models import ActivityKind, CustomFieldType, MailingList, Subscriber
+from mailhooks.sending.subscriptions import list_activity, send_confirmation_request, send_welcome
+from mailhooks.store.activity import activity_log
+from mailhooks.store.counters import next_id
+from mailhooks.store.lists import list_records
+
+_FIELD_TYPES: dict[CustomFieldType, Any] = {
+    "text": Annotated[str, Field(min_length=1)],
+    # Infinity and NaN are no numbers a list stores (and a float too large to read is infinity).
+    "number": Annotated[float, Field(allow_inf_nan=False)],
+    "date": date,
+    "boolean": Flag,
+}
+
+
+class AddSubscriberParameters(Parameters):
+    email: Email = Field(description="Address of the subscriber.")
+    double_optin: Flag = Field(
+        False,
+        description="1: store the subscriber as pending and email a confirmation link; 0: active at once.",
+    )
+    welcome_email: Flag = Field(
+        False, description="1: email a welcome message (once confirmed, with double opt-in)."
+    )
+    update_subscriber: Flag = Field(
+        False, description="1: when the address is already in the list, update its custom fields."
+    )
+
+    def custom_fields(self) -> dict[str, Any]:
+        base = AddSubscriberParameters.model_fields
+        return {
+            name: value
+            for name, value in self.model_dump(mode="json").items()
+            if name not in base and value is not None
+        }
+
+
+def parameters_for_list(mailing_list: MailingList) -> type[AddSubscriberParameters]:
+    """The base parameters plus each custom field of the list, typed as the list says."""
+    fields: dict[str, Any] = {
+        field.name: (_FIELD_TYPES[field.type], ...)
+        if field.required
+        else (_FIELD_TYPES[field.type] | None, None)
+        for field in mailing_list.fields
+        if field.name not in AddSubscriberParameters.model_fields
+    }
+    return create_model("AddSubscriberParameters", __base__=AddSubscriberParameters, **fields)
+
+
+def _send_subscription_mails(
+    subscriber: Subscriber,
+    mailing_list: MailingList,
+    params: AddSubscriberParameters,
+    context: OperationContext,
+) -> None:
+    if subscriber.confirm_token:
+        send_confirmation_request(
+            context.aws, context.settings, context.account.id, mailing_list, subscriber, context.base_url
+        )
+    elif params.welcome_email:
+        send_welcome(context.aws, context.settings, context.account.id, mailing_list, subscriber.email)
+
+
+def run(params: AddSubscriberParameters, context: OperationContext) -> Answer:
+    mailing_list = context.webhook_list()
+    store = list_records()
+    existing = store.get_subscriber(mailing_list.id, params.email)
+    while existing is None:
+        subscriber = Subscriber(
+            id=next_id("subscriber"),
+            list_id=mailing_list.id,
+            email=params.email.lower(),
+            status="pending" if params.double_optin else "active",
+            fields=params.custom_fields(),
+            confirm_token=secrets.token_urlsafe(32) if params.double_optin else None,
+            welcome_on_confirm=params.double_optin and params.welcome_email,
+            created_at=context.now,
+            updated_at=context.now,
+        )
+        if store.create_subscriber(subscriber, context.account.id):
+            try:
+                _send_subscription_mails(subscriber, mailing_list, params, context)
+            except UpstreamFailure:
+                store.remove_new_subscriber(subscriber)
+                raise
+            # Recorded once its emails are out, as nothing is undone after that; a pending subscriber's is
+            # recorded when it confirms.
+            if subscriber.status == "active":
+                activity = list_activity(
+                    ActivityKind.SUBSCRIBE, context.account.id, mailing_list.id, subscriber.email, context.now
+                )
+                activity_log().put([activity])
+            return Answer(201, {"id": subscriber.id, "email": subscriber.email})
+        # A concurrent call (a sender's retry) stored the address first: answer as a retry.
+        existing = store.get_subscriber(mailing_list.id, params.email)
+    if params.update_subscriber and params.custom_fields():
+        store.update_subscriber_fields(mailing_list.id, existing.email, params.custom_fields(), context.now)
+    return Answer(201, {"id": existing.id, "email": existing.email})
+
+
+OPERATION = Operation(
+    name="add_subscriber",
+    summary="Add a subscriber to the webhook's list. An address already in the list keeps its id and is "
+    "left as it is unless update_subscriber is 1.",
+    parameters=AddSubscriberParameters,
+    run=run,
+    parameters_for_list=parameters_for_list,
+)

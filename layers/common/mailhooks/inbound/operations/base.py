@@ -1,0 +1,85 @@
+"""What every operation is: a model of its parameters and one function that carries it out."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from mailhooks.aws import Aws
+from mailhooks.errors import InvalidInput, NotFound
+from mailhooks.models import Account, ActivityKind, InboundWebhook, MailingList, SendingType
+from mailhooks.outbound.activity import ActivityRecord
+from mailhooks.settings import Settings
+from mailhooks.store.activity import activity_log
+from mailhooks.store.lists import list_records
+
+P = TypeVar("P", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass
+class OperationContext:
+    """Everything an operation may use besides its parameters, for one inbound call."""
+
+    account: Account
+    webhook: InboundWebhook
+    aws: Aws
+    settings: Settings
+    # Where this API is reached, for links put in emails (confirmation, unsubscribe).
+    base_url: str
+    now: datetime
+    _lists: dict[int, MailingList] = field(default_factory=dict)
+
+    def mailing_list(self, list_id: int) -> MailingList:
+        """A list of this account, read once per call; NotFound names it otherwise."""
+        if list_id not in self._lists:
+            found = list_records().get_list(self.account.id, list_id)
+            if found is None:
+                raise NotFound(f"list {list_id} was not found")
+            self._lists[list_id] = found
+        return self._lists[list_id]
+
+    def record_send(self, sending: SendingType, action_id: int, recipient: str) -> None:
+        """Record the send activity of a message the provider accepted."""
+        sent = ActivityRecord(
+            account_id=self.account.id,
+            action_id=action_id,
+            type_id=sending,
+            activity_id=ActivityKind.SEND,
+            email=recipient,
+            occurred_at=self.now,
+        )
+        activity_log().put([sent])
+
+    def webhook_list(self) -> MailingList:
+        if self.webhook.list_id is None:
+            raise InvalidInput("this webhook has no list; set its list_id")
+        return self.mailing_list(self.webhook.list_id)
+
+
+@dataclass(frozen=True)
+class Operation(Generic[P]):
+    name: str
+    summary: str
+    parameters: type[P]
+    run: Callable[[P, OperationContext], Answer]
+    # An operation on the webhook's own list (add-subscriber), whose parameters include the list's custom
+    # fields: the webhook must name its list.
+    parameters_for_list: Callable[[MailingList], type[P]] | None = None
+
+    @property
+    def uses_webhook_list(self) -> bool:
+        return self.parameters_for_list is not None
+
+    def parameters_of(self, webhook_list: MailingList | None) -> type[P]:
+        """The parameters of one webhook: with the custom fields of its list where the operation uses it."""
+        if self.parameters_for_list is None or webhook_list is None:
+            return self.parameters
+        return self.parameters_for_list(webhook_list)

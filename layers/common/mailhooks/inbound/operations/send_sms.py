@@ -1,0 +1,52 @@
+"""Send an SMS through Amazon SNS."""
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from mailhooks.aws import upstream
+from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
+from mailhooks.inbound.parameters import Parameters, Phone
+from mailhooks.models import SendingType
+from mailhooks.store.counters import next_id
+
+_SENDER_ID = re.compile(r"[A-Za-z0-9]{1,11}")
+
+
+def _sender_id(value: str) -> str:
+    # The rule of SMS alphanumeric sender ids, which SNS passes on to the carriers.
+    if not _SENDER_ID.fullmatch(value) or value.isdigit():
+        raise ValueError("must be 1 to 11 letters or digits, with at least one letter")
+    return value
+
+
+class SendSmsParameters(Parameters):
+    body: str = Field(min_length=1, max_length=1600, description="Text of the message.")
+    recipient: Phone = Field(description="Phone number with its international prefix, such as +34600000000.")
+    sender: Annotated[str, AfterValidator(_sender_id)] = Field(
+        description="Sender id shown to the recipient: 1 to 11 letters or digits."
+    )
+
+
+def run(params: SendSmsParameters, context: OperationContext) -> Answer:
+    action_id = next_id("action")
+    with upstream("Amazon SNS"):
+        context.aws.sns.publish(
+            PhoneNumber=params.recipient,
+            Message=params.body,
+            MessageAttributes={
+                "AWS.SNS.SMS.SenderID": {"DataType": "String", "StringValue": params.sender},
+                "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
+            },
+        )
+    context.record_send(SendingType.SMS, action_id, params.recipient)
+    return Answer(201, {"id": action_id})
+
+
+OPERATION = Operation(
+    name="send_sms",
+    summary="Send an SMS. Answers the id of the sending.",
+    parameters=SendSmsParameters,
+    run=run,
+)

@@ -1,0 +1,48 @@
+"""Activity records and the platform's published JSON format for them.
+
+Every send, open, click, subscription, unsubscription and complaint becomes one ActivityRecord in the
+activity table; its stream feeds the fan-out to export endpoints.
+"""
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from mailhooks import clock
+from mailhooks.models import ActivityKind, SendingType
+
+# The published format's timestamp: UTC, exactly yyyy-MM-dd HH:mm:ss.ffffff
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def new_activity_id() -> str:
+    return secrets.token_hex(12)
+
+
+class ActivityRecord(BaseModel):
+    id: str = Field(default_factory=new_activity_id)
+    account_id: int
+    # The campaign, the transactional email's or SMS's own action, or the list (subscribe, unsubscribe).
+    action_id: int
+    type_id: SendingType
+    activity_id: ActivityKind
+    # The recipient: an email address, or the phone number of an SMS.
+    email: str
+    occurred_at: datetime = Field(default_factory=clock.now)
+    url: str | None = None
+
+    def published(self) -> dict[str, Any]:
+        """The body POSTed to export endpoints, exactly in the platform's published format."""
+        body: dict[str, Any] = {
+            "account_id": self.account_id,
+            "action_id": self.action_id,
+            "type_id": int(self.type_id),
+            "activity_id": int(self.activity_id),
+            "email": self.email,
+            "timestamp": self.occurred_at.astimezone(clock.now().tzinfo).strftime(TIMESTAMP_FORMAT),
+        }
+        if self.activity_id == ActivityKind.CLICK:
+            body["url"] = self.url
+        return body

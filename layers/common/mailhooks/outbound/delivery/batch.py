@@ -1,0 +1,235 @@
+"""Delivering one SQS batch of the delivery queue, all at once."""
+
+import math
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from aws_lambda_powertools import Logger
+from pydantic import ValidationError
+
+from mailhooks import clock
+from mailhooks.errors import InvalidInput
+from mailhooks.outbound.delivery.http import BATCH_SIZE, MAX_ERROR_LENGTH, timed_attempt
+from mailhooks.outbound.delivery.outcomes import STATUS, Outcome, QueuedMessage, Result
+from mailhooks.outbound.delivery.retries import retry_wait
+from mailhooks.outbound.delivery.settle import settle, write_parked
+from mailhooks.outbound.delivery_message import DeliveryMessage
+from mailhooks.outbound.endpoint_health.breaker import (
+    GONE,
+    LEASE,
+    SLOW_DOWN,
+    Admission,
+    Answered,
+    Gate,
+    gates,
+    report,
+)
+from mailhooks.outbound.endpoint_health.throttle import throttle, throttle_wait
+from mailhooks.store.delivery_log import Delivery, DeliveryAttempt, DeliveryLog, delivery_log
+from mailhooks.store.export_endpoints import export_endpoint_records
+from mailhooks.store.keys import EndpointKey
+
+if TYPE_CHECKING:
+    pass
+
+
+logger = Logger(child=True)
+
+# The threads that POST a batch's messages at once, kept, like the session, for the container's life: one
+# pool per thread that invokes deliver_batch, which Lambda does from one thread per container.
+_invoker = threading.local()
+
+
+def _workers() -> ThreadPoolExecutor:
+    pool: ThreadPoolExecutor | None = getattr(_invoker, "workers", None)
+    if pool is None:
+        pool = _invoker.workers = ThreadPoolExecutor(max_workers=BATCH_SIZE, thread_name_prefix="delivery")
+    return pool
+
+
+def _claim(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage) -> Delivery | Outcome:
+    """The delivery, its lease taken; or the outcome of a copy that must not be attempted now."""
+    at = clock.now()
+    claimed = log.claim(Delivery(**message.model_dump(), created_at=at, updated_at=at), LEASE)
+    if claimed == "delivered":
+        return Outcome(queued, Result.DUPLICATE, message)
+    if claimed == "in flight":
+        error = "another copy of this delivery is being attempted"
+        return Outcome(queued, Result.RETRYING, message, error=error, wait=int(LEASE.total_seconds()))
+    return claimed
+
+
+def _conclude(
+    log: DeliveryLog,
+    queued: QueuedMessage,
+    message: DeliveryMessage,
+    claimed: Delivery,
+    attempt: DeliveryAttempt,
+    result: Result,
+    wait: int | None = None,
+) -> Outcome:
+    """Log the attempt, and the delivery as it leaves it (which gives its lease back)."""
+    after = {
+        "status": STATUS[result],
+        "attempt_count": attempt.number,
+        "last_status_code": attempt.status_code,
+        "last_error": attempt.error,
+        "updated_at": clock.now(),
+    }
+    log.record(claimed.model_copy(update=after), attempt)
+    return Outcome(queued, result, message, attempt.status_code, attempt.error, wait, attempts=attempt.number)
+
+
+def _retried(
+    claimed: Delivery, attempt: DeliveryAttempt, retry_after: float | None, retrying: Result
+) -> tuple[Result, int | None]:
+    """`retrying` and the wait before the next attempt; or FAILED after the last attempt of the round."""
+    wait = retry_wait(attempt.number - claimed.round_start, retry_after)
+    return (Result.FAILED, None) if wait is None else (retrying, wait)
+
+
+def _unsendable(
+    log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, gate: Gate | None
+) -> Outcome:
+    """A message whose endpoint was deleted or switched off is dropped; one whose endpoint was disabled for
+    failing is failed, unsent, to be recovered with the others."""
+    claimed = _claim(log, queued, message)
+    if isinstance(claimed, Outcome):
+        return claimed
+    if gate is not None and gate.disabled:
+        reason = f"not sent: the endpoint was disabled, as {gate.health.disabled_reason}"
+        result = Result.FAILED
+    else:
+        reason = "the endpoint was deleted" if gate is None else "the endpoint is switched off"
+        result = Result.DROPPED
+    update = {"status": STATUS[result], "last_error": reason, "updated_at": clock.now()}
+    log.record(claimed.model_copy(update=update))
+    return Outcome(queued, result, message, error=reason, attempts=claimed.attempt_count)
+
+
+def _park(queued: QueuedMessage, message: DeliveryMessage, gate: Gate) -> Outcome:
+    """A message not sent, its endpoint's breaker being open: parked with the batch's others to its endpoint
+    (_write_parked), costing no attempt, and off the queue, where it would take a healthy delivery's place."""
+    gate.park(message)
+    after = gate.health.last_error or "failures"
+    reason = f"not sent: the endpoint's circuit breaker is open, after {after}"[:MAX_ERROR_LENGTH]
+    return Outcome(queued, Result.PARKED, message, error=reason)
+
+
+def _attempt(
+    log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, gate: Gate, probe: bool
+) -> Outcome:
+    claimed = _claim(log, queued, message)
+    if isinstance(claimed, Outcome):
+        return claimed
+    number = claimed.attempt_count + 1
+    try:
+        attempt, answer = timed_attempt(gate.endpoint, message, number)
+    except InvalidInput as refusal:
+        error = f"refused, nothing sent: {refusal.message}"
+        attempt = DeliveryAttempt(number=number, at=clock.now(), error=error, latency_ms=0)
+        return _conclude(log, queued, message, claimed, attempt, Result.ABORTED)
+    if answer.error is None:
+        result, wait = Result.DELIVERED, None
+    elif answer.abort:
+        result, wait = Result.ABORTED, None
+    elif answer.status_code == GONE:
+        result, wait = Result.FAILED, None
+    else:
+        result, wait = _retried(claimed, attempt, answer.retry_after, Result.RETRYING)
+    # A receiver that asks for fewer requests gets none until this message's own next try.
+    hold = (wait or math.ceil(answer.retry_after or 0)) if answer.status_code in SLOW_DOWN else None
+    gate.answered(
+        Answered(
+            status_code=answer.status_code,
+            ok=answer.error is None or answer.abort,
+            error=answer.error,
+            hold=hold,
+            probe=probe,
+        )
+    )
+    return _conclude(log, queued, message, claimed, attempt, result, wait)
+
+
+def _deliver(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage, gate: Gate | None) -> Outcome:
+    if gate is None or gate.disabled or not gate.endpoint.active:
+        return _unsendable(log, queued, message, gate)
+    admission = gate.admit()
+    if admission is Admission.PARK:
+        return _park(queued, message, gate)
+    with throttle(gate.endpoint) as admitted:
+        if not admitted:
+            return Outcome(queued, Result.THROTTLED, message, wait=throttle_wait(queued.throttle_waits))
+        return _attempt(log, queued, message, gate, admission is Admission.PROBE)
+
+
+def _deliver_one(
+    log: DeliveryLog,
+    queued: QueuedMessage,
+    message: DeliveryMessage | ValidationError,
+    gates: dict[EndpointKey, Gate],
+) -> Outcome:
+    if isinstance(message, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(map(str, problem['loc'])) or 'body'}: {problem['msg']}"
+            for problem in message.errors()
+        )
+        return Outcome(queued, Result.FAILED, error=f"not a delivery message: {problems}"[:MAX_ERROR_LENGTH])
+    try:
+        return _deliver(log, queued, message, gates.get((message.account_id, message.endpoint_id)))
+    except Exception:
+        # One message's trouble (a throttled table, say) must not fail the others of its batch.
+        logger.exception("delivery could not be attempted", extra={"webhook_id": message.webhook_id})
+        return Outcome(queued, Result.ERROR, message)
+
+
+def _parsed(body: str) -> DeliveryMessage | ValidationError:
+    try:
+        return DeliveryMessage.model_validate_json(body)
+    except ValidationError as error:
+        return error
+
+
+def _log(outcome: Outcome) -> None:
+    details = {
+        "message_id": outcome.queued.message_id,
+        "attempt": outcome.queued.attempt,
+        "status_code": outcome.status_code,
+        "error": outcome.error,
+        "wait_seconds": outcome.wait,
+    }
+    if outcome.message is not None:
+        details.update(webhook_id=outcome.message.webhook_id, endpoint_id=outcome.message.endpoint_id)
+    text = f"delivery {outcome.result}"
+    if outcome.result in (Result.FAILED, Result.ABORTED, Result.ERROR):
+        logger.warning(text, extra=details)
+    else:
+        logger.info(text, extra=details)
+
+
+def deliver_batch(batch: Sequence[QueuedMessage]) -> list[Outcome]:
+    """Deliver the messages of one SQS batch, all at once: the outcome of each, in order. Those that are
+    `redelivered` are the batch's item failures."""
+    messages = [_parsed(queued.body) for queued in batch]
+    keys = [
+        (message.account_id, message.endpoint_id)
+        for message in messages
+        if isinstance(message, DeliveryMessage)
+    ]
+    # Read once per endpoint, when the message is delivered: what its owner saved applies to queued ones.
+    endpoints = export_endpoint_records().export_endpoints_by_key(keys)
+    endpoint_gates = gates(endpoints, clock.now())
+    log = delivery_log()
+    outcomes = list(
+        _workers().map(
+            lambda queued, message: _deliver_one(log, queued, message, endpoint_gates), batch, messages
+        )
+    )
+    outcomes = write_parked(endpoint_gates, outcomes)
+    report(endpoint_gates.values())
+    outcomes = settle(outcomes)
+    for outcome in outcomes:
+        _log(outcome)
+    return outcomes

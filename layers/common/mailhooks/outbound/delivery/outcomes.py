@@ -1,0 +1,100 @@
+"""What became of each message of a delivery batch."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from mailhooks.outbound.delivery_message import DeliveryMessage
+from mailhooks.store.delivery_log import DeliveryStatus
+
+if TYPE_CHECKING:
+    pass
+
+
+# The message attribute that counts a message's waits for its endpoint's throttle.
+THROTTLE_WAITS = "throttle_waits"
+# A message received this many times that must wait again waits as a new copy, whose receive count starts
+# again: well below the delivery queue's maxReceiveCount (template.yaml), past which SQS would move it to
+# the dead-letter queue unlogged. Waits that cost no attempt (for another copy, say) can add up to it.
+RECEIVES_BEFORE_COPY = 10
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A message of the delivery queue, as one receipt of it hands it over."""
+
+    message_id: str
+    receipt_handle: str
+    # Its receive count: 1 at the first attempt.
+    attempt: int
+    body: str
+    # How many times it (as earlier copies) waited for its endpoint's throttle.
+    throttle_waits: int = 0
+
+    @classmethod
+    def of(cls, record: SQSRecord) -> "QueuedMessage":
+        """The message as Lambda's SQS event hands it over."""
+        waits = record.message_attributes.get(THROTTLE_WAITS)
+        return cls(
+            message_id=record.message_id,
+            receipt_handle=record.receipt_handle,
+            attempt=int(record.attributes.approximate_receive_count),
+            body=record.body,
+            throttle_waits=int(waits.string_value or 0) if waits else 0,
+        )
+
+
+class Result(StrEnum):
+    DELIVERED = "delivered"
+    # Delivered before: not POSTed again.
+    DUPLICATE = "duplicate"
+    DROPPED = "dropped"
+    ABORTED = "aborted"
+    # Back on the queue after its wait.
+    RETRYING = "retrying"
+    # Not sent, its endpoint's circuit breaker being open: parked, off the queue.
+    PARKED = "parked"
+    # Over its endpoint's throttle: queued again as a new copy, after a delay.
+    THROTTLED = "throttled"
+    # Given up after the last attempt, and in the dead-letter queue.
+    FAILED = "failed"
+    # The deliverer itself failed: back on the queue after its visibility timeout.
+    ERROR = "error"
+
+
+STATUS: dict[Result, DeliveryStatus] = {
+    Result.DELIVERED: "delivered",
+    Result.DROPPED: "dropped",
+    Result.ABORTED: "aborted",
+    Result.RETRYING: "pending",
+    Result.FAILED: "failed",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    queued: QueuedMessage
+    result: Result
+    message: DeliveryMessage | None = None
+    status_code: int | None = None
+    error: str | None = None
+    # Seconds before the next attempt.
+    wait: int | None = None
+    # Waits as a new copy of the message, delayed: this one is done with.
+    copied: bool = False
+    # The attempts made of the delivery, as its log counts them (None when it has no log).
+    attempts: int | None = None
+
+    @property
+    def redelivered(self) -> bool:
+        """Whether the message stays on the queue (a batch item failure) for another attempt."""
+        return self.result in (Result.RETRYING, Result.ERROR) and not self.copied
+
+    @property
+    def waits_as_copy(self) -> bool:
+        """Whether the message waits as a new copy: over its endpoint's throttle, or received so often that
+        its receive count nears the queue's redrive limit."""
+        waits = self.redelivered and self.wait is not None
+        return self.result is Result.THROTTLED or (waits and self.queued.attempt >= RECEIVES_BEFORE_COPY)

@@ -1,0 +1,157 @@
+"""Sending a campaign: one email to each active subscriber of its lists, each address once.
+
+The campaign sender works through the lists a page of subscribers at a time and saves, after each page,
+where it got to (the campaign's cursor) and how many it sent. When the invocation's time runs short it
+queues the campaign again and the next invocation resumes from the cursor.
+
+Every address is claimed (a conditional write) before its email is sent, so an address in two lists gets
+one email, and so does an address whose page is sent again: after a redelivery of the queue message, a
+failure halfway through a page, or a duplicate continuation.
+"""
+
+import json
+import re
+import secrets
+from collections.abc import Callable
+from email.headerregistry import Address
+from html import escape
+
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel
+
+from mailhooks.aws import Aws, aws, upstream
+from mailhooks.models import ActivityKind, Campaign, EmailTemplate, RecipientCursor, SendingType, Subscriber
+from mailhooks.outbound.activity import ActivityRecord
+from mailhooks.sending.mail import send_mail
+from mailhooks.settings import Settings, settings
+from mailhooks.store.activity import activity_log
+from mailhooks.store.campaigns import campaign_records
+from mailhooks.store.lists import SubscriberPage, list_records
+
+logger = Logger(child=True)
+
+# One batch write of activities (DynamoDB takes 25 at a time) and one save of the cursor per page.
+PAGE_SIZE = 25
+# Time kept for a page and the continuation: a page is started only with this much left.
+RESERVE_MILLIS = 30_000
+_PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+
+
+class CampaignError(Exception):
+    """A queued campaign that cannot be sent as it is; its message goes to the dead-letter queue."""
+
+
+class CampaignRequest(BaseModel):
+    """A message of the campaign queue: send (the rest of) this campaign."""
+
+    account_id: int
+    campaign_id: int
+
+
+def queue_campaign(aws: Aws, settings: Settings, campaign: Campaign) -> None:
+    request = CampaignRequest(account_id=campaign.account_id, campaign_id=campaign.id)
+    with upstream("Amazon SQS"):
+        aws.sqs.send_message(QueueUrl=settings.campaign_queue_url, MessageBody=request.model_dump_json())
+
+
+def render(html: str, subscriber: Subscriber) -> str:
+    """The template for one subscriber: {{email}} and {{<custom field>}} replaced by its values, escaped;
+    a field it has no value for is left empty."""
+    values = {**subscriber.fields, "email": subscriber.email}
+
+    def value(match: re.Match[str]) -> str:
+        found = values.get(match.group(1))
+        return "" if found is None else escape(found if isinstance(found, str) else json.dumps(found))
+
+    return _PLACEHOLDER.sub(value, html)
+
+
+def _send_once(campaign: Campaign, template: EmailTemplate, subscriber: Subscriber) -> ActivityRecord | None:
+    """Send the campaign to the subscriber unless its address has had it; the send activity if sent."""
+    if not campaign_records().claim_campaign_recipient(campaign.id, subscriber.email):
+        return None
+    try:
+        token = subscriber.unsubscribe_token or list_records().give_unsubscribe_token(
+            campaign.account_id, subscriber, secrets.token_urlsafe(32)
+        )
+        if token is None:  # deleted since its page was read
+            return None
+        send_mail(
+            aws(),
+            settings(),
+            sender=str(Address(campaign.from_name, addr_spec=campaign.from_email)),
+            to=subscriber.email,
+            subject=campaign.subject,
+            html=render(template.html, subscriber),
+            tags={
+                "account": str(campaign.account_id),
+                "action": str(campaign.id),
+                "type": str(int(SendingType.CAMPAIGN)),
+            },
+            headers={
+                "List-Unsubscribe": f"<{campaign.base_url}/subscriptions/unsubscribe/{token}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+    except Exception:
+        # Not sent: a later delivery of the work may send it.
+        campaign_records().release_campaign_recipient(campaign.id, subscriber.email)
+        raise
+    return ActivityRecord(
+        account_id=campaign.account_id,
+        action_id=campaign.id,
+        type_id=SendingType.CAMPAIGN,
+        activity_id=ActivityKind.SEND,
+        email=subscriber.email,
+    )
+
+
+def _after(campaign: Campaign, cursor: RecipientCursor, page: SubscriberPage) -> RecipientCursor | None:
+    """Where the recipients go on after the page: further in its list, or at the start of the next one."""
+    if page.last is not None:
+        return RecipientCursor(list_id=cursor.list_id, after=page.last)
+    following = campaign.list_ids[campaign.list_ids.index(cursor.list_id) + 1 :]
+    return RecipientCursor(list_id=following[0]) if following else None
+
+
+def _send_page(
+    campaign: Campaign, template: EmailTemplate, cursor: RecipientCursor
+) -> RecipientCursor | None:
+    """Send one page of recipients; where the next page starts, or None after the last."""
+    page = list_records().subscribers_after(cursor.list_id, cursor.after, PAGE_SIZE)
+    sent: list[ActivityRecord] = []
+    reached: RecipientCursor | None = cursor
+    try:
+        for subscriber in page.subscribers:
+            if subscriber.status == "active" and (activity := _send_once(campaign, template, subscriber)):
+                sent.append(activity)
+        reached = _after(campaign, cursor, page)
+    finally:
+        # What went out is recorded even when a send fails: its claims keep it from going out again.
+        activity_log().put(sent)
+        campaign_records().advance_campaign(
+            campaign, "sent" if reached is None else "sending", reached, len(sent)
+        )
+    return reached
+
+
+def send_campaign(request: CampaignRequest, remaining_millis: Callable[[], int]) -> None:
+    """Send the campaign from where it got to, until it is sent or the time left is short; then queue it
+    again for the rest."""
+    campaign = campaign_records().get_campaign(request.account_id, request.campaign_id)
+    if campaign is None or campaign.status == "sent":
+        logger.info("nothing left to send", extra={"campaign_id": request.campaign_id})
+        return
+    template = campaign_records().get_template(campaign.account_id, campaign.template_id)
+    if template is None:
+        raise CampaignError(f"template {campaign.template_id} of campaign {campaign.id} was not found")
+    cursor: RecipientCursor | None = campaign.cursor or RecipientCursor(list_id=campaign.list_ids[0])
+    if campaign.status == "queued":
+        campaign_records().advance_campaign(campaign, "sending", cursor, 0)
+    while cursor is not None:
+        cursor = _send_page(campaign, template, cursor)
+        if cursor is not None and remaining_millis() < RESERVE_MILLIS:
+            queue_campaign(aws(), settings(), campaign)
+            logger.info("campaign queued again to resume", extra={"campaign_id": campaign.id})
+            return
+    logger.info("campaign sent", extra={"campaign_id": campaign.id})

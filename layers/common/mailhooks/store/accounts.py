@@ -1,0 +1,79 @@
+"""Accounts and their API keys, in the data table."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mailhooks.aws import aws
+from mailhooks.models import Account, ApiKey
+from mailhooks.store.items import Records, to_item
+from mailhooks.store.keys import account_key
+
+if TYPE_CHECKING:
+    pass
+
+
+@dataclass(frozen=True)
+class AccountRecords(Records):
+    def put_account(self, account: Account) -> None:
+        self.table.put_item(Item=to_item(account, account_key(account.id), "ACCOUNT"))
+
+    def get_account(self, account_id: int) -> Account | None:
+        item = self._get(account_key(account_id), "ACCOUNT")
+        return Account.model_validate(item) if item else None
+
+    # API keys: found by their hash, listed under their account
+
+    def put_api_key(self, key: ApiKey, key_hash: str) -> None:
+        found = {"pk": f"APIKEY#{key_hash}", "sk": "APIKEY", "account_id": key.account_id, "key_id": key.id}
+        self._transact(
+            [
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": found,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": {
+                            **to_item(key, account_key(key.account_id), f"APIKEY#{key.id}"),
+                            "key_hash": key_hash,
+                        },
+                    }
+                },
+            ]
+        )
+
+    def find_api_key(self, key_hash: str) -> int | None:
+        """The account whose key has this hash."""
+        item = self._get(f"APIKEY#{key_hash}", "APIKEY")
+        return int(item["account_id"]) if item else None
+
+    def api_keys(self, account_id: int) -> list[ApiKey]:
+        return [ApiKey.model_validate(item) for item in self._query(account_key(account_id), "APIKEY#")]
+
+    def delete_api_key(self, account_id: int, key_id: str) -> bool:
+        """False when the account has no such key."""
+        listed = self._get(account_key(account_id), f"APIKEY#{key_id}")
+        if listed is None:
+            return False
+        self._transact(
+            [
+                {"Delete": {"TableName": self.table.name, "Key": {"pk": listed["pk"], "sk": listed["sk"]}}},
+                {
+                    "Delete": {
+                        "TableName": self.table.name,
+                        "Key": {"pk": f"APIKEY#{listed['key_hash']}", "sk": "APIKEY"},
+                    }
+                },
+            ]
+        )
+        return True
+
+    # lists, templates, campaigns: numbered records of an account
+
+
+def account_records() -> AccountRecords:
+    return AccountRecords(aws().data_table)
