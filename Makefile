@@ -26,10 +26,9 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Every handler, the package, the local stack and the benchmarks; each handler on its own, as each is an app.py.
+# Every handler, the package, the local stack and the benchmarks (the files pyproject names).
 typecheck: $(BIN)/.installed
-	$(BIN)/mypy layers/common/mailhooks devstack bench
-	for app in functions/*/app.py; do $(BIN)/mypy $$app || exit 1; done
+	$(BIN)/mypy
 
 validate: $(BIN)/.installed
 	$(BIN)/sam validate --lint

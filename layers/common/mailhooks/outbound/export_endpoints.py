@@ -23,7 +23,6 @@ from mailhooks import clock
 from mailhooks.errors import Conflict, InvalidInput, NotFound
 from mailhooks.models import ActivityKind, ExportEndpoint, SendingType
 from mailhooks.outbound.activity import ActivityRecord, new_activity_id
-from mailhooks.outbound.delivery.http import timed_attempt
 from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.outbound.delivery.ssrf import check_endpoint_url
 from mailhooks.outbound.delivery_message import DeliveryMessage, delivery_message
@@ -136,6 +135,10 @@ def _test_message(endpoint: ExportEndpoint) -> DeliveryMessage:
 def send_test_event(account_id: int, endpoint_id: str) -> Delivery:
     """POST a test event to the endpoint now, switched on or not, and log it: the delivery, with its one
     attempt. A refused URL is an InvalidInput, and nothing is sent or logged."""
+    # Imported here: the HTTP session and its pool are the deliver function's, and every other admin route
+    # would pay for them at each cold start.
+    from mailhooks.outbound.delivery.http import timed_attempt
+
     endpoint = export_endpoint(account_id, endpoint_id)
     message = _test_message(endpoint)
     try:
