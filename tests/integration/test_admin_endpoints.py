@@ -20,7 +20,8 @@ from mailhooks.store import store
 from tests.support.admin import admin
 from tests.support.helpers import records, seed_account
 from tests.support.receivers import Receiver, Reply
-from tests.support.streams import receive_all, run_queue
+from tests.support.streams import receive_all
+from tests.support.triggers import run_queue
 
 
 @pytest.fixture(autouse=True)

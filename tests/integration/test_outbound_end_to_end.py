@@ -32,7 +32,8 @@ from tests.support.helpers import (
     seed_webhook,
 )
 from tests.support.receivers import Receiver, receivers
-from tests.support.streams import StreamTail, run_queue
+from tests.support.streams import StreamTail
+from tests.support.triggers import run_queue
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
 
