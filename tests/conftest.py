@@ -1,4 +1,8 @@
+import fcntl
 import os
+from collections.abc import Iterator
+
+import pytest
 
 # Before anything imports boto3 or Powertools: fake credentials, one region, no X-Ray daemon. Nothing here
 # imports moto: the folders that run on it get their `stack` fixture from tests/support/stack.py.
@@ -13,3 +17,26 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+@pytest.fixture(autouse=True)
+def _turn(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """On xdist workers, a test marked `alone` runs while no other worker runs a test: a timing it asserts
+    would measure the other worker's load. Every other test holds a shared lock that it waits for; a gate,
+    taken briefly before the shared lock and held by the waiting `alone` test, stops the other worker from
+    starting test after test ahead of it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    shared = tmp_path_factory.getbasetemp().parent
+    alone = request.node.get_closest_marker("alone") is not None
+    with open(shared / "turn.gate", "a") as gate, open(shared / "turn.lock", "a") as turn:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(turn, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(turn, fcntl.LOCK_UN)

@@ -1,3 +1,3 @@
 """Tests on moto: the `stack` fixture."""
 
-from tests.support.stack import stack  # noqa: F401
+from tests.support.stack import parsed_template, stack  # noqa: F401

@@ -25,22 +25,20 @@ import pytest
 
 from devstack.template import Stack
 from mailhooks.store import activity_log
-from tests.support.chaos_receiver import (
+from tests.support.pipeline import (
+    activities,
+    chaos_endpoints,
+    dead_letters,
+    logged_statuses,
+    webhook_id,
+)
+from tests.support.receivers import (
     ERROR_BODY,
     Behaviour,
     Chaos,
     Receivers,
     assert_counts,
-    chaos_receivers,
     fate,
-)
-from tests.support.pipeline import (
-    activities,
-    add_endpoint,
-    configure,
-    dead_letters,
-    logged_statuses,
-    webhook_id,
 )
 from tests.support.triggers import QueueTrigger, StreamTrigger
 
@@ -72,10 +70,7 @@ def says(behaviour: Behaviour, error: str) -> bool:
 @pytest.fixture
 def receivers(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Receivers]:
     """Account 12 with one endpoint per receiver; retries shortened, and the deadline set to TIMEOUT."""
-    configure(stack, monkeypatch, RETRY_SCHEDULE, TIMEOUT)
-    with chaos_receivers(*RECEIVERS) as started:
-        for chaos in RECEIVERS:
-            add_endpoint(chaos.name, started.url(chaos.name))
+    with chaos_endpoints(stack, monkeypatch, RECEIVERS, RETRY_SCHEDULE, TIMEOUT) as started:
         yield started
 
 

@@ -8,7 +8,7 @@ it gets past every `except Exception` of the handler: the invocation dies. Then 
 tests/triggers.py retry as Lambda's do: a stream batch again (bisected), or from the record the function
 reported; a queue batch whose invocation died comes back whole.
 
-Receivers are seeded (tests/chaos_receiver.py): one healthy, one failing 20% of requests with a 500, so
+Receivers are seeded (tests/support/receivers.py): one healthy, one failing 20% of requests with a 500, so
 that crashes meet retries too. Exactly once is counted at the receivers, by webhook-id: one 200 answer for
 each, after exactly the attempts the draws foretold; a crash never makes the deliverer POST again what it
 had delivered.
@@ -27,15 +27,14 @@ from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
 from mailhooks.settings import settings
 from mailhooks.store import DeliveryLog, activity_log
-from tests.support.chaos_receiver import Chaos, Fate, Receivers, assert_counts, chaos_receivers, fate
 from tests.support.pipeline import (
     activities,
-    add_endpoint,
-    configure,
+    chaos_endpoints,
     dead_letters,
     logged_statuses,
     webhook_id,
 )
+from tests.support.receivers import Chaos, Fate, Receivers, assert_counts, fate
 from tests.support.streams import StreamTail
 from tests.support.triggers import Crash, QueueTrigger, StreamTrigger
 
@@ -64,10 +63,7 @@ class Countdown:
 
 @pytest.fixture
 def receivers(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Receivers]:
-    configure(stack, monkeypatch, RETRY_SCHEDULE, timeout=5)
-    with chaos_receivers(*RECEIVERS) as started:
-        for chaos in RECEIVERS:
-            add_endpoint(chaos.name, started.url(chaos.name))
+    with chaos_endpoints(stack, monkeypatch, RECEIVERS, RETRY_SCHEDULE, timeout=5) as started:
         yield started
 
 

@@ -24,6 +24,7 @@ from mailhooks.store import store
 from tests.support.helpers import (
     FakeLambdaContext,
     call,
+    campaign_messages,
     hook_event,
     records,
     seed_account,
@@ -55,11 +56,6 @@ def scan(table: str) -> list[dict[str, Any]]:
         if "LastEvaluatedKey" not in page:
             return sorted(items, key=json.dumps)
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def campaign_messages(stack: Stack) -> list[Any]:
-    queue_url = stack.physical["CampaignQueue"]["QueueUrl"]
-    return boto3.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
 
 
 @pytest.fixture

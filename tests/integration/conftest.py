@@ -2,4 +2,4 @@
 
 from tests.support.health import clock, deliver_function, queue  # noqa: F401
 from tests.support.receivers import receiver  # noqa: F401
-from tests.support.stack import stack  # noqa: F401
+from tests.support.stack import parsed_template, stack  # noqa: F401

@@ -198,6 +198,7 @@ def test_the_receiver_gets_the_published_body_signed_the_standard_webhooks_way(r
     assert record.payload == activity.published()
 
 
+@pytest.mark.alone
 def test_a_batch_of_ten_is_posted_at_once(receiver: Start) -> None:
     hooks = receiver(Reply(delay=0.2))
     export_endpoint(hooks.url())

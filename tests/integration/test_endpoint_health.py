@@ -6,10 +6,7 @@ visible again."""
 
 import json
 import threading
-import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -251,40 +248,6 @@ def test_429_with_retry_after_holds_the_endpoint_back_that_long(
 # The throttle
 
 
-class Gauge:
-    """A receiver that holds each request a while, and notes the most it held at once."""
-
-    def __init__(self, hold: float) -> None:
-        self.held = self.peak = 0
-        self.received: list[str] = []
-        lock = threading.Lock()
-        gauge = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers["Content-Length"]))
-                with lock:
-                    gauge.held += 1
-                    gauge.peak = max(gauge.peak, gauge.held)
-                    gauge.received.append(self.headers["webhook-id"])
-                time.sleep(hold)
-                with lock:  # before answering: the sender's slot is free only once the answer is in
-                    gauge.held -= 1
-                self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-
-
 @pytest.fixture
 def atomic_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     """AWS applies each request atomically (a conditional write above all); moto, called by several threads
@@ -299,22 +262,16 @@ def atomic_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(BotocoreStubber, "process_request", atomically)
 
 
-@pytest.fixture
-def gauge() -> Iterator[Gauge]:
-    started = Gauge(hold=0.1)
-    yield started
-    started.server.shutdown()
-    started.server.server_close()
-
-
 @pytest.mark.usefixtures("atomic_aws")
 def test_a_throttle_of_two_at_once_is_never_exceeded(
-    queue: Queue, gauge: Gauge, monkeypatch: pytest.MonkeyPatch
+    queue: Queue, receiver: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("THROTTLE_WAIT_SECONDS", "0")  # a throttled message is back at once
     monkeypatch.setenv("DELIVERY_TIMEOUT", "10")  # the containers contend for moto: no POST times out
     settings.cache_clear()
-    endpoint(gauge.url, "ep1", max_concurrency=2)
+    # A receiver that holds each request a while, and notes the most it held at once.
+    gauge: Receiver = receiver(Reply(204, body=b"", delay=0.1))
+    endpoint(gauge.url(), "ep1", max_concurrency=2)
     publish(*[ActivityKind.CLICK] * 50)
 
     # Four containers of the deliver function at once, each taking batches until the queue is empty.
@@ -324,7 +281,7 @@ def test_a_throttle_of_two_at_once_is_never_exceeded(
     for container in containers:
         container.join(timeout=50)
 
-    assert len(set(gauge.received)) == 50
+    assert len(set(ids(gauge.received))) == 50
     assert 1 <= gauge.peak <= 2
     assert queue.empty()
 

@@ -3,7 +3,6 @@
 import json
 from typing import Any
 
-import boto3
 import pytest
 
 from devstack.template import Stack
@@ -15,6 +14,7 @@ from tests.support.helpers import (
     CAMPAIGN_CALL,
     CAMPAIGN_MAPPING,
     call,
+    campaign_messages,
     hook_event,
     records,
     seed_account,
@@ -35,11 +35,6 @@ def platform(stack: Stack) -> Stack:
     seed_account(13)
     seed_list(13, 3333)
     return stack
-
-
-def campaign_messages(stack: Stack) -> list[Any]:
-    queue_url = stack.physical["CampaignQueue"]["QueueUrl"]
-    return boto3.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
 
 
 def assert_error(

@@ -5,7 +5,9 @@ import copy
 import json
 from typing import Any
 
-from devstack.template import ACCOUNT_ID, REGION, ROOT
+import boto3
+
+from devstack.template import ACCOUNT_ID, REGION, ROOT, Stack
 from mailhooks.activity import ActivityRecord
 from mailhooks.inbound import new_inbound_webhook
 from mailhooks.models import (
@@ -160,3 +162,9 @@ def records() -> list[dict[str, Any]]:
         if item["pk"] != "COUNTER" and not item["pk"].startswith("CALLS#")
     ]
     return sorted(kept, key=lambda item: (item["pk"], item["sk"]))
+
+
+def campaign_messages(stack: Stack) -> list[Any]:
+    """Up to 10 messages of the campaign queue (received, so left in flight)."""
+    queue_url = stack.physical["CampaignQueue"]["QueueUrl"]
+    return boto3.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])

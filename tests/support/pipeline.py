@@ -3,6 +3,8 @@ sets it, export endpoints at loopback receivers, activities, and what the pipeli
 
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -15,6 +17,7 @@ from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.settings import settings
 from mailhooks.store import store
 from tests.support.helpers import campaign_activity, seed_account
+from tests.support.receivers import Chaos, Receivers, chaos_receivers
 from tests.support.streams import receive_all
 
 ACCOUNT_ID = 12
@@ -78,3 +81,20 @@ def logged_statuses() -> Counter[str]:
         if "LastEvaluatedKey" not in page:
             return statuses
         scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+@contextmanager
+def chaos_endpoints(
+    stack: Stack,
+    monkeypatch: pytest.MonkeyPatch,
+    chaos: list[Chaos],
+    retry_schedule: list[int],
+    timeout: float,
+) -> Iterator[Receivers]:
+    """The pipeline configured (see configure), with one endpoint of account 12 per chaos receiver, named
+    after it; the receivers run in a process of their own until leaving."""
+    configure(stack, monkeypatch, retry_schedule, timeout)
+    with chaos_receivers(*chaos) as started:
+        for each in chaos:
+            add_endpoint(each.name, started.url(each.name))
+        yield started

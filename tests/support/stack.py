@@ -2,6 +2,7 @@
 on moto expose it through their conftest.py; the root conftest imports no moto, so that tests/unit runs
 without it."""
 
+import copy
 from collections.abc import Iterator
 
 import pytest
@@ -16,11 +17,23 @@ from mailhooks.settings import settings
 moto_fixes.apply()
 
 
+@pytest.fixture(scope="session")
+def parsed_template() -> Stack:
+    """template.yaml, parsed once a session (each test's stack gets a copy of it)."""
+    return Stack.from_file()
+
+
 @pytest.fixture
-def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+def stack(monkeypatch: pytest.MonkeyPatch, parsed_template: Stack) -> Iterator[Stack]:
     """The template's resources on moto, and the inbound function's environment as the template sets it."""
     with mock_aws():
-        created = provision(Stack.from_file())
+        created = provision(
+            Stack(
+                copy.deepcopy(parsed_template.template),
+                dict(parsed_template.parameters),
+                directory=parsed_template.directory,
+            )
+        )
         for name, value in created.function_environment("InboundFunction").items():
             monkeypatch.setenv(name, value)
         settings.cache_clear()

@@ -123,7 +123,19 @@ class _Function:
             raise _Stop(error) from error
 
 
-class StreamTrigger(StreamPoller):
+class _Counted:
+    function: _Function
+
+    @property
+    def invocations(self) -> int:
+        return self.function.invocations
+
+    @property
+    def errors(self) -> list[BaseException]:
+        return self.function.errors
+
+
+class StreamTrigger(_Counted, StreamPoller):
     def __init__(
         self,
         stack: Stack,
@@ -140,14 +152,6 @@ class StreamTrigger(StreamPoller):
         self.streams = boto3.session.Session().client("dynamodbstreams", region_name=REGION)
         self.given_up: list[list[dict[str, Any]]] = []
         self.records_read = 0
-
-    @property
-    def invocations(self) -> int:
-        return self.function.invocations
-
-    @property
-    def errors(self) -> list[BaseException]:
-        return self.function.errors
 
     def _read(self, shard: Any) -> None:
         before = len(shard.pending)
@@ -176,7 +180,7 @@ class StreamTrigger(StreamPoller):
         return self.records_read - read
 
 
-class QueueTrigger(QueuePoller):
+class QueueTrigger(_Counted, QueuePoller):
     def __init__(
         self,
         stack: Stack,
@@ -203,14 +207,6 @@ class QueueTrigger(QueuePoller):
         # The last receipt of each message handed over and not deleted since: those that wait.
         self.receipts: dict[str, str] = {}
         self._lock = threading.Lock()
-
-    @property
-    def invocations(self) -> int:
-        return self.function.invocations
-
-    @property
-    def errors(self) -> list[BaseException]:
-        return self.function.errors
 
     def reported(self) -> list[str]:
         """The message ids the function's answers reported failed, in order."""
