@@ -39,9 +39,11 @@ build: $(BIN)/.installed
 		$(BIN)/sam build --cached --parallel && $(BIN)/python tools/check_layer_arch.py .aws-sam/build/CommonLayer; \
 	else echo "sam build skipped: the functions' runtime, Python 3.12, is not installed"; fi
 
-# The whole suite, on as many workers as cores (pytest-xdist); a file's tests run on one worker, in order.
+# The whole suite, on as many workers as cores (pytest-xdist). Every test sets up its own moto stack and
+# receivers on free ports, so tests are dealt out one by one; a test that asserts a timing is marked
+# `alone` (see tests/conftest.py).
 pytest: $(BIN)/.installed
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto
 
 # Pure logic only (tests/unit): seconds, without moto; one process, as xdist's start-up would cost more.
 unit: $(BIN)/.installed

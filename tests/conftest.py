@@ -19,6 +19,12 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `alone` last: by then the long tests that run first (the faults) are over, and an
+    `alone` test waits for no more than the other worker's current, short, test."""
+    items.sort(key=lambda item: item.get_closest_marker("alone") is not None)
+
+
 @pytest.fixture(autouse=True)
 def _turn(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """On xdist workers, a test marked `alone` runs while no other worker runs a test: a timing it asserts
