@@ -65,6 +65,8 @@ def dead_letters() -> list[dict[str, Any]]:
 # The noisy neighbour
 
 
+# Its deliveries have half a second to be answered: another worker's load would fail the healthy ones.
+@pytest.mark.alone
 def test_a_receiver_that_never_answers_does_not_hold_up_a_healthy_one(
     queue: Queue, receiver: Any, clock: Clock
 ) -> None:
