@@ -10,7 +10,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build looks for the runtime's python on PATH: the virtual environment's.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: test run demo bench lint typecheck validate build pytest clean
+.PHONY: test run demo bench lint typecheck validate build pytest unit clean
 
 # uv installs the same packages as pip, several times faster: make run starts in seconds on a fresh clone.
 $(BIN)/.installed: pyproject.toml layers/common/requirements.txt
@@ -39,8 +39,15 @@ build: $(BIN)/.installed
 		$(BIN)/sam build --cached --parallel && $(BIN)/python tools/check_layer_arch.py .aws-sam/build/CommonLayer; \
 	else echo "sam build skipped: the functions' runtime, Python 3.12, is not installed"; fi
 
+# The whole suite, on as many workers as cores (pytest-xdist). Every test sets up its own moto stack and
+# receivers on free ports, so tests are dealt out one by one; a test that asserts a timing is marked
+# `alone` (see tests/conftest.py).
 pytest: $(BIN)/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
+
+# Pure logic only (tests/unit): seconds, without moto; one process, as xdist's start-up would cost more.
+unit: $(BIN)/.installed
+	$(BIN)/pytest tests/unit
 
 # The template's API on http://127.0.0.1:3000 (another port: make run MAILHOOKS_PORT=3001), its resources
 # on moto, its triggers polled, a receiver of callbacks on the next port (MAILHOOKS_RECEIVER_PORT), and a

@@ -1,0 +1,186 @@
+"""template.yaml as SAM translates it for CloudFormation, checked for what deploying it relies on: code that
+exists, environments that refer to the template, least-privilege roles, and triggers that retry and
+dead-letter as the functions expect."""
+
+import ast
+import re
+from typing import Any
+
+import pytest
+
+from devstack.template import ROOT, Stack
+
+STACK = Stack.from_file()
+FUNCTIONS = sorted(STACK.of_type("AWS::Serverless::Function"))
+PSEUDO_PARAMETERS = {
+    "AWS::AccountId",
+    "AWS::NotificationARNs",
+    "AWS::NoValue",
+    "AWS::Partition",
+    "AWS::Region",
+    "AWS::StackId",
+    "AWS::StackName",
+    "AWS::URLSuffix",
+}
+# Actions whose targets are no resources of any template, so that a statement can only name what they may
+# not reach: sns:Publish of SMS goes to phone numbers.
+ACTIONS_WITHOUT_RESOURCES = {"sns:Publish"}
+# Functions that send email from the accounts' own verified domains: SES identities that are the accounts',
+# not the template's, so no narrower resource than identity/* names them.
+SENDS_AS_ACCOUNTS = {"InboundFunction": "ses:SendEmail", "CampaignSenderFunction": "ses:SendRawEmail"}
+ACCOUNT_IDENTITIES = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
+# Lambda advises a queue's visibility timeout of six times its function's timeout.
+VISIBILITY_FACTOR = 6
+SQS_DEFAULT_VISIBILITY = 30
+LAMBDA_DEFAULT_TIMEOUT = 3
+
+
+def _defines(path: Any, name: str) -> bool:
+    tree = ast.parse(path.read_text())
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+            return True
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == name for target in node.targets
+        ):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_function_handler_exists(function: str) -> None:
+    properties = STACK.properties(function)
+    module, _, name = str(properties["Handler"]).rpartition(".")
+    path = ROOT / str(properties["CodeUri"]) / f"{module.replace('.', '/')}.py"
+    assert path.is_file(), f"{function}: {path} does not exist"
+    assert _defines(path, name), f"{function}: {path.relative_to(ROOT)} defines no {name}"
+
+
+def _referred(value: Any) -> set[str]:
+    """The names a template value refers to: !Ref and !GetAtt targets, and the ${...} of !Sub strings."""
+    if isinstance(value, list):
+        return set().union(*(_referred(item) for item in value))
+    if not isinstance(value, dict):
+        return set()
+    if set(value) == {"Ref"}:
+        return {str(value["Ref"])}
+    if set(value) == {"Fn::GetAtt"}:
+        return {str(value["Fn::GetAtt"][0])}
+    if set(value) == {"Fn::Sub"}:
+        text, variables = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
+        names = {name.split(".")[0] for name in re.findall(r"\$\{([^!}][^}]*)\}", text)}
+        return (names - set(variables)) | _referred(list(variables.values()))
+    return set().union(*(_referred(inner) for inner in value.values()))
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_environment_variable_refers_to_the_template(function: str) -> None:
+    known = set(STACK.resources) | set(STACK.template.get("Parameters", {})) | PSEUDO_PARAMETERS
+    variables = {
+        **STACK.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}),
+        **STACK.properties(function).get("Environment", {}).get("Variables", {}),
+    }
+    unknown = {name: sorted(_referred(value) - known) for name, value in variables.items()}
+    assert {name: names for name, names in unknown.items() if names} == {}
+
+
+def _names_a_resource(resource: Any) -> bool:
+    """Whether a statement's Resource is (a part of) a resource of the template: a !Ref or !GetAtt of one,
+    or a !Sub whose wildcards, if any, come after a reference to one (an index of a table, say)."""
+    if isinstance(resource, dict) and set(resource) & {"Ref", "Fn::GetAtt"}:
+        return bool(_referred(resource) & set(STACK.resources))
+    if isinstance(resource, dict) and set(resource) == {"Fn::Sub"}:
+        text, variables = (
+            (resource["Fn::Sub"], {}) if isinstance(resource["Fn::Sub"], str) else resource["Fn::Sub"]
+        )
+        for found in re.finditer(r"\$\{([^!}][^}]*)\}", text):
+            name = found.group(1)
+            target = _referred(variables[name]) if name in variables else {name.split(".")[0]}
+            if target & set(STACK.resources):
+                return "*" not in text[: found.start()]
+    return False
+
+
+def _violations(function: str, statement: dict[str, Any]) -> list[str]:
+    actions = statement.get("Action", [])
+    actions = actions if isinstance(actions, list) else [actions]
+    if actions == [SENDS_AS_ACCOUNTS.get(function)]:
+        statement = {
+            **statement,
+            "Resource": [
+                resource for resource in statement["Resource"] if resource != {"Fn::Sub": ACCOUNT_IDENTITIES}
+            ],
+        }
+    if "NotResource" in statement:
+        return [] if set(actions) <= ACTIONS_WITHOUT_RESOURCES else [f"{actions} on NotResource"]
+    resources = statement.get("Resource", [])
+    resources = resources if isinstance(resources, list) else [resources]
+    return [f"{actions} on {resource}" for resource in resources if not _names_a_resource(resource)]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_function_role_names_only_resources_of_the_template(
+    function: str, translated: dict[str, Any]
+) -> None:
+    role = translated[translated[function]["Properties"]["Role"]["Fn::GetAtt"][0]]
+    statements = [
+        statement
+        for policy in role["Properties"].get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    assert statements, f"{function} has no policy statements"
+    assert [problem for statement in statements for problem in _violations(function, statement)] == []
+
+
+def _mappings(translated: dict[str, Any], attribute: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(function, source resource, properties) of the event source mappings whose source is the attribute
+    (Arn of a queue, StreamArn of a table) of a resource."""
+    found = []
+    for spec in translated.values():
+        if spec["Type"] != "AWS::Lambda::EventSourceMapping":
+            continue
+        properties = spec["Properties"]
+        source = properties["EventSourceArn"].get("Fn::GetAtt", [None, None])
+        if source[1] == attribute:
+            found.append((properties["FunctionName"]["Ref"], source[0], properties))
+    return found
+
+
+def test_each_queue_trigger_reports_item_failures_and_outlasts_its_function(
+    translated: dict[str, Any],
+) -> None:
+    mappings = _mappings(translated, "Arn")
+    assert mappings
+    for function, queue, properties in mappings:
+        assert "ReportBatchItemFailures" in properties.get("FunctionResponseTypes", []), function
+        visibility = translated[queue]["Properties"].get("VisibilityTimeout", SQS_DEFAULT_VISIBILITY)
+        timeout = translated[function]["Properties"].get("Timeout", LAMBDA_DEFAULT_TIMEOUT)
+        assert int(visibility) >= VISIBILITY_FACTOR * int(timeout), f"{queue} of {function}"
+
+
+def test_each_stream_trigger_bisects_retries_a_bounded_number_of_times_and_keeps_what_fails(
+    translated: dict[str, Any],
+) -> None:
+    mappings = _mappings(translated, "StreamArn")
+    assert mappings
+    for function, _, properties in mappings:
+        assert properties.get("BisectBatchOnFunctionError") is True, function
+        assert int(properties.get("MaximumRetryAttempts", -1)) >= 0, function
+        assert properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"), function
+
+
+def test_the_delivery_trigger_caps_its_concurrency(translated: dict[str, Any]) -> None:
+    ((_, _, properties),) = [
+        mapping for mapping in _mappings(translated, "Arn") if mapping[0] == "DeliverFunction"
+    ]
+    assert int(properties["ScalingConfig"]["MaximumConcurrency"]) > 0
+
+
+def test_a_delivery_waits_as_a_new_copy_well_before_the_queues_redrive_limit(
+    translated: dict[str, Any],
+) -> None:
+    from mailhooks.delivery import RECEIVES_BEFORE_COPY
+
+    redrive = translated["DeliveryQueue"]["Properties"]["RedrivePolicy"]
+    # The receipts past RECEIVES_BEFORE_COPY are left to invocations that fail: SQS's redrive is for those.
+    assert int(redrive["maxReceiveCount"]) >= RECEIVES_BEFORE_COPY * 2

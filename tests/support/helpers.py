@@ -1,0 +1,170 @@
+"""Building API Gateway events and platform records the way production has them."""
+
+import base64
+import copy
+import json
+from typing import Any
+
+import boto3
+
+from devstack.template import ACCOUNT_ID, REGION, ROOT, Stack
+from mailhooks.activity import ActivityRecord
+from mailhooks.inbound import new_inbound_webhook
+from mailhooks.models import (
+    Account,
+    ActivityKind,
+    CustomField,
+    EmailTemplate,
+    InboundWebhook,
+    MailingList,
+    SendingType,
+)
+from mailhooks.store import store
+
+EVENTS = ROOT / "events"
+# A send_campaign call whose body names each parameter after itself, and the mapping that reads it.
+CAMPAIGN_CALL = {
+    "name": "Offer",
+    "from_name": "Shop",
+    "from_email": "news@example.com",
+    "subject": "Offer",
+    "lists": [2222],
+    "template_id": 31,
+}
+CAMPAIGN_MAPPING = {name: f"/{name}" for name in CAMPAIGN_CALL}
+
+
+class FakeLambdaContext:
+    function_name = "test"
+    memory_limit_in_mb = 512
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:test"
+    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
+
+def load_event(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    return event
+
+
+def hook_event(
+    token: str,
+    body: bytes | str = b"",
+    content_type: str | None = "application/json",
+    method: str = "POST",
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event for /hooks/{token}; the body base64, as binary media types send it."""
+    event = copy.deepcopy(load_event("inbound_add_subscriber_form.json"))
+    raw = body.encode() if isinstance(body, str) else body
+    sent = {key: value for key, value in event["headers"].items() if key.lower() != "content-type"}
+    if content_type is not None:
+        sent["Content-Type"] = content_type
+    sent.update(headers or {})
+    event.update(
+        httpMethod=method,
+        path=f"/hooks/{token}",
+        pathParameters={"token": token},
+        headers=sent,
+        multiValueHeaders={key: [value] for key, value in sent.items()},
+        body=base64.b64encode(raw).decode(),
+        isBase64Encoded=True,
+    )
+    event["requestContext"].update(httpMethod=method, path=f"/dev/hooks/{token}")
+    return event
+
+
+def call(event: dict[str, Any]) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+    """Invoke the inbound function's handler; its status, JSON body and headers."""
+    from functions.inbound.app import handler
+
+    response = handler(event, FakeLambdaContext())  # type: ignore[arg-type]
+    body = json.loads(response["body"]) if response.get("body") else None
+    return response["statusCode"], body, response.get("multiValueHeaders") or response.get("headers") or {}
+
+
+def campaign_activity(
+    kind: ActivityKind,
+    n: int = 0,
+    account_id: int = 12,
+    url: str = "https://shop.example/offer",
+    **fields: Any,
+) -> ActivityRecord:
+    """An activity of person<n>@example.com in campaign 345; a click carries the URL."""
+    return ActivityRecord(
+        account_id=account_id,
+        action_id=345,
+        type_id=SendingType.CAMPAIGN,
+        activity_id=kind,
+        email=f"person{n}@example.com",
+        url=url if kind == ActivityKind.CLICK else None,
+        **fields,
+    )
+
+
+def seed_account(account_id: int = 12, plan: str = "paid") -> Account:
+    account = Account(id=account_id, name=f"Account {account_id}", plan=plan)  # type: ignore[arg-type]
+    store().put_account(account)
+    return account
+
+
+def seed_list(
+    account_id: int = 12, list_id: int = 2222, fields: list[CustomField] | None = None
+) -> MailingList:
+    mailing_list = MailingList(id=list_id, account_id=account_id, name=f"List {list_id}", fields=fields or [])
+    store().put_list(mailing_list)
+    return mailing_list
+
+
+def seed_template(account_id: int = 12, template_id: int = 31) -> EmailTemplate:
+    template = EmailTemplate(
+        id=template_id, account_id=account_id, name="Offer", html="<p>Hello {{email}}</p>"
+    )
+    store().put_template(template)
+    return template
+
+
+def seed_webhook(
+    operation: str, mapping: dict[str, str], account_id: int = 12, **options: Any
+) -> InboundWebhook:
+    webhook = new_inbound_webhook(
+        account_id=account_id, name=f"{operation} hook", operation=operation, mapping=mapping, **options
+    )
+    store().put_inbound_webhook(webhook)
+    return webhook
+
+
+def sent_emails() -> list[Any]:
+    from moto.backends import get_backend  # here: the rest of this module is of use without moto
+
+    return list(get_backend("ses")[ACCOUNT_ID][REGION].sent_messages)
+
+
+def sent_sms() -> dict[str, Any]:
+    from moto.backends import get_backend
+
+    return dict(get_backend("sns")[ACCOUNT_ID][REGION].sms_messages)
+
+
+STATS = ("success_count", "error_count", "last_call_at")
+
+
+def records() -> list[dict[str, Any]]:
+    """Every record of the data table but the webhooks' own bookkeeping (stats, call log) and the id
+    counters: what an operation may write."""
+    items = store().table.scan(ConsistentRead=True)["Items"]
+    kept = [
+        {key: value for key, value in item.items() if key not in STATS}
+        for item in items
+        if item["pk"] != "COUNTER" and not item["pk"].startswith("CALLS#")
+    ]
+    return sorted(kept, key=lambda item: (item["pk"], item["sk"]))
+
+
+def campaign_messages(stack: Stack) -> list[Any]:
+    """Up to 10 messages of the campaign queue (received, so left in flight)."""
+    queue_url = stack.physical["CampaignQueue"]["QueueUrl"]
+    return boto3.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
