@@ -13,7 +13,7 @@ from mailhooks.models import ActivityKind, CustomField, ExportEndpoint
 from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.store.activity import activity_log
 from mailhooks.store.export_endpoints import export_endpoint_records
-from tests.helpers import (
+from tests.support.helpers import (
     CAMPAIGN_CALL,
     CAMPAIGN_MAPPING,
     FakeLambdaContext,
@@ -25,8 +25,9 @@ from tests.helpers import (
     seed_template,
     seed_webhook,
 )
-from tests.receivers import receivers
-from tests.streams import StreamTail, run_queue
+from tests.support.receivers import receivers
+from tests.support.streams import StreamTail
+from tests.support.triggers import run_queue
 
 MEMORY_GB = 0.5  # the template's MemorySize
 EVENTS = 100  # delivered events measured together: the fan-out and SQS work per batch are shared

@@ -21,8 +21,9 @@ from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.store.activity import activity_log
 from mailhooks.store.export_endpoints import export_endpoint_records
-from tests.helpers import FakeLambdaContext, campaign_activity, seed_account
-from tests.streams import StreamTail, run_queue
+from tests.support.helpers import FakeLambdaContext, campaign_activity, seed_account
+from tests.support.streams import StreamTail
+from tests.support.triggers import run_queue
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "5000"))
 BURST = 500

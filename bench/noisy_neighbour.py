@@ -43,9 +43,9 @@ from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.outbound.fanout import fan_out
 from mailhooks.store.endpoint_health import health_records
 from mailhooks.store.export_endpoints import export_endpoint_records
-from tests.helpers import campaign_activity, seed_account
-from tests.receivers import Reply, receivers
-from tests.streams import run_queue
+from tests.support.helpers import campaign_activity, seed_account
+from tests.support.receivers import Reply, receivers
+from tests.support.triggers import run_queue
 
 # To the healthy receiver in each run: over a minute, past the breaker's first wait (60 s) and its probe.
 EVENTS = 6500

@@ -9,9 +9,9 @@ from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.outbound.fanout import fan_out
 from mailhooks.store.export_endpoints import export_endpoint_records
-from tests.helpers import FakeLambdaContext, campaign_activity, seed_account
-from tests.receivers import Reply, receivers
-from tests.streams import sqs_event
+from tests.support.helpers import FakeLambdaContext, campaign_activity, seed_account
+from tests.support.receivers import Reply, receivers
+from tests.support.streams import sqs_event
 
 RECEIVER_DELAY = 0.1
 BATCH = 10

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import pytest
 
 from devstack.template import Stack
-from mailhooks.store import activity_log
+from mailhooks.store.activity import activity_log
 from tests.support.pipeline import (
     activities,
     chaos_endpoints,
@@ -93,7 +93,7 @@ def no_full_collections() -> Iterator[None]:
 def test_every_delivery_is_delivered_exactly_once_or_dead_lettered_with_its_last_error(
     stack: Stack, receivers: Receivers
 ) -> None:
-    from functions.deliver.app import handler as deliver
+    from functions.delivery.app import handler as deliver
     from functions.fanout.app import handler as fan_out
 
     written = activities("chaos", ACTIVITIES)

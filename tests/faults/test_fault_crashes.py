@@ -23,10 +23,11 @@ import boto3
 import pytest
 
 from devstack.template import Stack
-from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
+from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.settings import settings
-from mailhooks.store import DeliveryLog, activity_log
+from mailhooks.store.activity import activity_log
+from mailhooks.store.delivery_log import DeliveryLog
 from tests.support.pipeline import (
     activities,
     chaos_endpoints,
@@ -117,7 +118,7 @@ def run(
     stack: Stack, written: list[ActivityRecord], fan_out: Any = None, deliver: Any = None
 ) -> tuple[StreamTrigger, QueueTrigger]:
     """Write the activities, and run both triggers side by side until the stream and the queue are done."""
-    from functions.deliver.app import handler as deliver_handler
+    from functions.delivery.app import handler as deliver_handler
     from functions.fanout.app import handler as fan_out_handler
 
     activity_log().put(written)

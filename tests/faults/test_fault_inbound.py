@@ -20,7 +20,7 @@ import pytest
 from devstack.template import Stack
 from mailhooks.models import CustomField, InboundWebhook
 from mailhooks.settings import settings
-from mailhooks.store import store
+from mailhooks.store.inbound_webhooks import inbound_webhook_records
 from tests.support.helpers import (
     FakeLambdaContext,
     call,
@@ -276,10 +276,10 @@ def test_a_hostile_body_gets_a_clear_4xx_and_writes_nothing(
     for table in (settings().activity_table, settings().idempotency_table):
         assert scan(table) == []
     assert (sent_emails(), sent_sms(), campaign_messages(platform)) == ([], {}, [])
-    counted = store().find_inbound_webhook(webhook.token)
+    counted = inbound_webhook_records().find_inbound_webhook(webhook.token)
     assert counted is not None
     assert (counted.stats.success_count, counted.stats.error_count) == (0, 1)
-    [logged] = store().inbound_calls(webhook.id)
+    [logged] = inbound_webhook_records().inbound_calls(webhook.id)
     assert (logged.status, logged.error) == (status, answer["error"])
 
 
@@ -330,21 +330,21 @@ def test_ten_thousand_guessed_tokens_get_404_and_leave_no_trace(platform: Stack)
     assert set(answers) == {(404, json.dumps({"error": "no webhook answers at this URL"})), (404, "")}
     assert len(answers) == 10_000 + len(near_misses(real.token))
     assert {table: scan(table) for table in tables} == before
-    unchanged = store().find_inbound_webhook(real.token)
+    unchanged = inbound_webhook_records().find_inbound_webhook(real.token)
     assert unchanged is not None
     assert (unchanged.stats.success_count, unchanged.stats.error_count, unchanged.stats.last_call_at) == (
         0,
         0,
         None,
     )
-    assert store().inbound_calls(real.id) == []
+    assert inbound_webhook_records().inbound_calls(real.id) == []
     # The real token still answers: the guesses locked nothing out.
     assert call(hook_event(real.token, body))[0] == 201
 
 
 def test_a_guessed_token_is_answered_exactly_as_a_deleted_one(platform: Stack) -> None:
     deleted: InboundWebhook = seed_webhook("add_subscriber", MAPPING, list_id=2222)
-    assert store().delete_inbound_webhook(12, deleted.id)
+    assert inbound_webhook_records().delete_inbound_webhook(12, deleted.id)
     body = json.dumps({"email": "a@example.com"})
 
     answers = [call(hook_event(token, body)) for token in (deleted.token, secrets.token_urlsafe(32))]

@@ -17,11 +17,11 @@ import boto3
 import pytest
 
 from devstack.template import Stack
-from mailhooks import health
 from mailhooks.aws import aws
 from mailhooks.models import ActivityKind
+from mailhooks.outbound.queue import MAX_HOLD_SECONDS
 from mailhooks.settings import settings
-from mailhooks.store import health_records
+from mailhooks.store.endpoint_health import health_records
 from tests.support.admin import admin
 from tests.support.health import Clock, Queue, endpoint, publish, run_review
 from tests.support.receivers import Reply
@@ -148,16 +148,16 @@ def test_each_role_allows_the_calls_of_endpoint_health(
     # (telling the owner) and dead-letters.
     published = lambda: publish(ActivityKind.CLICK, ActivityKind.OPEN, ActivityKind.OPEN)  # noqa: E731
     assert invoke("FanOutFunction", published) == []
-    assert invoke("DeliverFunction", queue.run) == []
+    assert invoke("DeliverFunction", queue.run_batches) == []
 
     # The review probes a parked delivery, which fails; the next probe, a new delivery, succeeds, and the
     # deliver function queues the parked one again.
     clock.advance(seconds=61)
     assert invoke("EndpointHealthFunction", run_review) == []
-    assert invoke("DeliverFunction", queue.run) == []
-    clock.advance(seconds=health.MAX_HOLD_SECONDS)
+    assert invoke("DeliverFunction", queue.run_batches) == []
+    clock.advance(seconds=MAX_HOLD_SECONDS)
     publish(ActivityKind.OPEN)
-    assert invoke("DeliverFunction", queue.run) == []
+    assert invoke("DeliverFunction", queue.run_batches) == []
 
     # The review warns of the failing endpoint, then disables it; its owner recovers it.
     clock.advance(seconds=settings().endpoint_warn_after_seconds)

@@ -179,7 +179,7 @@ def test_the_delivery_trigger_caps_its_concurrency(translated: dict[str, Any]) -
 def test_a_delivery_waits_as_a_new_copy_well_before_the_queues_redrive_limit(
     translated: dict[str, Any],
 ) -> None:
-    from mailhooks.delivery import RECEIVES_BEFORE_COPY
+    from mailhooks.outbound.delivery.outcomes import RECEIVES_BEFORE_COPY
 
     redrive = translated["DeliveryQueue"]["Properties"]["RedrivePolicy"]
     # The receipts past RECEIVES_BEFORE_COPY are left to invocations that fail: SQS's redrive is for those.

@@ -8,8 +8,9 @@ import pytest
 
 from devstack.template import Stack
 from mailhooks.__main__ import main
-from mailhooks.accounts import hash_key
-from mailhooks.store import store
+from mailhooks.authorizer import hash_key
+from mailhooks.aws import aws
+from mailhooks.store.accounts import account_records
 from tests.support.helpers import FakeLambdaContext
 
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/GET/admin/lists"
@@ -79,7 +80,7 @@ def test_keys_are_stored_only_as_their_hash(stack: Stack, capsys: pytest.Capture
     operator(capsys, "account", "create", "--name", "Shop", "--plan", "paid")
     key = created_key(operator(capsys, "key", "create", "1", "--name", "zapier")[1])
 
-    stored = json.dumps(store().table.scan()["Items"], default=str)
+    stored = json.dumps(aws().data_table.scan()["Items"], default=str)
 
     assert key not in stored
     assert hash_key(key) in stored
@@ -105,7 +106,7 @@ def test_a_revoked_key_stops_working_and_a_plan_can_change(
     key_id = operator(capsys, "key", "list", "1")[1].split()[0]
 
     assert operator(capsys, "account", "plan", "1", "paid") == (0, "account 1 is now on the paid plan")
-    assert store().get_account(1).plan == "paid"  # type: ignore[union-attr]
+    assert account_records().get_account(1).plan == "paid"  # type: ignore[union-attr]
     assert operator(capsys, "key", "revoke", "1", key_id) == (0, f"key {key_id} of account 1 revoked")
     with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorize(f"Bearer {key}")
@@ -138,4 +139,4 @@ def test_the_operator_finds_a_deployed_stacks_tables_through_its_outputs(
     assert operator(
         capsys, "--stack", "mailhooks-prod", "account", "create", "--name", "Shop", "--plan", "paid"
     ) == (0, "account 1 created on the paid plan")
-    assert store().get_account(1) is not None
+    assert account_records().get_account(1) is not None

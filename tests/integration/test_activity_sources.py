@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from mailhooks.models import ActivityKind, SendingType
-from mailhooks.store import store
+from mailhooks.store.lists import list_records
 from tests.support.activities import (
     activities,
     activity,
@@ -72,13 +72,13 @@ def test_adding_an_active_subscriber_records_one_subscribe_for_the_list() -> Non
         "activity_id": 4,
         "email": "ana@example.com",
     }
-    assert record.occurred_at == store().get_subscriber(2222, "ana@example.com").created_at  # type: ignore[union-attr]
+    assert record.occurred_at == list_records().get_subscriber(2222, "ana@example.com").created_at  # type: ignore[union-attr]
 
 
 def test_double_optin_records_the_subscribe_when_the_link_is_followed_and_only_once() -> None:
     token = add_subscriber_hook(double_optin="1", welcome_email="1")
     call(hook_event(token, json.dumps({"email": "ana@example.com", "double_optin": 1, "welcome_email": 1})))
-    pending = store().get_subscriber(2222, "ana@example.com")
+    pending = list_records().get_subscriber(2222, "ana@example.com")
     assert pending is not None
     assert pending.status == "pending"
     assert activities() == []
@@ -89,7 +89,7 @@ def test_double_optin_records_the_subscribe_when_the_link_is_followed_and_only_o
     assert status == 200
     assert headers["Content-Type"] == ["text/html; charset=utf-8"]
     assert "ana@example.com is now subscribed to List 2222." in page
-    confirmed = store().get_subscriber(2222, "ana@example.com")
+    confirmed = list_records().get_subscriber(2222, "ana@example.com")
     assert confirmed is not None
     assert (confirmed.status, confirmed.confirm_token, confirmed.id) == ("active", None, pending.id)
     [record] = activities()
@@ -136,7 +136,7 @@ def test_unsubscribing_records_once_and_not_for_an_already_unsubscribed_subscrib
         ActivityKind.UNSUBSCRIBE, SendingType.CAMPAIGN, 2222, "ana@example.com"
     )
     assert published(unsubscribe)["activity_id"] == 5
-    assert store().get_subscriber(2222, "ana@example.com").status == "unsubscribed"  # type: ignore[union-attr]
+    assert list_records().get_subscriber(2222, "ana@example.com").status == "unsubscribed"  # type: ignore[union-attr]
 
 
 def test_unsubscribing_an_unknown_subscriber_answers_404_and_records_nothing() -> None:

@@ -10,13 +10,13 @@ import pytest
 from standardwebhooks import Webhook
 
 from devstack.template import Stack
-from functions.deliver.app import handler as deliver
-from mailhooks.activity import ActivityRecord
-from mailhooks.export_endpoints import TEST_CLICK_URL
-from mailhooks.fanout import fan_out
+from functions.delivery.app import handler as deliver
 from mailhooks.models import ActivityKind, SendingType
+from mailhooks.outbound.activity import ActivityRecord
+from mailhooks.outbound.export_endpoints import TEST_CLICK_URL
+from mailhooks.outbound.fanout import fan_out
 from mailhooks.settings import settings
-from mailhooks.store import store
+from mailhooks.store.export_endpoints import export_endpoint_records
 from tests.support.admin import admin
 from tests.support.helpers import records, seed_account
 from tests.support.receivers import Receiver, Reply
@@ -95,7 +95,7 @@ def test_an_endpoint_is_created_listed_read_changed_and_deleted() -> None:
         True,
     )
     Webhook(created["secret"])
-    saved = store().get_export_endpoint(12, created["id"])
+    saved = export_endpoint_records().get_export_endpoint(12, created["id"])
     assert saved is not None
     assert (saved.secret, saved.activities) == (created["secret"], [ActivityKind.OPEN, ActivityKind.CLICK])
     shown = {key: value for key, value in created.items() if key != "secret"}
@@ -110,7 +110,7 @@ def test_an_endpoint_is_created_listed_read_changed_and_deleted() -> None:
     assert "secret" not in changed
     assert (changed["url"], changed["activities"], changed["active"]) == (shown["url"], ["complaint"], False)
     assert changed["updated_at"] > created["updated_at"]
-    after = store().get_export_endpoint(12, created["id"])
+    after = export_endpoint_records().get_export_endpoint(12, created["id"])
     assert after is not None
     assert after.secret == created["secret"]
     assert admin("DELETE", f"/admin/endpoints/{created['id']}") == (204, None)
@@ -441,15 +441,15 @@ def test_the_routes_are_in_the_openapi_document() -> None:
 
 def test_a_change_racing_another_is_refused_rather_than_undoing_it() -> None:
     endpoint = create()
-    read_before = store().get_export_endpoint(12, endpoint["id"])
+    read_before = export_endpoint_records().get_export_endpoint(12, endpoint["id"])
     assert read_before is not None
     status, rotated = admin("POST", f"/admin/endpoints/{endpoint['id']}/rotate-secret")
 
-    saved = store().replace_export_endpoint(
+    saved = export_endpoint_records().replace_export_endpoint(
         read_before.model_copy(update={"active": False}), read_before.updated_at
     )
 
     assert status == 200
     assert saved is False
-    current = store().get_export_endpoint(12, endpoint["id"])
+    current = export_endpoint_records().get_export_endpoint(12, endpoint["id"])
     assert (current.secret, current.active) == (rotated["secret"], True)  # type: ignore[union-attr]

@@ -8,7 +8,7 @@ import pytest
 
 from devstack.template import Stack
 from mailhooks.settings import settings
-from mailhooks.store import store
+from mailhooks.store.lists import list_records
 from tests.support.admin import admin
 from tests.support.helpers import call, hook_event, load_event, records, seed_account
 
@@ -361,7 +361,7 @@ def test_listening_stores_the_next_call_as_the_sample_and_runs_nothing() -> None
     not_listening = call(form)
 
     assert captured[0] == 202
-    assert store().list_subscribers(list_id) == []
+    assert list_records().list_subscribers(list_id) == []
     assert after["listening"] is False
     assert after["sample_payload"]["fields[email][value]"] == "ana@example.com"
     assert not_listening[0] == 403  # still inactive: nothing runs until the owner maps and switches it on

@@ -26,7 +26,9 @@ from mailhooks.models import (
     Subscriber,
     SubscriberStatus,
 )
-from mailhooks.store import store
+from mailhooks.store.campaigns import campaign_records
+from mailhooks.store.counters import next_id
+from mailhooks.store.lists import list_records
 from tests.support.activities import (
     activities,
     activity,
@@ -61,6 +63,7 @@ class DwindlingContext(FakeLambdaContext):
     """A Lambda context whose remaining time drops by `step` each time the function reads it."""
 
     def __init__(self, start: int = 300_000, step: int = 0) -> None:
+        super().__init__()
         self.left = start
         self.step = step
 
@@ -76,14 +79,14 @@ def queue_url(stack: Stack) -> str:
 
 def subscribe(list_id: int, address: str, status: SubscriberStatus = "active", **fields: Any) -> None:
     subscriber = Subscriber(
-        id=store().next_id("subscriber"), list_id=list_id, email=address, status=status, fields=fields
+        id=next_id("subscriber"), list_id=list_id, email=address, status=status, fields=fields
     )
-    assert store().create_subscriber(subscriber, 12)
+    assert list_records().create_subscriber(subscriber, 12)
 
 
 def queue_campaign(lists: list[int], html: str = "<p>Hello {{email}}</p>") -> int:
     """Queue a campaign to the lists through the inbound send-campaign operation; its id."""
-    store().put_template(EmailTemplate(id=31, account_id=12, name="Offer", html=html))
+    campaign_records().put_template(EmailTemplate(id=31, account_id=12, name="Offer", html=html))
     webhook = seed_webhook("send_campaign", CAMPAIGN_MAPPING)
     campaign = {
         "name": "Black Friday",
@@ -138,7 +141,7 @@ def drain(stack: Stack, start: int = 300_000, step: int = 0) -> int:
     from functions.campaign_sender.app import handler
 
     sender = QueueTrigger(stack, handler, "CampaignQueue", context=lambda: DwindlingContext(start, step))
-    invocations = sender.run()
+    invocations = sender.run_batches()
     assert (sender.errors, sender.reported()) == ([], [])
     return invocations
 
@@ -189,7 +192,7 @@ def test_a_campaign_goes_once_to_each_active_address_of_its_lists_with_a_one_cli
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         # The link of the first list the address is in, as the email was sent for it.
         first_list = 2222 if address != "eve@example.com" else 2223
-        assert link.group(2) == store().get_subscriber(first_list, address).unsubscribe_token  # type: ignore[union-attr]
+        assert link.group(2) == list_records().get_subscriber(first_list, address).unsubscribe_token  # type: ignore[union-attr]
     sends = activities()
     assert sorted(record.email for record in sends) == recipients()
     for record in sends:
@@ -201,7 +204,7 @@ def test_a_campaign_goes_once_to_each_active_address_of_its_lists_with_a_one_cli
             "activity_id": 1,
             "email": record.email,
         }
-    campaign = store().get_campaign(12, campaign_id)
+    campaign = campaign_records().get_campaign(12, campaign_id)
     assert campaign is not None
     assert (campaign.status, campaign.sent_count, campaign.cursor) == ("sent", 3, None)
 
@@ -225,7 +228,7 @@ def test_a_campaign_larger_than_one_invocation_resumes_where_it_stopped(stack: S
     assert first is not None
     assert deliver(stack, first, DwindlingContext(start, step))
 
-    halfway = store().get_campaign(12, campaign_id)
+    halfway = campaign_records().get_campaign(12, campaign_id)
     assert halfway is not None
     assert (halfway.status, halfway.sent_count) == ("sending", 50)
     assert halfway.cursor is not None
@@ -240,7 +243,7 @@ def test_a_campaign_larger_than_one_invocation_resumes_where_it_stopped(stack: S
     )
     assert recipients() == expected
     assert sorted(record.email for record in activities()) == expected
-    done = store().get_campaign(12, campaign_id)
+    done = campaign_records().get_campaign(12, campaign_id)
     assert done is not None
     assert (done.status, done.sent_count, done.cursor) == ("sent", 75, None)
 
@@ -270,7 +273,7 @@ def test_a_message_redelivered_after_a_failed_send_sends_no_address_twice(stack:
 
     assert recipients() == addresses[:4]
     assert len(activities()) == 4
-    failed = store().get_campaign(12, campaign_id)
+    failed = campaign_records().get_campaign(12, campaign_id)
     assert failed is not None
     assert (failed.status, failed.sent_count) == ("sending", 4)
     # SQS delivers the message again once its visibility timeout is over.
@@ -280,7 +283,7 @@ def test_a_message_redelivered_after_a_failed_send_sends_no_address_twice(stack:
     assert drain(stack) == 1
     assert recipients() == addresses
     assert sorted(record.email for record in activities()) == addresses
-    assert store().get_campaign(12, campaign_id).sent_count == 8  # type: ignore[union-attr]
+    assert campaign_records().get_campaign(12, campaign_id).sent_count == 8  # type: ignore[union-attr]
 
 
 def test_a_duplicate_of_a_campaign_message_sends_no_address_twice(stack: Stack) -> None:
@@ -300,7 +303,7 @@ def test_a_duplicate_of_a_campaign_message_sends_no_address_twice(stack: Stack) 
 
     assert recipients() == addresses
     assert len(activities()) == 40
-    campaign = store().get_campaign(12, campaign_id)
+    campaign = campaign_records().get_campaign(12, campaign_id)
     assert campaign is not None
     assert (campaign.status, campaign.sent_count) == ("sent", 40)
 
@@ -335,7 +338,7 @@ def test_the_list_unsubscribe_link_unsubscribes_with_one_click_and_records_it_on
     not_one_click = subscriber_page(
         link_event("POST", b"unsubscribe=yes", "application/x-www-form-urlencoded")
     )
-    still = store().get_subscriber(2222, "ana@example.com")
+    still = list_records().get_subscriber(2222, "ana@example.com")
     one_click = subscriber_page(link_event("POST"))
     again = subscriber_page(
         link_event("POST", b"List-Unsubscribe=One-Click", "application/x-www-form-urlencoded")
@@ -349,7 +352,7 @@ def test_the_list_unsubscribe_link_unsubscribes_with_one_click_and_records_it_on
     assert still.status == "active"
     assert one_click[0] == again[0] == 200
     assert "ana@example.com gets no more emails from List 2222." in one_click[1]
-    assert store().get_subscriber(2222, "ana@example.com").status == "unsubscribed"  # type: ignore[union-attr]
+    assert list_records().get_subscriber(2222, "ana@example.com").status == "unsubscribed"  # type: ignore[union-attr]
     send, unsubscribe = activities()
     assert send.activity_id == ActivityKind.SEND
     assert held(unsubscribe) == activity(

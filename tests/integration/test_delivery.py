@@ -17,17 +17,18 @@ from moto.backends import get_backend
 from standardwebhooks import Webhook
 
 from devstack.template import ACCOUNT_ID, REGION, Stack
-from functions.deliver.app import handler
-from mailhooks import delivery
-from mailhooks.activity import ActivityRecord
+from functions.delivery.app import handler
+from mailhooks import clock
 from mailhooks.aws import aws
-from mailhooks.delivery import new_secret
 from mailhooks.errors import InvalidInput
-from mailhooks.fanout import fan_out
-from mailhooks.models import ActivityKind, ExportEndpoint, utcnow
+from mailhooks.models import ActivityKind, ExportEndpoint
+from mailhooks.outbound.activity import ActivityRecord
+from mailhooks.outbound.delivery.http import SESSION
+from mailhooks.outbound.delivery.signing import new_secret
+from mailhooks.outbound.fanout import fan_out
 from mailhooks.settings import settings
-from mailhooks.store import Delivery, DeliveryAttempt, delivery_log, store
-from mailhooks.store.deliveries import MAX_KEPT_ATTEMPTS
+from mailhooks.store.delivery_log import MAX_KEPT_ATTEMPTS, Delivery, DeliveryAttempt, delivery_log
+from mailhooks.store.export_endpoints import export_endpoint_records
 from tests.support.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.support.receivers import Receiver, Reply, self_signed
 from tests.support.streams import sqs_event as lambda_sqs_event
@@ -62,7 +63,7 @@ def export_endpoint(url: str, endpoint_id: str = "ep1", active: bool = True) -> 
         active=active,
         secret=new_secret(),
     )
-    store().put_export_endpoint(endpoint)
+    export_endpoint_records().put_export_endpoint(endpoint)
     return endpoint
 
 
@@ -291,7 +292,7 @@ def test_a_message_that_is_no_delivery_goes_straight_to_the_dead_letter_queue() 
 def test_retry_after_holds_the_message_back_at_least_that_long(
     receiver: Start, status: int, as_date: bool
 ) -> None:
-    in_40_seconds = format_datetime(utcnow() + timedelta(seconds=40), usegmt=True)
+    in_40_seconds = format_datetime(clock.now() + timedelta(seconds=40), usegmt=True)
     retry_after = in_40_seconds if as_date else "30"
     hooks = receiver(Reply(status, headers={"Retry-After": retry_after}))
     export_endpoint(hooks.url())
@@ -396,9 +397,9 @@ def test_an_endpoint_deleted_or_switched_off_drops_its_messages(receiver: Start,
     endpoint = export_endpoint(hooks.url())
     [activity] = publish()
     if change == "deleted":
-        store().delete_export_endpoint(12, endpoint.id)
+        export_endpoint_records().delete_export_endpoint(12, endpoint.id)
     else:
-        store().put_export_endpoint(endpoint.model_copy(update={"active": False}))
+        export_endpoint_records().put_export_endpoint(endpoint.model_copy(update={"active": False}))
 
     _, failed = run()
 
@@ -417,7 +418,7 @@ def test_a_new_url_applies_to_messages_already_queued(receiver: Start) -> None:
     old, new = receiver(), receiver()
     endpoint = export_endpoint(old.url())
     publish()
-    store().put_export_endpoint(endpoint.model_copy(update={"url": new.url()}))
+    export_endpoint_records().put_export_endpoint(endpoint.model_copy(update={"url": new.url()}))
 
     run()
 
@@ -498,7 +499,7 @@ def test_tls_checks_the_certificate_against_the_name_not_the_address(
     trusted, context = self_signed(tmp_path, certified)
     hooks = receiver(tls=context)
     resolve(monkeypatch, "hooks.example.test", "127.0.0.1")
-    monkeypatch.setattr(delivery.SESSION, "verify", str(trusted))
+    monkeypatch.setattr(SESSION, "verify", str(trusted))
     endpoint = export_endpoint(hooks.url("hooks.example.test", scheme="https"))
     [activity] = publish()
 
@@ -519,7 +520,7 @@ def test_tls_checks_the_certificate_against_the_name_not_the_address(
 
 def test_an_endpoints_deliveries_page_by_status_newest_first() -> None:
     log = delivery_log()
-    start = utcnow()
+    start = clock.now()
     for n in range(5):
         log.record(
             Delivery(
@@ -556,7 +557,9 @@ def test_a_delivery_keeps_its_latest_attempts_in_its_own_item() -> None:
     log = delivery_log()
     delivery = Delivery(webhook_id="msg_1", account_id=12, endpoint_id="ep1", activity_id="1", payload={})
     for number in range(1, MAX_KEPT_ATTEMPTS + 6):
-        attempt = DeliveryAttempt(number=number, at=utcnow(), status_code=500, error="HTTP 500", latency_ms=3)
+        attempt = DeliveryAttempt(
+            number=number, at=clock.now(), status_code=500, error="HTTP 500", latency_ms=3
+        )
         delivery = log.record(delivery.model_copy(update={"attempt_count": number}), attempt)
 
     found = log.get(12, "msg_1")

@@ -1,7 +1,7 @@
 """Endpoint health end to end: messages the real fan-out queued on moto's delivery queue, handed to the
 deliver function as Lambda's event source would, and POSTed to receivers on 127.0.0.1; the scheduled review
 run as its schedule runs it; the recovery through the admin API. Time, as deliveries and health see it, is
-the test's clock (mailhooks.health.now); the queue's own waits are real, and are skipped by making messages
+the test's clock (mailhooks.clock.now); the queue's own waits are real, and are skipped by making messages
 visible again."""
 
 import json
@@ -13,11 +13,16 @@ import boto3
 import pytest
 from moto.core.botocore_stubber import BotocoreStubber
 
-from mailhooks import health, parking
-from mailhooks.activity import ActivityRecord
 from mailhooks.models import ActivityKind
+from mailhooks.outbound.activity import ActivityRecord
+from mailhooks.outbound.endpoint_health.review import disable
+from mailhooks.outbound.parking import PAGE
+from mailhooks.outbound.queue import MAX_HOLD_SECONDS
 from mailhooks.settings import settings
-from mailhooks.store import Delivery, DeliveryStatus, delivery_log, health_records, parked_deliveries, store
+from mailhooks.store.delivery_log import Delivery, DeliveryStatus, delivery_log
+from mailhooks.store.endpoint_health import health_records
+from mailhooks.store.export_endpoints import export_endpoint_records
+from mailhooks.store.parking import parked_deliveries
 from tests.support.admin import admin
 from tests.support.health import OWNER, Clock, Queue, endpoint, publish, run_review
 from tests.support.helpers import sent_emails
@@ -78,7 +83,7 @@ def test_a_receiver_that_never_answers_does_not_hold_up_a_healthy_one(
     # 1,000 activities, a hundred at a time as the fan-out's stream batches bring them.
     for _ in range(10):
         publish(*[ActivityKind.CLICK, ActivityKind.OPEN] * 50)
-        queue.run()
+        queue.run_batches()
 
     assert len(set(ids(healthy.received))) == 500
     limits = settings()
@@ -98,11 +103,11 @@ def test_a_receiver_that_never_answers_does_not_hold_up_a_healthy_one(
     # or the first new one, the others parked behind it.
     clock.advance(seconds=limits.breaker_open_seconds + 1)
     run_review()
-    queue.run()
+    queue.run_batches()
     assert len(dead.received) == before_it_opened + 1
     clock.advance(seconds=limits.breaker_open_seconds + 1)
     publish(*[ActivityKind.OPEN] * 5)
-    queue.run()
+    queue.run_batches()
     assert len(dead.received) == before_it_opened + 2
     assert health_of("dead")["state"] == "open"
     assert_all_kept(dead, 505, queue)
@@ -125,25 +130,25 @@ def test_a_probes_success_closes_the_breaker_and_sends_every_parked_delivery(
     health_records().open((12, "ep1"), clock.at, clock.at + timedelta(seconds=60))
 
     # Parked by the fan-out while the breaker's wait lasts, one batch per stream batch: more than a page.
-    published = [each for _ in range(parking.PAGE + 2) for each in publish(*[ActivityKind.CLICK] * 20)]
+    published = [each for _ in range(PAGE + 2) for each in publish(*[ActivityKind.CLICK] * 20)]
     assert queue.empty()
     assert sorted(parked("ep1")) == sorted(f"msg_{activity.id}_ep1" for activity in published)
 
     # The review's probe after the wait fails: the breaker stays open, its deliveries parked.
     clock.advance(seconds=61)
     run_review()
-    queue.run()
+    queue.run_batches()
     assert len(recovering.received) == 1
     assert health_of("ep1")["state"] == "open"
 
     # The next probe, a new delivery, succeeds: every parked delivery is sent, once, a page at a time.
     recovering.replies = [Reply(503), Reply(200)]
-    clock.advance(seconds=health.MAX_HOLD_SECONDS)
+    clock.advance(seconds=MAX_HOLD_SECONDS)
     [probe] = publish(ActivityKind.CLICK)
-    queue.run()
+    queue.run_batches()
     assert health_of("ep1")["state"] == "healthy"
     queue.wake()  # the first probe's retry
-    queue.run()
+    queue.run_batches()
     expected = {f"msg_{activity.id}_ep1" for activity in [*published, probe]}
     delivered = ids(recovering.received[1:])
     assert sorted(delivered) == sorted(expected)
@@ -162,13 +167,13 @@ def test_410_gone_disables_the_endpoint_after_one_attempt(queue: Queue, receiver
     endpoint(gone.url(), "ep1")
     first, *others = publish(ActivityKind.OPEN, ActivityKind.CLICK, ActivityKind.SEND)
 
-    queue.run(batches=1, size=1)
-    queue.run()
+    queue.run_batches(batches=1, size=1)
+    queue.run_batches()
     publish(ActivityKind.OPEN)
 
     assert len(gone.received) == 1
     assert queue.empty()
-    saved = store().get_export_endpoint(12, "ep1")
+    saved = export_endpoint_records().get_export_endpoint(12, "ep1")
     assert saved is not None
     assert saved.active is False
     shown = health_of("ep1")
@@ -195,7 +200,7 @@ def test_abort_message_ends_the_retries_of_that_message(
     endpoint(refusing.url(), "ep1")
     [activity] = publish(ActivityKind.CLICK)
 
-    queue.run()
+    queue.run_batches()
 
     assert len(refusing.received) == 1
     assert queue.empty()
@@ -219,26 +224,26 @@ def test_429_with_retry_after_holds_the_endpoint_back_that_long(
     published = publish(ActivityKind.CLICK, ActivityKind.OPEN)
     started = clock.at
 
-    queue.run(batches=1, size=1)
+    queue.run_batches(batches=1, size=1)
     assert len(busy.received) == 1
     assert queue.waits()[-1] >= 29  # that message, on the queue itself
     assert health_of("ep1")["state"] == "open"
 
     clock.advance(seconds=10)
-    queue.run()  # the other message, received meanwhile
+    queue.run_batches()  # the other message, received meanwhile
     assert len(busy.received) == 1
     assert len(parked("ep1")) == 1
 
     clock.advance(seconds=19)
     queue.wake()
-    queue.run()  # the first, back a second early
+    queue.run_batches()  # the first, back a second early
     assert len(busy.received) == 1
     assert len(parked("ep1")) == 2
     assert queue.empty()
 
     clock.advance(seconds=1)
     run_review()
-    queue.run()
+    queue.run_batches()
     assert clock.at - started >= timedelta(seconds=30)
     # One probe, which succeeds: the other parked delivery follows it, and each is delivered.
     assert len(busy.received) == 3
@@ -277,7 +282,7 @@ def test_a_throttle_of_two_at_once_is_never_exceeded(
     publish(*[ActivityKind.CLICK] * 50)
 
     # Four containers of the deliver function at once, each taking batches until the queue is empty.
-    containers = [threading.Thread(target=queue.run) for _ in range(4)]
+    containers = [threading.Thread(target=queue.run_batches) for _ in range(4)]
     for container in containers:
         container.start()
     for container in containers:
@@ -308,7 +313,7 @@ def test_an_endpoint_that_only_fails_is_warned_of_then_disabled_and_recovers_wha
         run_review()
 
     early = publish(ActivityKind.CLICK, ActivityKind.OPEN)
-    queue.run()
+    queue.run_batches()
     review_at(started + warn_after - timedelta(seconds=1))
     assert sent_emails() == []
     review_at(started + warn_after)
@@ -321,11 +326,11 @@ def test_an_endpoint_that_only_fails_is_warned_of_then_disabled_and_recovers_wha
 
     clock.at = started + timedelta(days=3)
     later = publish(ActivityKind.SEND, ActivityKind.CLICK)
-    queue.run()
+    queue.run_batches()
     review_at(started + disable_after - timedelta(seconds=1))
-    assert store().get_export_endpoint(12, "ep1").active  # type: ignore[union-attr]
+    assert export_endpoint_records().get_export_endpoint(12, "ep1").active  # type: ignore[union-attr]
     review_at(started + disable_after)
-    saved = store().get_export_endpoint(12, "ep1")
+    saved = export_endpoint_records().get_export_endpoint(12, "ep1")
     assert saved is not None
     assert saved.active is False
     assert health_of("ep1")["state"] == "disabled"
@@ -341,7 +346,7 @@ def test_an_endpoint_that_only_fails_is_warned_of_then_disabled_and_recovers_wha
     assert status == 202, recovered
     assert (recovered["queued"], recovered["endpoint"]["active"]) == (2, True)
     assert recovered["endpoint"]["health"]["state"] == "healthy"
-    queue.run()
+    queue.run_batches()
 
     replayed = [f"msg_{activity.id}_ep1" for activity in later]
     assert sorted(ids(failing.received)[4:]) == sorted(replayed)
@@ -356,7 +361,7 @@ def test_recovering_a_disabled_endpoint_sends_every_delivery_parked_before(
     created = endpoint(revived.url(), "ep1", [ActivityKind.CLICK])
     health_records().open((12, "ep1"), clock.at, clock.at + timedelta(seconds=60))
     published = publish(ActivityKind.CLICK, ActivityKind.CLICK, ActivityKind.CLICK)
-    health.disable(created, "its receiver answered 410 Gone", clock.at)
+    disable(created, "its receiver answered 410 Gone", clock.at)
     assert health_of("ep1")["parked"] == 3
 
     clock.advance(days=2)
@@ -364,7 +369,7 @@ def test_recovering_a_disabled_endpoint_sends_every_delivery_parked_before(
     status, recovered = admin("POST", "/admin/endpoints/ep1/recover", body={"since": since})
     assert status == 202, recovered
     assert (recovered["queued"], recovered["endpoint"]["health"]["parked"]) == (3, 0)
-    queue.run()
+    queue.run_batches()
 
     assert sorted(ids(revived.received)) == sorted(f"msg_{activity.id}_ep1" for activity in published)
     assert parked("ep1") == []
@@ -397,7 +402,7 @@ def test_the_admin_api_shows_each_endpoints_health_and_takes_its_limits(queue: Q
     }
     publish(ActivityKind.CLICK, ActivityKind.CLICK)
 
-    queue.run()
+    queue.run_batches()
 
     [shown] = admin("GET", "/admin/endpoints")[1]
     assert shown["health"]["state"] == "open"  # a 503 holds it back

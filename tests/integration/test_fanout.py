@@ -10,13 +10,17 @@ from typing import Any
 import boto3
 import pytest
 
+import mailhooks.clock
 from devstack.template import Stack
-from mailhooks import health
-from mailhooks.activity import ActivityRecord
+from mailhooks import clock
 from mailhooks.aws import aws
-from mailhooks.delivery_message import DeliveryMessage
-from mailhooks.models import ActivityKind, ExportEndpoint, utcnow
-from mailhooks.store import activity_log, health_records, parked_deliveries, store
+from mailhooks.models import ActivityKind, ExportEndpoint
+from mailhooks.outbound.activity import ActivityRecord
+from mailhooks.outbound.delivery_message import DeliveryMessage
+from mailhooks.store.activity import activity_log
+from mailhooks.store.endpoint_health import health_records
+from mailhooks.store.export_endpoints import export_endpoint_records
+from mailhooks.store.parking import parked_deliveries
 from tests.support.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.support.streams import StreamTail, receive_all
 
@@ -30,7 +34,7 @@ def endpoint(account_id: int, name: str, kinds: list[ActivityKind], active: bool
         active=active,
         secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     )
-    store().put_export_endpoint(created)
+    export_endpoint_records().put_export_endpoint(created)
     return created
 
 
@@ -118,7 +122,7 @@ def test_deliveries_to_an_endpoint_whose_breaker_is_open_are_parked_until_its_wa
     seed_account(12)
     endpoint(12, "down", [ActivityKind.OPEN])
     endpoint(12, "up", [ActivityKind.OPEN])
-    now = utcnow()
+    now = clock.now()
     health_records().open((12, "down"), now, now + timedelta(seconds=120))
     activity_log().put([activity(12, ActivityKind.OPEN, n) for n in range(30)])
     tail = StreamTail(stack, "ActivityTable")
@@ -139,7 +143,7 @@ def test_deliveries_to_an_endpoint_whose_breaker_is_open_are_parked_until_its_wa
     assert health_records().read([(12, "down")])[(12, "down")].parked == 30
 
     # Once the wait is over, the next delivery is queued, to be the breaker's probe.
-    monkeypatch.setattr(health, "now", lambda: now + timedelta(seconds=121))
+    monkeypatch.setattr(mailhooks.clock, "now", lambda: now + timedelta(seconds=121))
     activity_log().put([activity(12, ActivityKind.OPEN, 30)])
     _, after = fan_out(stack, tail)
     assert sorted(message.endpoint_id for message in after) == ["down", "up"]

@@ -16,7 +16,8 @@ from devstack.provision import provision
 from devstack.template import Stack
 from mailhooks.aws import aws
 from mailhooks.settings import settings
-from mailhooks.store import store
+from mailhooks.store.inbound_webhooks import inbound_webhook_records
+from mailhooks.store.lists import list_records
 from tests.support.helpers import call, hook_event, seed_account, seed_list, seed_webhook
 
 _start_together: Barrier
@@ -80,9 +81,9 @@ def test_fifty_concurrent_calls_leave_success_count_exactly_fifty(
     statuses = containers.starmap(_invoke_in_own_process, [(dict(os.environ), event) for event in events])
 
     assert statuses == [201] * 50
-    stats = store().find_inbound_webhook(webhook.token).stats  # type: ignore[union-attr]
+    stats = inbound_webhook_records().find_inbound_webhook(webhook.token).stats  # type: ignore[union-attr]
     assert (stats.success_count, stats.error_count) == (50, 0)
-    subscribers = store().list_subscribers(2222)
+    subscribers = list_records().list_subscribers(2222)
     assert len({subscriber.id for subscriber in subscribers}) == len(subscribers) == 50
 
 
@@ -103,6 +104,6 @@ def test_concurrent_retries_of_one_subscription_store_it_once(
 
     statuses = containers.starmap(_invoke_in_own_process, [(dict(os.environ), event) for event in events])
 
-    [subscriber] = store().list_subscribers(2222)
+    [subscriber] = list_records().list_subscribers(2222)
     assert statuses == [201] * 10
     assert [call(event)[1] for event in events[:3]] == [{"id": subscriber.id, "email": "ana@example.com"}] * 3

@@ -9,7 +9,7 @@ from devstack.template import Stack
 from mailhooks.aws import aws
 from mailhooks.models import CustomField, InboundWebhook
 from mailhooks.settings import settings
-from mailhooks.store import store
+from mailhooks.store.inbound_webhooks import inbound_webhook_records
 from tests.support.helpers import (
     CAMPAIGN_CALL,
     CAMPAIGN_MAPPING,
@@ -46,9 +46,9 @@ def assert_error(
     assert (answer_status, body) == (status, {"error": error})
     assert records() == before
     assert (sent_emails(), sent_sms(), campaign_messages(stack)) == ([], {}, [])
-    stats = store().find_inbound_webhook(webhook.token).stats  # type: ignore[union-attr]
+    stats = inbound_webhook_records().find_inbound_webhook(webhook.token).stats  # type: ignore[union-attr]
     assert (stats.success_count, stats.error_count) == (0, 1)
-    [logged] = store().inbound_calls(webhook.id)
+    [logged] = inbound_webhook_records().inbound_calls(webhook.id)
     assert (logged.status, logged.error) == (status, error)
 
 
@@ -195,7 +195,7 @@ def test_an_inactive_webhook_is_refused(platform: Stack) -> None:
 
 def test_unknown_and_deleted_tokens_get_the_same_404_and_no_stats(platform: Stack) -> None:
     webhook = seed_webhook("add_subscriber", {"email": "/email", "name": "/name"}, list_id=2222)
-    assert store().delete_inbound_webhook(12, webhook.id)
+    assert inbound_webhook_records().delete_inbound_webhook(12, webhook.id)
     before = records()
     for token in (webhook.token, "x" * 43):
         for method in ("POST", "HEAD"):

@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 from mailhooks.models import CustomField
-from mailhooks.store import store
+from mailhooks.store.campaigns import campaign_records
+from mailhooks.store.inbound_webhooks import inbound_webhook_records
+from mailhooks.store.lists import list_records
 from tests.support.helpers import (
     CAMPAIGN_CALL,
     CAMPAIGN_MAPPING,
@@ -40,13 +42,13 @@ def test_seed_form_payload_adds_a_subscriber_with_its_custom_field() -> None:
 
     status, body, _ = call(with_token(load_event("inbound_add_subscriber_form.json"), webhook.token))
 
-    subscriber = store().get_subscriber(2222, "ana@example.com")
+    subscriber = list_records().get_subscriber(2222, "ana@example.com")
     assert subscriber is not None
     assert (status, body) == (201, {"id": subscriber.id, "email": "ana@example.com"})
     assert subscriber.status == "active"
     assert subscriber.fields == {"name": "Test"}
     assert sent_emails() == []
-    stats = store().find_inbound_webhook(webhook.token).stats  # type: ignore[union-attr]
+    stats = inbound_webhook_records().find_inbound_webhook(webhook.token).stats  # type: ignore[union-attr]
     assert (stats.success_count, stats.error_count) == (1, 0)
     assert stats.last_call_at is not None
 
@@ -61,7 +63,7 @@ def test_adding_an_existing_subscriber_again_returns_its_id_and_leaves_it_untouc
 
     assert first[0] == again[0] == 201
     assert first[1] == again[1]
-    assert store().get_subscriber(2222, "ana@example.com").fields == {"name": "Ana"}  # type: ignore[union-attr]
+    assert list_records().get_subscriber(2222, "ana@example.com").fields == {"name": "Ana"}  # type: ignore[union-attr]
 
 
 def test_update_subscriber_updates_the_fields_of_an_existing_one() -> None:
@@ -86,7 +88,7 @@ def test_update_subscriber_updates_the_fields_of_an_existing_one() -> None:
     )
 
     assert first[1] == second[1]
-    assert store().get_subscriber(2222, "ana@example.com").fields == {"name": "Ana B.", "age": 31}  # type: ignore[union-attr]
+    assert list_records().get_subscriber(2222, "ana@example.com").fields == {"name": "Ana B.", "age": 31}  # type: ignore[union-attr]
 
 
 def test_double_optin_stores_a_pending_subscriber_and_emails_a_confirmation_link() -> None:
@@ -98,7 +100,7 @@ def test_double_optin_stores_a_pending_subscriber_and_emails_a_confirmation_link
         hook_event(webhook.token, json.dumps({"email": "ana@example.com", "optin": "true"}))
     )
 
-    subscriber = store().get_subscriber(2222, "ana@example.com")
+    subscriber = list_records().get_subscriber(2222, "ana@example.com")
     assert subscriber is not None
     assert (status, body) == (201, {"id": subscriber.id, "email": "ana@example.com"})
     assert subscriber.status == "pending"
@@ -136,7 +138,7 @@ def test_delete_subscriber_removes_it_from_the_list() -> None:
     )
 
     assert (status, body) == (201, {"email": "ana@example.com"})
-    assert store().get_subscriber(2222, "ana@example.com") is None
+    assert list_records().get_subscriber(2222, "ana@example.com") is None
 
 
 def test_unsubscribe_keeps_the_subscriber_marked_unsubscribed() -> None:
@@ -151,7 +153,7 @@ def test_unsubscribe_keeps_the_subscriber_marked_unsubscribed() -> None:
     )
 
     assert (status, body) == (201, {})
-    assert store().get_subscriber(2222, "ana@example.com").status == "unsubscribed"  # type: ignore[union-attr]
+    assert list_records().get_subscriber(2222, "ana@example.com").status == "unsubscribed"  # type: ignore[union-attr]
 
 
 def test_send_sms_publishes_through_sns_with_the_sender_id() -> None:
@@ -232,7 +234,7 @@ def test_seed_campaign_payload_creates_the_campaign_and_queues_it_without_sendin
     status, body, _ = call(with_token(load_event("inbound_send_campaign_json.json"), webhook.token))
 
     assert status == 200
-    campaign = store().get_campaign(12, body["id"])  # type: ignore[index]
+    campaign = campaign_records().get_campaign(12, body["id"])  # type: ignore[index]
     assert campaign is not None
     assert (campaign.name, campaign.list_ids, campaign.template_id, campaign.status) == (
         "Black Friday",
@@ -271,7 +273,7 @@ def test_campaign_lists_accept_every_written_form(lists: Any) -> None:
     )
 
     assert status == 200
-    assert store().get_campaign(12, body["id"]).list_ids == [2222, 2223]  # type: ignore[index, union-attr]
+    assert campaign_records().get_campaign(12, body["id"]).list_ids == [2222, 2223]  # type: ignore[index, union-attr]
 
 
 def test_head_answers_an_active_webhook_without_running_anything() -> None:
@@ -282,8 +284,8 @@ def test_head_answers_an_active_webhook_without_running_anything() -> None:
     status, body, _ = call(hook_event(webhook.token, json.dumps({"email": "ana@example.com"}), method="HEAD"))
 
     assert (status, body) == (200, None)
-    assert store().get_subscriber(2222, "ana@example.com") is None
-    assert store().find_inbound_webhook(webhook.token).stats.success_count == 0  # type: ignore[union-attr]
+    assert list_records().get_subscriber(2222, "ana@example.com") is None
+    assert inbound_webhook_records().find_inbound_webhook(webhook.token).stats.success_count == 0  # type: ignore[union-attr]
 
 
 def test_tokens_are_256_bit_url_safe() -> None:

@@ -15,10 +15,12 @@ import pytest
 from standardwebhooks import Webhook
 
 from devstack.template import Stack
-from mailhooks.delivery import new_secret
+from mailhooks.aws import aws
 from mailhooks.models import ActivityKind, CustomField, ExportEndpoint
+from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.settings import settings
-from mailhooks.store import store
+from mailhooks.store.export_endpoints import export_endpoint_records
+from mailhooks.store.lists import list_records
 from tests.support.helpers import (
     CAMPAIGN_CALL,
     CAMPAIGN_MAPPING,
@@ -48,12 +50,12 @@ class Outbound:
         self.endpoint = ExportEndpoint(
             id="ep1", account_id=12, url=receiver.url(), activities=list(ActivityKind), secret=new_secret()
         )
-        store().put_export_endpoint(self.endpoint)
+        export_endpoint_records().put_export_endpoint(self.endpoint)
 
     def deliver(self) -> list[dict[str, Any]]:
         """Run the fan-out on what the stream holds and the deliver function on what it queued; the bodies
         the receiver got, each after checking its signature."""
-        from functions.deliver.app import handler as deliver
+        from functions.delivery.app import handler as deliver
         from functions.fanout.app import handler as fan_out
 
         assert fan_out(self.tail.next_event(), FakeLambdaContext()) == {"batchItemFailures": []}
@@ -103,7 +105,7 @@ def subscribe_by_following_the_confirmation_link(outbound: Outbound) -> None:
     webhook = seed_webhook("add_subscriber", {"email": "/email", "double_optin": "/optin"}, list_id=2222)
     assert call(hook_event(webhook.token, json.dumps({"email": "ana@example.com", "optin": 1})))[0] == 201
     assert outbound.deliver() == []  # nothing until confirmed
-    token = store().get_subscriber(2222, "ana@example.com").confirm_token  # type: ignore[union-attr]
+    token = list_records().get_subscriber(2222, "ana@example.com").confirm_token  # type: ignore[union-attr]
     event = load_event("subscriptions_confirm.json")
     event.update(path=f"/subscriptions/confirm/{token}", pathParameters={"token": token})
     assert handler(event, FakeLambdaContext())["statusCode"] == 200
@@ -166,7 +168,7 @@ def last_action_id() -> int:
     """The id the last transactional email or SMS got as its own action."""
     return int(
         boto3.client("dynamodb").get_item(
-            TableName=store().table.name, Key={"pk": {"S": "COUNTER"}, "sk": {"S": "action"}}
+            TableName=aws().data_table.name, Key={"pk": {"S": "COUNTER"}, "sk": {"S": "action"}}
         )["Item"]["value"]["N"]
     )
 
@@ -210,7 +212,7 @@ def test_each_source_reaches_the_endpoint_in_the_published_format(
 def test_endpoints_get_only_the_kinds_they_tick(outbound: Outbound) -> None:
     with receivers() as start:
         opens_only = start()
-        store().put_export_endpoint(
+        export_endpoint_records().put_export_endpoint(
             ExportEndpoint(
                 id="opens",
                 account_id=12,

@@ -8,9 +8,9 @@ from typing import Any
 
 import boto3
 
-from mailhooks.activity import ActivityRecord
 from mailhooks.aws import aws
 from mailhooks.models import ActivityKind, SendingType
+from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.store.activity import activity_from_stream_image
 from tests.support.helpers import FakeLambdaContext
 

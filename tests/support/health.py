@@ -1,7 +1,7 @@
 """Export endpoints' health, as the tests drive it: the deliver function's environment, endpoints at
 loopback receivers, activities queued by the real fan-out, the delivery queue run as its trigger runs it,
 and the scheduled review; time, as deliveries and health see it, is the test's clock
-(mailhooks.health.now)."""
+(mailhooks.clock.now)."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,15 +9,15 @@ from typing import Any
 import boto3
 import pytest
 
+import mailhooks.clock
 from devstack.template import Stack
 from functions.endpoint_health.app import handler as review
-from mailhooks import health
-from mailhooks.activity import ActivityRecord
-from mailhooks.delivery import new_secret
-from mailhooks.fanout import fan_out
-from mailhooks.models import ActivityKind, ExportEndpoint, utcnow
+from mailhooks.models import ActivityKind, ExportEndpoint
+from mailhooks.outbound.activity import ActivityRecord
+from mailhooks.outbound.delivery.signing import new_secret
+from mailhooks.outbound.fanout import fan_out
 from mailhooks.settings import settings
-from mailhooks.store import store
+from mailhooks.store.export_endpoints import export_endpoint_records
 from tests.support.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.support.triggers import QueueTrigger
 
@@ -25,10 +25,10 @@ OWNER = "ops@shop.example"
 
 
 class Clock:
-    """What mailhooks.health.now answers: now, until the test moves it."""
+    """What mailhooks.clock.now answers: now, until the test moves it."""
 
     def __init__(self) -> None:
-        self.at = utcnow()
+        self.at = mailhooks.clock.now()
 
     def __call__(self) -> datetime:
         return self.at
@@ -40,7 +40,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     frozen = Clock()
-    monkeypatch.setattr(health, "now", frozen)
+    monkeypatch.setattr(mailhooks.clock, "now", frozen)
     return frozen
 
 
@@ -71,7 +71,7 @@ def endpoint(
         owner_email=OWNER,
         **options,
     )
-    store().put_export_endpoint(created)
+    export_endpoint_records().put_export_endpoint(created)
     return created
 
 
@@ -88,7 +88,7 @@ class Queue(QueueTrigger):
     the messages that wait visible again when the test moves time on (wake)."""
 
     def __init__(self, stack: Stack) -> None:
-        from functions.deliver.app import handler as deliver
+        from functions.delivery.app import handler as deliver
 
         super().__init__(stack, deliver, "DeliveryQueue", sqs=boto3.client("sqs"))
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import boto3
 
+from devstack.functions import LambdaContext
 from devstack.template import ACCOUNT_ID, REGION, ROOT, Stack
-from mailhooks.activity import ActivityRecord
-from mailhooks.inbound import new_inbound_webhook
+from mailhooks.aws import aws
+from mailhooks.inbound.inbound_webhooks import new_inbound_webhook
 from mailhooks.models import (
     Account,
     ActivityKind,
@@ -17,9 +18,14 @@ from mailhooks.models import (
     EmailTemplate,
     InboundWebhook,
     MailingList,
+    Plan,
     SendingType,
 )
-from mailhooks.store import store
+from mailhooks.outbound.activity import ActivityRecord
+from mailhooks.store.accounts import account_records
+from mailhooks.store.campaigns import campaign_records
+from mailhooks.store.inbound_webhooks import inbound_webhook_records
+from mailhooks.store.lists import list_records
 
 EVENTS = ROOT / "events"
 # A send_campaign call whose body names each parameter after itself, and the mapping that reads it.
@@ -34,14 +40,20 @@ CAMPAIGN_CALL = {
 CAMPAIGN_MAPPING = {name: f"/{name}" for name in CAMPAIGN_CALL}
 
 
-class FakeLambdaContext:
-    function_name = "test"
-    memory_limit_in_mb = 512
-    invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:test"
-    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+class FakeLambdaContext(LambdaContext):
+    """The local stack's Lambda context, for a function named test, whose remaining time stays at 10 s
+    however long a test's invocation takes under load."""
 
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
+    def __init__(self) -> None:
+        super().__init__(
+            function_name="test",
+            memory_limit_in_mb=512,
+            invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:test",
+            aws_request_id="c6af9ac6-7b61-11e6-9a41-93e812345678",
+            timeout_seconds=10,
+        )
+
+    def get_remaining_time_in_millis(self) -> int:
         return 10_000
 
 
@@ -81,7 +93,7 @@ def call(event: dict[str, Any]) -> tuple[int, dict[str, Any] | None, dict[str, s
     """Invoke the inbound function's handler; its status, JSON body and headers."""
     from functions.inbound.app import handler
 
-    response = handler(event, FakeLambdaContext())  # type: ignore[arg-type]
+    response = handler(event, FakeLambdaContext())
     body = json.loads(response["body"]) if response.get("body") else None
     return response["statusCode"], body, response.get("multiValueHeaders") or response.get("headers") or {}
 
@@ -105,9 +117,9 @@ def campaign_activity(
     )
 
 
-def seed_account(account_id: int = 12, plan: str = "paid") -> Account:
-    account = Account(id=account_id, name=f"Account {account_id}", plan=plan)  # type: ignore[arg-type]
-    store().put_account(account)
+def seed_account(account_id: int = 12, plan: Plan = "paid") -> Account:
+    account = Account(id=account_id, name=f"Account {account_id}", plan=plan)
+    account_records().put_account(account)
     return account
 
 
@@ -115,7 +127,7 @@ def seed_list(
     account_id: int = 12, list_id: int = 2222, fields: list[CustomField] | None = None
 ) -> MailingList:
     mailing_list = MailingList(id=list_id, account_id=account_id, name=f"List {list_id}", fields=fields or [])
-    store().put_list(mailing_list)
+    list_records().put_list(mailing_list)
     return mailing_list
 
 
@@ -123,7 +135,7 @@ def seed_template(account_id: int = 12, template_id: int = 31) -> EmailTemplate:
     template = EmailTemplate(
         id=template_id, account_id=account_id, name="Offer", html="<p>Hello {{email}}</p>"
     )
-    store().put_template(template)
+    campaign_records().put_template(template)
     return template
 
 
@@ -133,7 +145,7 @@ def seed_webhook(
     webhook = new_inbound_webhook(
         account_id=account_id, name=f"{operation} hook", operation=operation, mapping=mapping, **options
     )
-    store().put_inbound_webhook(webhook)
+    inbound_webhook_records().put_inbound_webhook(webhook)
     return webhook
 
 
@@ -155,11 +167,11 @@ STATS = ("success_count", "error_count", "last_call_at")
 def records() -> list[dict[str, Any]]:
     """Every record of the data table but the webhooks' own bookkeeping (stats, call log) and the id
     counters: what an operation may write."""
-    items = store().table.scan(ConsistentRead=True)["Items"]
+    items = aws().data_table.scan(ConsistentRead=True)["Items"]
     kept = [
         {key: value for key, value in item.items() if key not in STATS}
         for item in items
-        if item["pk"] != "COUNTER" and not item["pk"].startswith("CALLS#")
+        if item["pk"] != "COUNTER" and not str(item["pk"]).startswith("CALLS#")
     ]
     return sorted(kept, key=lambda item: (item["pk"], item["sk"]))
 

@@ -11,11 +11,11 @@ import boto3
 import pytest
 
 from devstack.template import Stack
-from mailhooks.activity import ActivityRecord
-from mailhooks.delivery import new_secret
 from mailhooks.models import ActivityKind, ExportEndpoint
+from mailhooks.outbound.activity import ActivityRecord
+from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.settings import settings
-from mailhooks.store import store
+from mailhooks.store.export_endpoints import export_endpoint_records
 from tests.support.helpers import campaign_activity, seed_account
 from tests.support.receivers import Chaos, Receivers, chaos_receivers
 from tests.support.streams import receive_all
@@ -44,7 +44,7 @@ def add_endpoint(endpoint_id: str, url: str) -> ExportEndpoint:
     endpoint = ExportEndpoint(
         id=endpoint_id, account_id=ACCOUNT_ID, url=url, activities=list(ActivityKind), secret=new_secret()
     )
-    store().put_export_endpoint(endpoint)
+    export_endpoint_records().put_export_endpoint(endpoint)
     return endpoint
 
 

@@ -1,6 +1,7 @@
 """Lambda events built from what moto's streams and queues really hold, as Lambda would deliver them: the
 records shaped by the local stack's own code (devstack.streams.stream_record, devstack.queues.sqs_record)."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import boto3
@@ -46,18 +47,6 @@ def receive_all(queue_url: str, sqs: Any = None, **options: Any) -> list[dict[st
     return messages
 
 
-def sqs_event(queue_arn: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
-    """The event Lambda's SQS trigger makes of messages received, with all attributes, from a queue; but
-    for their message attributes (see without_message_attributes)."""
-    return without_message_attributes({"Records": [sqs_record(message, queue_arn) for message in messages]})
-
-
-def without_message_attributes(event: dict[str, Any]) -> dict[str, Any]:
-    """The SQS event with every record's messageAttributes empty, as the tests have always handed it to the
-    functions. Lambda hands them over; but the deliver function's QueuedMessage.of reads its throttle_waits
-    attribute with Powertools' SQSMessageAttributes.get, which answers the raw dict, and `.string_value`
-    on it raises: the function fails on every message a throttle sent back. Until that is fixed in
-    layers/common/mailhooks/delivery.py, the tests keep the event they had."""
-    for record in event["Records"]:
-        record["messageAttributes"] = {}
-    return event
+def sqs_event(queue_arn: str, messages: Sequence[Any]) -> dict[str, Any]:
+    """The event Lambda's SQS trigger makes of messages received, with all attributes, from a queue."""
+    return {"Records": [sqs_record(message, queue_arn) for message in messages]}

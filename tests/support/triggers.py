@@ -33,7 +33,6 @@ from devstack.queues import QueuePoller
 from devstack.streams import StreamPoller
 from devstack.template import ACCOUNT_ID, REGION, Stack
 from tests.support.helpers import FakeLambdaContext
-from tests.support.streams import without_message_attributes
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -193,9 +192,7 @@ class QueueTrigger(_Counted, QueuePoller):
         trigger = template_trigger(stack, source=queue)
         if batch_size is not None:
             trigger = dataclasses.replace(trigger, batch_size=batch_size)
-        self.function = _Function(
-            trigger, lambda event, context: handler(without_message_attributes(event), context), context
-        )
+        self.function = _Function(trigger, handler, context)
         self.function.on_error = self._visible_again
         super().__init__(trigger, self.function, _NoWait())  # type: ignore[arg-type]
         # A session of its own (see StreamTrigger), unless the caller, polling again and again, passes its
@@ -248,7 +245,7 @@ class QueueTrigger(_Counted, QueuePoller):
         except _Stop as stop:
             raise stop.error from None
 
-    def run(self, batches: int | None = None, size: int | None = None) -> int:
+    def run_batches(self, batches: int | None = None, size: int | None = None) -> int:
         """Invoke batch after batch (of `size` messages, or the template's batch size) until none is
         visible, or `batches` ran; answers how many ran."""
         configured = self.trigger
@@ -324,4 +321,4 @@ class QueueTrigger(_Counted, QueuePoller):
 def run_queue(stack: Stack, queue: str, handler: Handler, batch_size: int = 10, sqs: Any = None) -> int:
     """Invoke handler on the queue's messages, batch after batch, until none is visible; as the trigger does,
     delete each message the handler did not report failed. Answers how many batches ran."""
-    return QueueTrigger(stack, handler, queue, batch_size, sqs=sqs).run()
+    return QueueTrigger(stack, handler, queue, batch_size, sqs=sqs).run_batches()

@@ -10,10 +10,12 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from mailhooks import health
-from mailhooks.delivery import JITTER, check_endpoint_url, new_secret, retry_wait, signed_headers
-from mailhooks.delivery_message import DeliveryMessage
 from mailhooks.errors import InvalidInput
+from mailhooks.outbound.delivery.retries import JITTER, retry_wait
+from mailhooks.outbound.delivery.signing import new_secret, signed_headers
+from mailhooks.outbound.delivery.ssrf import check_endpoint_url
+from mailhooks.outbound.delivery_message import DeliveryMessage
+from mailhooks.outbound.queue import MAX_HOLD_SECONDS
 from mailhooks.settings import settings
 
 
@@ -77,7 +79,7 @@ def test_a_retry_after_longer_than_the_schedule_wins_up_to_the_longest_hold(
     settings.cache_clear()
 
     assert retry_wait(1, retry_after=30.2) == 31
-    assert retry_wait(1, retry_after=10 * 3600 * 24) == health.MAX_HOLD_SECONDS
+    assert retry_wait(1, retry_after=10 * 3600 * 24) == MAX_HOLD_SECONDS
     assert retry_wait(2, retry_after=30) is None
 
 

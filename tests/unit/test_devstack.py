@@ -26,7 +26,7 @@ from devstack.routes import Router, routes
 from devstack.schedules import SchedulePoller
 from devstack.template import ACCOUNT_ID, REGION, ROOT, Stack
 from devstack.triggers import ScheduleTrigger
-from mailhooks.delivery import new_secret
+from mailhooks.outbound.delivery.signing import new_secret
 from tests.support.fake_functions import Behaviour, FakeFunctions, fails
 
 

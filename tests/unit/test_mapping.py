@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from jsonpointer import escape
 
 from mailhooks.errors import InvalidInput
-from mailhooks.mapping import extract, parse_body, resolve
-from mailhooks.operations.add_subscriber import AddSubscriberParameters
-from mailhooks.operations.send_campaign import SendCampaignParameters
-from mailhooks.operations.send_sms import SendSmsParameters
-from mailhooks.parameters import bind
+from mailhooks.inbound.mapping import extract, parse_body, resolve
+from mailhooks.inbound.operations.add_subscriber import AddSubscriberParameters
+from mailhooks.inbound.operations.send_campaign import SendCampaignParameters
+from mailhooks.inbound.operations.send_sms import SendSmsParameters
+from mailhooks.inbound.parameters import bind
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from mailhooks.activity import ActivityRecord
 from mailhooks.models import ActivityKind, SendingType
+from mailhooks.outbound.activity import ActivityRecord
 
 
 def test_an_activity_is_published_with_integer_kinds_and_a_utc_timestamp_to_the_microsecond() -> None:

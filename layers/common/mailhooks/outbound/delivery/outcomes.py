@@ -36,7 +36,8 @@ class QueuedMessage:
     @classmethod
     def of(cls, record: SQSRecord) -> "QueuedMessage":
         """The message as Lambda's SQS event hands it over."""
-        waits = record.message_attributes.get(THROTTLE_WAITS)
+        # Indexed, not .get(): Powertools wraps an attribute only when indexed (None for a missing one).
+        waits = record.message_attributes[THROTTLE_WAITS]
         return cls(
             message_id=record.message_id,
             receipt_handle=record.receipt_handle,
