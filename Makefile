@@ -10,7 +10,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build looks for the runtime's python on PATH: the virtual environment's.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: test run demo bench lint typecheck validate build pytest unit clean
+.PHONY: test run demo bench lint typecheck validate scan build pytest unit clean
 
 # uv installs the same packages as pip, several times faster: make run starts in seconds on a fresh clone.
 $(BIN)/.installed: pyproject.toml layers/common/requirements.txt
@@ -20,7 +20,10 @@ $(BIN)/.installed: pyproject.toml layers/common/requirements.txt
 	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	touch $@
 
-test: lint typecheck validate build pytest
+# The static checks side by side (one core each), then the suite, which wants both cores to itself.
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck validate scan build
+	$(MAKE) --no-print-directory pytest
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -32,6 +35,17 @@ typecheck: $(BIN)/.installed
 
 validate: $(BIN)/.installed
 	$(BIN)/sam validate --lint
+
+# checkov pins its own boto3, cfn-lint and more than the project's: it gets a virtual environment of its own.
+# Every check it fails is skipped in template.yaml, with the reason beside it.
+CHECKOV := $(VENV)/checkov/bin/checkov
+$(CHECKOV): $(BIN)/.installed
+	test -x $(VENV)/checkov/bin/python || $(PYTHON) -m venv $(VENV)/checkov
+	$(BIN)/python -m uv pip install --quiet --python $(VENV)/checkov/bin/python 'checkov==3.3.30'
+	touch $@
+
+scan: $(CHECKOV)
+	$(CHECKOV) --quiet --compact --framework cloudformation --file template.yaml
 
 # The layer must carry arm64 (aarch64) wheels, since the functions run on Graviton.
 build: $(BIN)/.installed

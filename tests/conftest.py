@@ -1,6 +1,7 @@
 import fcntl
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,8 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
+
+from tests.support import aws_calls
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -46,3 +49,44 @@ def _turn(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             yield
         finally:
             fcntl.flock(turn, fcntl.LOCK_UN)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    aws_calls.folder()
+    aws_calls.install()
+
+
+def _whole_suite(config: pytest.Config) -> bool:
+    """Whether this run is every test: no path, keyword, mark or deselection narrowed it."""
+    tests = Path(__file__).parent.resolve()
+    named = {Path(argument.split("::")[0]).resolve() for argument in config.args}
+    narrowed = (
+        config.option.keyword
+        or config.option.markexpr
+        or config.option.deselect
+        or config.getoption("lf", False)
+    )
+    return named == {tests} and not narrowed
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Each worker leaves the AWS calls its tests' handlers made; the run's first process checks them all
+    against the roles (tests/support/aws_calls.py)."""
+    worker = getattr(session.config, "workerinput", None)
+    aws_calls.save(worker["workerid"] if worker else "main")
+    if worker:
+        return
+    whole = _whole_suite(session.config) and exitstatus == 0
+    problems = aws_calls.check(whole_suite=whole)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and aws_calls.summary():
+        reporter.write("\n")
+        reporter.write_line(f"AWS calls checked against each function's role: {aws_calls.summary()}")
+        if whole and not problems:
+            reporter.write_line("Every statement of every role is needed by a recorded call.")
+    if problems:
+        if reporter is not None:
+            reporter.write_sep("=", "AWS calls and the functions' roles")
+            for problem in problems:
+                reporter.write_line(problem)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
