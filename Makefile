@@ -45,7 +45,7 @@ $(CHECKOV): $(BIN)/.installed
 	touch $@
 
 scan: $(CHECKOV)
-	$(CHECKOV) --quiet --compact --framework cloudformation --file template.yaml
+	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation --file template.yaml
 
 # The layer must carry arm64 (aarch64) wheels, since the functions run on Graviton.
 build: $(BIN)/.installed

@@ -72,8 +72,8 @@ _TRANSACTED = {
 
 
 def _requests(action: str, params: dict[str, Any]) -> list[tuple[str, str | None]]:
-    """What IAM authorizes of one request: (action, the table or queue it names, with "/index" for a table's
-    index, or None when it names none)."""
+    """What IAM authorizes of one request: (action, the table or queue it names, with "/index/<name>" for a
+    table's index, or None when it names none)."""
     service = action.split(":")[0]
     if action == "ses:SendEmail" and "Raw" in params.get("Content", {}):
         action = "ses:SendRawEmail"  # SES v2 authorizes a raw message as SendRawEmail
@@ -84,7 +84,7 @@ def _requests(action: str, params: dict[str, Any]) -> list[tuple[str, str | None
             for entry in params["TransactItems"]
             for kind, item in entry.items()
         ]
-    suffix = "/index" if params.get("IndexName") else ""
+    suffix = f"/index/{params['IndexName']}" if params.get("IndexName") else ""
     names = [params.get("TableName"), params.get("QueueUrl"), *params.get("RequestItems", {})]
     found = [str(name).rsplit("/", 1)[-1] + suffix for name in names if name]
     return [(action, name) for name in dict.fromkeys(found)] or [(action, None)]
@@ -146,7 +146,8 @@ def calls_of(function: str, recorded: set[tuple[str, str, str | None]]) -> list[
             Call(action, name if name and name.split("/")[0] in known else None)
             for function_folder, action, name in recorded
             if function_folder == folders[function]
-        }
+        },
+        key=str,
     )
 
 

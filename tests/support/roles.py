@@ -1,7 +1,7 @@
 """The functions' roles as SAM translates them from template.yaml, and the AWS calls they allow.
 
 A call is what IAM sees of one AWS request: its action (service:Operation) and the template resource it
-names (a table or queue's logical id, "/index" added for a query of a table's index), or None for a
+names (a table or queue's logical id, "/index/<name>" added for a query of a table's index), or None for a
 resource outside the template (an SES identity, a phone number)."""
 
 import copy
@@ -15,7 +15,7 @@ from samtranslator.translator.transform import transform
 from devstack.template import load
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Call:
     action: str
     resource: str | None
@@ -47,7 +47,8 @@ def listed(value: Any) -> list[Any]:
 
 
 def _resource(resource: Any) -> str | None:
-    """The logical id a statement's Resource names (with "/index" for a table's indexes), or None."""
+    """The logical id a statement's Resource names (with "/index/<name>" for a table's index, the name a
+    pattern), or None."""
     if isinstance(resource, dict) and "Fn::GetAtt" in resource:
         return str(resource["Fn::GetAtt"][0])
     if isinstance(resource, dict) and "Fn::Sub" in resource:
@@ -57,8 +58,8 @@ def _resource(resource: Any) -> str | None:
         for name, value in variables.items():
             if text.endswith(f"${{{name}}}"):
                 return _resource(value)
-        if text.endswith(".Arn}/index/*"):
-            return text.removeprefix("${").split(".")[0] + "/index"
+        if text.startswith("${") and ".Arn}/index/" in text:
+            return text.removeprefix("${").split(".")[0] + "/index/" + text.rsplit("/", 1)[1]
     return None
 
 
@@ -78,13 +79,15 @@ def allows(statement: dict[str, Any], call: Call) -> bool:
         return False
     if call.resource is None:
         return True
-    return call.resource in {_resource(resource) for resource in listed(statement.get("Resource", []))}
+    patterns = {_resource(resource) for resource in listed(statement.get("Resource", []))}
+    return any(fnmatch.fnmatchcase(call.resource, pattern) for pattern in patterns if pattern is not None)
 
 
 def denied(resources: dict[str, Any], function: str, calls: list[Call]) -> list[Call]:
     """The calls the function's role, among the translated template's resources, does not allow."""
     grants = statements(resources, function)
-    return sorted({call for call in calls if not any(allows(statement, call) for statement in grants)})
+    refused = {call for call in calls if not any(allows(statement, call) for statement in grants)}
+    return sorted(refused, key=str)
 
 
 def unused(resources: dict[str, Any], function: str, calls: list[Call]) -> list[dict[str, Any]]:
