@@ -1,6 +1,8 @@
 """Create the template's AWS resources (tables, queues, topics, SES identity and configuration set)."""
 
 import json
+import os
+from functools import cache
 from typing import Any
 
 import boto3
@@ -16,8 +18,19 @@ _TABLE_PROPERTIES = (
 )
 
 
+def _client(service: str) -> Any:
+    """One client per service and endpoint for every stack provisioned in this process: a new client costs
+    more than the resource it creates."""
+    return _client_to(service, os.environ.get("AWS_ENDPOINT_URL"))
+
+
+@cache
+def _client_to(service: str, endpoint: str | None) -> Any:
+    return boto3.client(service, region_name=REGION, endpoint_url=endpoint)  # type: ignore[call-overload]
+
+
 def _table(stack: Stack, name: str, properties: dict[str, Any]) -> dict[str, Any]:
-    client = boto3.client("dynamodb", region_name=REGION)
+    client = _client("dynamodb")
     table_name = properties.get("TableName", name)
     arguments = {key: properties[key] for key in _TABLE_PROPERTIES if key in properties}
     if "StreamSpecification" in arguments:
@@ -31,7 +44,7 @@ def _table(stack: Stack, name: str, properties: dict[str, Any]) -> dict[str, Any
 
 
 def _queue(stack: Stack, name: str, properties: dict[str, Any]) -> dict[str, Any]:
-    client = boto3.client("sqs", region_name=REGION)
+    client = _client("sqs")
     queue_name = properties.get("QueueName", name)
     attributes: dict[Any, str] = {
         key: (json.dumps(value) if isinstance(value, dict) else str(value))
@@ -44,22 +57,20 @@ def _queue(stack: Stack, name: str, properties: dict[str, Any]) -> dict[str, Any
 
 
 def _topic(stack: Stack, name: str, properties: dict[str, Any]) -> dict[str, Any]:
-    arn = boto3.client("sns", region_name=REGION).create_topic(Name=properties.get("TopicName", name))[
-        "TopicArn"
-    ]
+    arn = _client("sns").create_topic(Name=properties.get("TopicName", name))["TopicArn"]
     return {"Ref": arn, "TopicArn": arn, "TopicName": arn.rsplit(":", 1)[1]}
 
 
 def _email_identity(stack: Stack, name: str, properties: dict[str, Any]) -> dict[str, Any]:
     identity = properties["EmailIdentity"]
     # moto's SES checks that senders are verified; the local stack verifies the domain at once.
-    boto3.client("ses", region_name=REGION).verify_domain_identity(Domain=identity)
+    _client("ses").verify_domain_identity(Domain=identity)
     return {"Ref": identity}
 
 
 def _configuration_set(stack: Stack, name: str, properties: dict[str, Any]) -> dict[str, Any]:
     set_name = properties.get("Name", name)
-    boto3.client("sesv2", region_name=REGION).create_configuration_set(ConfigurationSetName=set_name)
+    _client("sesv2").create_configuration_set(ConfigurationSetName=set_name)
     return {"Ref": set_name}
 
 
