@@ -1,4 +1,5 @@
 import fcntl
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,11 +35,13 @@ def _turn(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     would measure the other worker's load. Every other test holds a shared lock that it waits for; a gate,
     taken briefly before the shared lock and held by the waiting `alone` test, stops the other worker from
     starting test after test ahead of it."""
+    alone = request.node.get_closest_marker("alone") is not None
+    if alone:
+        request.getfixturevalue("no_full_collections")
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         yield
         return
     shared = tmp_path_factory.getbasetemp().parent
-    alone = request.node.get_closest_marker("alone") is not None
     with open(shared / "turn.gate", "a") as gate, open(shared / "turn.lock", "a") as turn:
         fcntl.flock(gate, fcntl.LOCK_EX)
         try:
@@ -49,6 +52,23 @@ def _turn(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             yield
         finally:
             fcntl.flock(turn, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def no_full_collections() -> Iterator[None]:
+    """Put off the garbage collector's full passes until the test ends: for the tests that assert a timing
+    or a deadline (each test marked `alone` gets it). moto keeps in this process what
+    AWS would keep elsewhere, tens of thousands of messages and items, and a full pass walks them for up to
+    0.4 s here, every thread stopped: answers that came in time wait unread, and when the threads run
+    again the deadline expires them first. One healthy answer was taken for a hang that way, and retried
+    (in a make test run of 2026-11-25); the longest pause is about 30 ms without the full passes."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(thresholds[0], thresholds[1], 1_000_000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.collect()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -15,7 +15,6 @@ Lambda runs several: a batch waiting out a hanging request does not hold up the 
 MAILHOOKS_CHAOS_ACTIVITIES sets how many activities: 2,000, as the benchmarks issue asks, unless set.
 """
 
-import gc
 import json
 import os
 from collections import Counter
@@ -74,22 +73,7 @@ def receivers(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Receive
         yield started
 
 
-@pytest.fixture(autouse=True)
-def no_full_collections() -> Iterator[None]:
-    """Put off the garbage collector's full passes until the test ends. moto keeps in this process what
-    AWS would keep elsewhere, tens of thousands of messages and items, and a full pass walks them for up to
-    0.4 s here, every thread stopped: answers that came in time wait unread, and when the threads run
-    again the deadline expires them first. One healthy answer was taken for a hang that way, and retried
-    (in a make test run of 2026-11-25); the longest pause is about 30 ms without the full passes."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(thresholds[0], thresholds[1], 1_000_000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.collect()
-
-
+@pytest.mark.usefixtures("no_full_collections")
 def test_every_delivery_is_delivered_exactly_once_or_dead_lettered_with_its_last_error(
     stack: Stack, receivers: Receivers
 ) -> None:
