@@ -122,6 +122,9 @@ def assert_all_kept(dead: Receiver, count: int, queue: Queue) -> None:
     assert health_of("dead")["parked"] == len(parked("dead"))
 
 
+# Which of two messages due together gets the one 503 depends on how long the steps take in real time (the
+# queue's waits are real, the breaker's clock the test's): another worker's load once changed it.
+@pytest.mark.alone
 def test_a_probes_success_closes_the_breaker_and_sends_every_parked_delivery(
     queue: Queue, receiver: Any, clock: Clock
 ) -> None:
