@@ -8,8 +8,8 @@ end of the run each is checked against the statements SAM translates from templa
   and the resource;
 - after a run of the whole suite, every function must have made calls, and every statement of every role
   must be needed by some call (without it, a call would be denied): a statement no call needs is reported
-  and fails the run, unless Lambda itself uses it on the function's behalf (an event source's on-failure
-  destination), which the report says.
+  and fails the run, unless Lambda itself uses it on the function's behalf (the on-failure destination of
+  the function's event source, which the handler never calls).
 Calls made by no handler (a test's setup, the tests' own triggers) are not the functions' and are left out.
 
 On xdist, each worker writes what it recorded to the folder MAILHOOKS_AWS_CALLS names, and the controller
