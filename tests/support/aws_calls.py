@@ -183,7 +183,7 @@ def loaded() -> dict[str, list["Call"]]:
 
 def check(whole_suite: bool) -> list[str]:
     """What is wrong with the recorded calls, one line each: none when all is well."""
-    from tests.support.roles import denied, translated, unused
+    from tests.support.roles import denied, listed, translated, unused
 
     resources = translated()
     lines: list[str] = []
@@ -196,7 +196,7 @@ def check(whole_suite: bool) -> list[str]:
         if whole_suite:
             destinations = _on_failure_destinations(function)
             for statement in unused(resources, function, calls):
-                targets = {str(resource) for resource in _listed(statement.get("Resource", []))}
+                targets = {str(resource) for resource in listed(statement.get("Resource", []))}
                 if destinations and all(any(d in target for d in destinations) for target in targets):
                     continue  # Lambda's event source sends there, not the handler
                 lines.append(
@@ -212,10 +212,6 @@ def check(whole_suite: bool) -> list[str]:
 
 def summary() -> str:
     return ", ".join(f"{function} {len(calls)}" for function, calls in sorted(loaded().items()))
-
-
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _on_failure_destinations(function: str) -> set[str]:

@@ -5,12 +5,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from boto3.dynamodb.conditions import Attr
-from botocore.exceptions import ClientError
 
 from mailhooks import clock
 from mailhooks.aws import aws
 from mailhooks.models import Campaign, CampaignStatus, EmailTemplate, RecipientCursor
-from mailhooks.store.items import Records, condition_failed
+from mailhooks.store.items import Records, put
 from mailhooks.store.keys import account_key, padded
 
 if TYPE_CHECKING:
@@ -47,20 +46,12 @@ class CampaignRecords(Records):
 
     def claim_campaign_recipient(self, campaign_id: int, email: str) -> bool:
         """Claim the address for the one email the campaign sends it; False when it is claimed already."""
-        try:
-            self.table.put_item(
-                Item={
-                    "pk": f"CAMPAIGN#{campaign_id}",
-                    "sk": f"SENT#{email.lower()}",
-                    "expires_at": int((clock.now() + CLAIM_RETENTION).timestamp()),
-                },
-                ConditionExpression=Attr("pk").not_exists(),
-            )
-        except ClientError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        claim = {
+            "pk": f"CAMPAIGN#{campaign_id}",
+            "sk": f"SENT#{email.lower()}",
+            "expires_at": int((clock.now() + CLAIM_RETENTION).timestamp()),
+        }
+        return put(self.table, claim, Attr("pk").not_exists())
 
     def release_campaign_recipient(self, campaign_id: int, email: str) -> None:
         """Give back the claim of an address whose email could not be sent."""

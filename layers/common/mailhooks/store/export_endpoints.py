@@ -6,12 +6,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from boto3.dynamodb.conditions import Attr
-from botocore.exceptions import ClientError
 from pydantic import TypeAdapter
 
 from mailhooks.aws import aws
 from mailhooks.models import ExportEndpoint
-from mailhooks.store.items import Records, condition_failed, to_item
+from mailhooks.store.items import Records, put, to_item
 from mailhooks.store.keys import EndpointKey, account_key
 
 if TYPE_CHECKING:
@@ -31,17 +30,9 @@ class ExportEndpointRecords(Records):
         """Save a changed endpoint unless it changed (or went) since it was read as of read_at: a change
         that raced another (a rotated secret, a deletion) must not undo it. False when it did."""
         key = account_key(endpoint.account_id)
-        try:
-            self.table.put_item(
-                Item=to_item(endpoint, key, f"ENDPOINT#{endpoint.id}"),
-                # Compared as stored: in the JSON form of the record's datetimes.
-                ConditionExpression=Attr("updated_at").eq(_DATETIME.dump_python(read_at, mode="json")),
-            )
-        except ClientError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        # Compared as stored: in the JSON form of the record's datetimes.
+        unchanged = Attr("updated_at").eq(_DATETIME.dump_python(read_at, mode="json"))
+        return put(self.table, to_item(endpoint, key, f"ENDPOINT#{endpoint.id}"), unchanged)
 
     def get_export_endpoint(self, account_id: int, endpoint_id: str) -> ExportEndpoint | None:
         item = self._get(account_key(account_id), f"ENDPOINT#{endpoint_id}")

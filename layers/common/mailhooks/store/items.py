@@ -78,6 +78,17 @@ def update(table: "Table", key: Item, expression: str, condition: str | None = N
     return True
 
 
+def put(table: "Table", item: Item, condition: Any) -> bool:
+    """Put an item on a condition: False when the condition failed."""
+    try:
+        table.put_item(Item=item, ConditionExpression=condition)
+    except ClientError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
 @dataclass(frozen=True)
 class Records:
     """The records of one aggregate in one table."""
