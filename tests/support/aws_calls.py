@@ -24,12 +24,13 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from botocore.client import BaseClient
 
-from devstack.template import load
+from devstack import template
 
 if TYPE_CHECKING:
     from tests.support.roles import Call
@@ -42,6 +43,12 @@ _recorded: set[tuple[str, str, str | None]] = set()
 _lock = threading.Lock()
 # The sets of the recordings under way (recording()), which get each call too.
 _listening: list[set[tuple[str, str, str | None]]] = []
+
+
+@cache
+def load() -> dict[str, Any]:
+    """template.yaml, read once: the check reads it for every function, and a read costs a quarter second."""
+    return template.load()
 
 
 def _running_function() -> str | None:
@@ -77,6 +84,8 @@ def _requests(action: str, params: dict[str, Any]) -> list[tuple[str, str | None
     service = action.split(":")[0]
     if action == "ses:SendEmail" and "Raw" in params.get("Content", {}):
         action = "ses:SendRawEmail"  # SES v2 authorizes a raw message as SendRawEmail
+    if action == "ses:CreateEmailIdentity" and params.get("Tags"):
+        return [(action, None), ("ses:TagResource", None)]  # tagging as it creates is tagging too
     action = _AUTHORIZED_AS.get(action, action)
     if "TransactItems" in params:
         return [
