@@ -6,7 +6,6 @@ is the domain, so links a function builds from the request lead back to the fron
 """
 
 import base64
-import json
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +13,6 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
-from devstack.gateway_responses import gateway_answer
 from devstack.routes import Match
 from devstack.template import ACCOUNT_ID
 
@@ -24,13 +22,6 @@ _SERVER_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-al
 
 class MalformedResult(Exception):
     """A function answered something API Gateway cannot turn into a response (it answers 502)."""
-
-
-def gateway_error(status: int, message: str, error_type: str, request_id: str) -> Response:
-    """An answer API Gateway gives itself as a JSON message."""
-    return gateway_answer(
-        status, json.dumps({"message": message}), "application/json", error_type, request_id
-    )
 
 
 def _trace_id(now: datetime) -> str:

@@ -12,18 +12,13 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
-from devstack.apigateway import MalformedResult, gateway_error, http_response, proxy_event
+from devstack.apigateway import MalformedResult, http_response, proxy_event
 from devstack.authorizers import Authorization
 from devstack.functions import Functions
 from devstack.routes import Router
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
-
-# What a REST API answers for a path or method it has no route for: 403, not 404, so as not to tell
-# which paths exist.
-NO_ROUTE = (403, "Missing Authentication Token", "MissingAuthenticationTokenException")
-FUNCTION_FAILED = (502, "Internal server error", "InternalServerErrorException")
 
 
 class Front:
@@ -35,8 +30,9 @@ class Front:
     def answer(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
         match = self.router.match(request.method, request.path)
+        responses = self.router.routes[0].api.responses
         if match is None:
-            return gateway_error(*NO_ROUTE, request_id)
+            return responses.answer("MISSING_AUTHENTICATION_TOKEN", request_id)
         event = proxy_event(request, match, request_id)
         if match.route.authorizer is not None:
             verdict = self.authorization.check(match.route, event)
@@ -48,12 +44,12 @@ class Front:
         except Exception:
             # Lambda reports an unhandled error to API Gateway, which answers 502; the trace is the log's.
             traceback.print_exc()
-            return gateway_error(*FUNCTION_FAILED, request_id)
+            return responses.answer("DEFAULT_5XX", request_id)
         try:
             return http_response(result, request_id)
         except MalformedResult as error:
             print(f"{match.route.function} answered a malformed proxy result: {error}", file=sys.stderr)
-            return gateway_error(*FUNCTION_FAILED, request_id)
+            return responses.answer("DEFAULT_5XX", request_id)
 
     def __call__(self, environ: "WSGIEnvironment", start_response: "StartResponse") -> Iterable[bytes]:
         response = self.answer(Request(environ))

@@ -1,5 +1,6 @@
-"""API Gateway's gateway responses: what a REST API answers itself when its authorizer stops a request,
-as the Api's GatewayResponses customise them, and API Gateway's defaults otherwise.
+"""API Gateway's gateway responses: what a REST API answers itself (no route for a path, an authorizer
+that stops a request, a function that failed), as the Api's GatewayResponses customise them, and API
+Gateway's defaults otherwise.
 
 A custom response of a type is used first, then the Api's DEFAULT_4XX or DEFAULT_5XX for the type's
 status, then API Gateway's default. Of a response's templates, the application/json one answers (the
@@ -32,6 +33,12 @@ class _Default:
 
 
 _DEFAULTS = {
+    # 403, not 404, so as not to tell which paths exist.
+    "MISSING_AUTHENTICATION_TOKEN": _Default(
+        403, "Missing Authentication Token", "MissingAuthenticationTokenException"
+    ),
+    # A Lambda proxy integration whose function failed or answered a malformed result: no type of its own.
+    "DEFAULT_5XX": _Default(502, "Internal server error", "InternalServerErrorException"),
     "UNAUTHORIZED": _Default(401, "Unauthorized", "UnauthorizedException"),
     "ACCESS_DENIED": _Default(403, "User is not authorized to access this resource", "AccessDeniedException"),
     "AUTHORIZER_CONFIGURATION_ERROR": _Default(500, None, "AuthorizerConfigurationException"),
@@ -54,6 +61,7 @@ class GatewayResponses:
             .replace("$context.error.messageString", json.dumps(default.message))
             .replace("$context.error.message", default.message or "")
             .replace("$context.error.responseType", response_type)
+            .replace("$context.requestId", request_id)
         )
         status = int(custom.get("StatusCode", default.status))
         return gateway_answer(status, body, content_type, default.error_type, request_id)

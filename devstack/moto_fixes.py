@@ -7,6 +7,10 @@ conditional writes can both pass their condition. In this process, as on the loc
 (devstack.local_aws), moto applies one request at a time, while the callers run concurrently between
 requests.
 
+SES's Easy DKIM: a new domain identity gets three DKIM tokens, pending, as SES answers CreateEmailIdentity
+(moto answers none). SES verifies a domain once it finds the CNAME records in DNS, which never happens
+here: verify_domain does what that would (the local stack's demo domain, the tests' domains).
+
 The other fixes keep moto's behaviour and change only its cost.
 
 moto 5.2's SQS computes every attribute of a queue, which counts all its messages (visible, in flight,
@@ -27,6 +31,7 @@ thousands of deliveries spent most of its time there.
 
 import functools
 import itertools
+import secrets
 import threading
 import time
 from datetime import datetime
@@ -35,6 +40,7 @@ from typing import Any
 import moto.sqs.models
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.utils import unix_time_millis
+from moto.ses.models import EmailIdentity, ses_backends
 from moto.sqs.exceptions import ReceiptHandleIsInvalid
 from moto.sqs.models import Message, Queue, SQSBackend
 
@@ -110,6 +116,24 @@ def _atomic_process_request(self: BotocoreStubber, *args: Any, **kwargs: Any) ->
         return _process_request(self, *args, **kwargs)
 
 
+_moto_email_identity = EmailIdentity.__init__
+
+
+def _email_identity_with_dkim(self: EmailIdentity, *arguments: Any, **options: Any) -> None:
+    _moto_email_identity(self, *arguments, **options)
+    if self.identity_type == "DOMAIN" and not self.dkim_attributes["SigningEnabled"]:
+        self.dkim_attributes.update(
+            SigningEnabled=True, Status="PENDING", Tokens=[secrets.token_hex(16) for _ in range(3)]
+        )
+
+
+def verify_domain(domain: str, account_id: str = "123456789012", region: str = "us-east-1") -> None:
+    """What SES does once it finds a domain's DKIM records: the identity becomes verified for sending."""
+    identity = ses_backends[account_id][region].email_identities[domain]
+    identity.verified_for_sending_status = True
+    identity.dkim_attributes["Status"] = "SUCCESS"
+
+
 def apply() -> None:
     """Apply the fixes (again: it changes nothing)."""
     BotocoreStubber.process_request = _atomic_process_request  # type: ignore[method-assign]
@@ -121,3 +145,4 @@ def apply() -> None:
     Queue.approximate_number_of_messages_delayed = property(_delayed_count)  # type: ignore[assignment,method-assign]
     SQSBackend.is_message_valid_based_on_retention_period = _within_retention_period  # type: ignore[method-assign]
     setattr(moto.sqs.models, "unix_time_millis", _unix_time_millis)  # noqa: B010
+    EmailIdentity.__init__ = _email_identity_with_dkim  # type: ignore[method-assign]

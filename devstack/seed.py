@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from devstack.moto_fixes import verify_domain
 from devstack.template import ROOT
 from mailhooks.accounts import create_api_key
 from mailhooks.errors import InvalidInput
@@ -20,6 +21,7 @@ from mailhooks.inbound.mapping import parse_body
 from mailhooks.inbound.operations import OPERATIONS
 from mailhooks.models import (
     Account,
+    AccountLimits,
     ActivityKind,
     CustomField,
     EmailTemplate,
@@ -29,6 +31,7 @@ from mailhooks.models import (
 )
 from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.outbound.delivery.ssrf import check_endpoint_url
+from mailhooks.sending.sending_domains import add_sending_domain
 from mailhooks.store.accounts import account_records
 from mailhooks.store.campaigns import campaign_records
 from mailhooks.store.export_endpoints import export_endpoint_records
@@ -40,8 +43,11 @@ ACCOUNT_ID = 1
 LIST_ID = 2222
 OTHER_LIST_ID = 2223
 TEMPLATE_ID = 31
-# SES (moto's too) sends only from verified identities: the template verifies its SesSenderDomain.
-SENDER_DOMAIN = "example.com"
+# The demo shop's own sending domain (the platform's is never an account's), verified as SES does once its
+# DKIM records are published; the sample payloads of events/ send from it too.
+SENDING_DOMAIN = "shop.example"
+# The SMS sender id the operator registered for the demo shop.
+SENDER_ID = "ShopEx"
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,7 @@ def samples() -> dict[str, Sample]:
             {
                 "order": {"id": 1001, "status": "shipped", "customer": {"phone": "+34 600 00 00 00"}},
                 "message": "Your order 1001 has shipped",
-                "shop": "ShopEx",
+                "shop": SENDER_ID,
             },
             {"body": "/message", "recipient": "/order/customer/phone", "sender": "/shop"},
         ),
@@ -102,7 +108,7 @@ def samples() -> dict[str, Sample]:
             {
                 "order": {"id": 1001, "customer": {"email": "ana@example.com"}},
                 "mail": {
-                    "from": f"shop@{SENDER_DOMAIN}",
+                    "from": f"shop@{SENDING_DOMAIN}",
                     "subject": "Order 1001 confirmed",
                     "html": "<p>Thank you! Order 1001 is confirmed.</p>",
                     "category": 7,
@@ -165,7 +171,9 @@ def _export_endpoint(url: str) -> ExportEndpoint:
 def seed(receiver_url: str) -> Demo:
     """Store the demo account, its lists and template, a webhook per operation that has a sample, an admin
     API key, and an export endpoint of every activity at receiver_url."""
-    account = Account(id=ACCOUNT_ID, name="Demo shop", plan="paid")
+    account = Account(
+        id=ACCOUNT_ID, name="Demo shop", plan="paid", limits=AccountLimits(sms_sender_ids=[SENDER_ID])
+    )
     fields = [CustomField(name="name", type="text", required=False), CustomField(name="city", type="text")]
     lists = [
         MailingList(id=LIST_ID, account_id=ACCOUNT_ID, name="Newsletter", fields=fields),
@@ -175,6 +183,8 @@ def seed(receiver_url: str) -> Demo:
         id=TEMPLATE_ID, account_id=ACCOUNT_ID, name="Offer", html="<p>Hello {{email}}, see our offer.</p>"
     )
     account_records().put_account(account)
+    add_sending_domain(ACCOUNT_ID, SENDING_DOMAIN)
+    verify_domain(SENDING_DOMAIN)
     for mailing_list in lists:
         list_records().put_list(mailing_list)
     campaign_records().put_template(template)

@@ -8,7 +8,8 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mailhooks.inbound.call import InboundCall, answer_call
+from mailhooks.errors import internal_error
+from mailhooks.inbound.call import NO_WEBHOOK, InboundCall, answer_call
 from mailhooks.links import api_base_url
 
 logger = Logger()
@@ -39,7 +40,9 @@ def call_webhook(token: str) -> Response[str]:
         name="InboundCalls" if answer.status < 400 else "InboundErrors", unit=MetricUnit.Count, value=1
     )
     text = "" if event.http_method == "HEAD" else json.dumps(answer.body)
-    return Response(status_code=answer.status, content_type="application/json", body=text)
+    return Response(
+        status_code=answer.status, content_type="application/json", body=text, headers=answer.headers
+    )
 
 
 @app.route("/hooks/<token>", method=OTHER_METHODS)
@@ -52,6 +55,22 @@ def other_method(token: str) -> Response[str]:
         body=json.dumps(error),
         headers={"Allow": ", ".join(ANSWERED)},
     )
+
+
+@app.not_found
+def no_route(_: Exception) -> Response[str]:
+    """A path under /hooks/ that is no token's, such as /hooks/a/b."""
+    metrics.add_metric(name="InboundErrors", unit=MetricUnit.Count, value=1)
+    return Response(status_code=404, content_type="application/json", body=json.dumps({"error": NO_WEBHOOK}))
+
+
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]  # Powertools leaves it unannotated
+def failure(error: Exception) -> Response[str]:
+    """Where the call could not even be counted (its webhook unreadable): our own 500, never the gateway's."""
+    logger.error("inbound call failed", exc_info=error)
+    metrics.add_metric(name="InboundErrors", unit=MetricUnit.Count, value=1)
+    answer = {"error": internal_error(app.lambda_context.aws_request_id)}
+    return Response(status_code=500, content_type="application/json", body=json.dumps(answer))
 
 
 @logger.inject_lambda_context

@@ -27,7 +27,17 @@ PSEUDO_PARAMETERS = {
 ACTIONS_WITHOUT_RESOURCES = {"sns:Publish"}
 # Functions that send email from the accounts' own verified domains: SES identities that are the accounts',
 # not the template's, so no narrower resource than identity/* names them.
-SENDS_AS_ACCOUNTS = {"InboundFunction": "ses:SendEmail", "CampaignSenderFunction": "ses:SendRawEmail"}
+# What functions do with accounts' sending domains: SES identities made at run time, not in the template.
+ON_ACCOUNTS_IDENTITIES = {
+    "InboundFunction": {"ses:SendEmail", "ses:GetEmailIdentity"},
+    "CampaignSenderFunction": {"ses:SendRawEmail"},
+    "AdminFunction": {
+        "ses:CreateEmailIdentity",
+        "ses:GetEmailIdentity",
+        "ses:DeleteEmailIdentity",
+        "ses:TagResource",
+    },
+}
 ACCOUNT_IDENTITIES = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 # Lambda advises a queue's visibility timeout of six times its function's timeout.
 VISIBILITY_FACTOR = 6
@@ -104,12 +114,11 @@ def _names_a_resource(resource: Any) -> bool:
 def _violations(function: str, statement: dict[str, Any]) -> list[str]:
     actions = statement.get("Action", [])
     actions = actions if isinstance(actions, list) else [actions]
-    if actions == [SENDS_AS_ACCOUNTS.get(function)]:
+    if set(actions) <= ON_ACCOUNTS_IDENTITIES.get(function, set()):
+        listed = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         statement = {
             **statement,
-            "Resource": [
-                resource for resource in statement["Resource"] if resource != {"Fn::Sub": ACCOUNT_IDENTITIES}
-            ],
+            "Resource": [resource for resource in listed if resource != {"Fn::Sub": ACCOUNT_IDENTITIES}],
         }
     if "NotResource" in statement:
         return [] if set(actions) <= ACTIONS_WITHOUT_RESOURCES else [f"{actions} on NotResource"]

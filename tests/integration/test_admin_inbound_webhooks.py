@@ -17,7 +17,7 @@ CAMPAIGN_SAMPLE = {
     "data": {
         "name": "Offer",
         "from_name": "Shop",
-        "from_email": "news@example.com",
+        "from_email": "news@shop.example",
         "subject": "Offer",
         "lists": "[2222, 2223]",
         "template_id": 31,

@@ -91,7 +91,7 @@ def queue_campaign(lists: list[int], html: str = "<p>Hello {{email}}</p>") -> in
     campaign = {
         "name": "Black Friday",
         "from_name": "Shop Example",
-        "from_email": "news@example.com",
+        "from_email": "news@shop.example",
         "subject": "Our best offer",
         "lists": lists,
         "template_id": 31,
@@ -183,7 +183,7 @@ def test_a_campaign_goes_once_to_each_active_address_of_its_lists_with_a_one_cli
     assert {request["ConfigurationSetName"] for request in requests} == {"mailhooks-dev"}
     by_recipient = {str(message["To"]): message for message in campaign_emails()}
     ana = by_recipient["ana@example.com"]
-    assert (str(ana["From"]), str(ana["Subject"])) == ("Shop Example <news@example.com>", "Our best offer")
+    assert (str(ana["From"]), str(ana["Subject"])) == ("Shop Example <news@shop.example>", "Our best offer")
     assert ana.get_content() == "<p>Hello Ana &lt;&amp; Co&gt; &lt;ana@example.com&gt;!</p>\r\n"
     assert by_recipient["eve@example.com"].get_content() == "<p>Hello  &lt;eve@example.com&gt;!</p>\r\n"
     for address, message in by_recipient.items():

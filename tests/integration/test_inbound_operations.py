@@ -194,7 +194,7 @@ def test_send_email_sends_a_transactional_email_through_ses() -> None:
                 {
                     "html": "<p>Order 1001 confirmed</p>",
                     "to": "ana@example.com",
-                    "from": "shop@example.com",
+                    "from": "shop@shop.example",
                     "bcc": "archive@example.com",
                     "subject": "Order 1001",
                     "category": "7",
@@ -206,7 +206,7 @@ def test_send_email_sends_a_transactional_email_through_ses() -> None:
     [email] = sent_emails()
     assert (status, body) == (200, {"key": email.id})
     assert email.destinations == {"ToAddresses": ["ana@example.com"], "BccAddresses": ["archive@example.com"]}
-    assert (email.source, email.subject) == ("shop@example.com", "Order 1001")
+    assert (email.source, email.subject) == ("shop@shop.example", "Order 1001")
     assert "Order 1001 confirmed" in email.body
 
 
@@ -222,7 +222,7 @@ def test_seed_campaign_payload_creates_the_campaign_and_queues_it_without_sendin
         "data": {
             "name": "Black Friday",
             "from_name": "Shop Example",
-            "from_email": "news@example.com",
+            "from_email": "news@shop.example",
             "subject": "Our best offer",
             "lists": "[2222, 2223]",
             "template_id": 31,
@@ -268,7 +268,7 @@ def test_campaign_lists_accept_every_written_form(lists: Any) -> None:
 
     status, body, _ = call(
         hook_event(
-            webhook.token, json.dumps({"n": "Offer", "f": "news@example.com", "lists": lists, "t": "31"})
+            webhook.token, json.dumps({"n": "Offer", "f": "news@shop.example", "lists": lists, "t": "31"})
         )
     )
 
@@ -313,12 +313,16 @@ def test_calls_with_one_idempotency_key_run_once_whatever_their_bodies() -> None
     key = {"Idempotency-Key": "order-1001-shipped"}
 
     first = call(
-        hook_event(webhook.token, json.dumps({"text": "A", "to": "+34600000000", "from": "S"}), headers=key)
+        hook_event(
+            webhook.token, json.dumps({"text": "A", "to": "+34600000000", "from": "Shop"}), headers=key
+        )
     )
     second = call(
-        hook_event(webhook.token, json.dumps({"text": "B", "to": "+34600000000", "from": "S"}), headers=key)
+        hook_event(
+            webhook.token, json.dumps({"text": "B", "to": "+34600000000", "from": "Shop"}), headers=key
+        )
     )
-    other = call(hook_event(webhook.token, json.dumps({"text": "B", "to": "+34600000000", "from": "S"})))
+    other = call(hook_event(webhook.token, json.dumps({"text": "B", "to": "+34600000000", "from": "Shop"})))
 
     assert first[:2] == second[:2]
     assert other[0] == 201

@@ -130,7 +130,7 @@ def send_a_transactional_email(outbound: Outbound) -> None:
                 {
                     "html": "<p>Order 1001</p>",
                     "to": "ana@example.com",
-                    "from": "shop@example.com",
+                    "from": "shop@shop.example",
                     "subject": "Order 1001",
                 }
             ),

@@ -8,11 +8,13 @@ from typing import Any
 import boto3
 
 from devstack.functions import LambdaContext
+from devstack.moto_fixes import verify_domain
 from devstack.template import ACCOUNT_ID, REGION, ROOT, Stack
 from mailhooks.aws import aws
 from mailhooks.inbound.inbound_webhooks import new_inbound_webhook
 from mailhooks.models import (
     Account,
+    AccountLimits,
     ActivityKind,
     CustomField,
     EmailTemplate,
@@ -22,6 +24,7 @@ from mailhooks.models import (
     SendingType,
 )
 from mailhooks.outbound.activity import ActivityRecord
+from mailhooks.sending.sending_domains import add_sending_domain, sending_domains
 from mailhooks.store.accounts import account_records
 from mailhooks.store.campaigns import campaign_records
 from mailhooks.store.inbound_webhooks import inbound_webhook_records
@@ -32,7 +35,7 @@ EVENTS = ROOT / "events"
 CAMPAIGN_CALL = {
     "name": "Offer",
     "from_name": "Shop",
-    "from_email": "news@example.com",
+    "from_email": "news@shop.example",
     "subject": "Offer",
     "lists": [2222],
     "template_id": 31,
@@ -117,9 +120,28 @@ def campaign_activity(
     )
 
 
-def seed_account(account_id: int = 12, plan: Plan = "paid") -> Account:
-    account = Account(id=account_id, name=f"Account {account_id}", plan=plan)
+# The SMS sender ids every seeded account has registered.
+SENDER_IDS = ["ShopEx", "Shop"]
+
+
+def sending_domain(account_id: int = 12) -> str:
+    """The verified sending domain every seeded account has: account 12's is shop.example, the domain the
+    sample payloads of events/ send from."""
+    return "shop.example" if account_id == 12 else f"shop{account_id}.example"
+
+
+def seed_account(account_id: int = 12, plan: Plan = "paid", limits: AccountLimits | None = None) -> Account:
+    """An account with its verified sending domain and the sender ids SENDER_IDS."""
+    account = Account(
+        id=account_id,
+        name=f"Account {account_id}",
+        plan=plan,
+        limits=limits or AccountLimits(sms_sender_ids=SENDER_IDS),
+    )
     account_records().put_account(account)
+    add_sending_domain(account_id, sending_domain(account_id))
+    verify_domain(sending_domain(account_id))
+    sending_domains(account_id)  # as its owner looks: the domain is known verified
     return account
 
 
@@ -161,17 +183,19 @@ def sent_sms() -> dict[str, Any]:
     return dict(get_backend("sns")[ACCOUNT_ID][REGION].sms_messages)
 
 
-STATS = ("success_count", "error_count", "last_call_at")
+STATS = ("success_count", "error_count", "last_call_at", "paced_until")
 
 
 def records() -> list[dict[str, Any]]:
-    """Every record of the data table but the webhooks' own bookkeeping (stats, call log) and the id
-    counters: what an operation may write."""
+    """Every record of the data table but the webhooks' own bookkeeping (stats, pace, call log), the id
+    counters and the hourly counts of sends (a refused send is given back): what an operation may write."""
     items = aws().data_table.scan(ConsistentRead=True)["Items"]
     kept = [
         {key: value for key, value in item.items() if key not in STATS}
         for item in items
-        if item["pk"] != "COUNTER" and not str(item["pk"]).startswith("CALLS#")
+        if item["pk"] != "COUNTER"
+        and not str(item["pk"]).startswith("CALLS#")
+        and not str(item["sk"]).startswith("SENT#")
     ]
     return sorted(kept, key=lambda item: (item["pk"], item["sk"]))
 

@@ -162,8 +162,9 @@ def test_the_authorizer_gets_a_request_event_and_the_function_its_context_as_str
             403,
             {"error": "this API key may not use this route"},
         ),
-        (fails("boom"), 500, {"message": None}),
-        (lambda event: {"principalId": "1"}, 500, {"message": None}),
+        # The template's DEFAULT_5XX, with the request's id.
+        (fails("boom"), 500, {"error": "internal error (reference {request_id})"}),
+        (lambda event: {"principalId": "1"}, 500, {"error": "internal error (reference {request_id})"}),
     ],
 )
 def test_the_authorizer_answer_decides_as_api_gateway_does(
@@ -171,7 +172,11 @@ def test_the_authorizer_answer_decides_as_api_gateway_does(
 ) -> None:
     client, functions = admin_client(authorizer)
     response = client.get("/admin/operations", headers={"Authorization": "Bearer mhk_x"})
-    assert (response.status_code, response.json) == (status, body)
+    request_id = response.headers["x-amzn-RequestId"]
+    assert (response.status_code, response.json) == (
+        status,
+        {key: value.format(request_id=request_id) for key, value in body.items()},
+    )
     assert functions.events("AdminFunction") == []
 
 

@@ -1,7 +1,10 @@
-"""The platform operator's command line: accounts, their plans, and their admin API keys.
+"""The platform operator's command line: accounts, their plans and limits, and their admin API keys.
 
     python -m mailhooks [--stack NAME | --local] account create --name NAME --plan paid|free
     python -m mailhooks account plan ACCOUNT_ID paid|free
+    python -m mailhooks account limits ACCOUNT_ID [--emails-per-hour N] [--sms-per-hour N]
+        [--sms-countries ES,PT] [--sms-sender-ids ShopEx,Other] [--webhook-calls-per-second N]
+        [--webhook-burst N]     (each also takes "default"; without options: the limits as they are)
     python -m mailhooks key create ACCOUNT_ID --name NAME
     python -m mailhooks key list ACCOUNT_ID
     python -m mailhooks key revoke ACCOUNT_ID KEY_ID
@@ -15,19 +18,65 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import boto3
 
 from mailhooks import accounts
 from mailhooks.aws import aws
 from mailhooks.errors import MailhooksError
-from mailhooks.models import Plan
+from mailhooks.inbound.pace import account_pace
+from mailhooks.models import Account, Plan
+from mailhooks.sending.sending_limits import hourly_limit, sms_countries
 from mailhooks.settings import settings
 
 LOCAL_ENVIRONMENT = Path(".devstack/environment.json")
 PLANS = get_args(Plan)
+UNCHANGED = object()
+
+
+def _number(text: str) -> int | None:
+    return None if text == "default" else int(text)
+
+
+def _names(text: str) -> list[str] | None:
+    return None if text == "default" else [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _countries(text: str) -> list[str] | None:
+    names = _names(text)
+    return None if names is None else [name.upper() for name in names]
+
+
+def _sender_ids(text: str) -> list[str]:
+    return _names(text) or []
+
+
+# Each option of `account limits`, a field of AccountLimits, and how its text is read.
+LIMITS: dict[str, Callable[[str], Any]] = {
+    "emails_per_hour": _number,
+    "sms_per_hour": _number,
+    "sms_countries": _countries,
+    "sms_sender_ids": _sender_ids,
+    "webhook_calls_per_second": _number,
+    "webhook_burst": _number,
+}
+
+
+def _shown_limits(account: Account) -> str:
+    pace = account_pace(account)
+    return "\n".join(
+        [
+            f"account {account.id}:",
+            f"  emails per hour           {hourly_limit(account, 'email')}",
+            f"  SMS per hour              {hourly_limit(account, 'sms')}",
+            f"  SMS countries             {', '.join(sms_countries(account)) or 'none'}",
+            f"  SMS sender ids            {', '.join(account.limits.sms_sender_ids) or 'none registered'}",
+            f"  webhook calls per second  {pace.calls_per_second} (bursts of {pace.burst})",
+        ]
+    )
 
 
 def _stack_environment(stack: str) -> dict[str, str]:
@@ -66,6 +115,10 @@ def _parser() -> argparse.ArgumentParser:
     plan = account.add_parser("plan", help="change an account's plan")
     plan.add_argument("account_id", type=int)
     plan.add_argument("plan", choices=PLANS)
+    limits = account.add_parser("limits", help="show or change an account's sending and webhook limits")
+    limits.add_argument("account_id", type=int)
+    for option, kind in LIMITS.items():
+        limits.add_argument(f"--{option.replace('_', '-')}", dest=option, type=kind, default=UNCHANGED)
 
     key = nouns.add_parser("key", help="create, list or revoke an account's admin API keys").add_subparsers(
         dest="verb", required=True
@@ -89,6 +142,9 @@ def _run(arguments: argparse.Namespace) -> str:
         case "account", "plan":
             changed = accounts.change_plan(arguments.account_id, arguments.plan)
             return f"account {changed.id} is now on the {changed.plan} plan"
+        case "account", "limits":
+            changes = {name: value for name in LIMITS if (value := getattr(arguments, name)) is not UNCHANGED}
+            return _shown_limits(accounts.change_limits(arguments.account_id, **changes))
         case "key", "create":
             api_key, key = accounts.create_api_key(arguments.account_id, arguments.name)
             return (

@@ -1,10 +1,13 @@
 """Accounts and their API keys, as the platform operator creates them (python -m mailhooks)."""
 
 import secrets
+from typing import Any
+
+from pydantic import ValidationError
 
 from mailhooks.authorizer import KEY_PREFIX, hash_key
-from mailhooks.errors import NotFound
-from mailhooks.models import Account, ApiKey, Plan
+from mailhooks.errors import InvalidInput, NotFound
+from mailhooks.models import Account, AccountLimits, ApiKey, Plan
 from mailhooks.store.accounts import account_records
 from mailhooks.store.counters import next_id
 
@@ -15,19 +18,36 @@ def create_account(name: str, plan: Plan) -> Account:
     return account
 
 
-def change_plan(account_id: int, plan: Plan) -> Account:
+def _account(account_id: int) -> Account:
     account = account_records().get_account(account_id)
     if account is None:
         raise NotFound(f"account {account_id} was not found")
-    changed = account.model_copy(update={"plan": plan})
-    account_records().put_account(changed)
+    return account
+
+
+def change_plan(account_id: int, plan: Plan) -> Account:
+    changed = _account(account_id).model_copy(update={"plan": plan})
+    if not account_records().change_account(changed, "plan"):
+        raise NotFound(f"account {account_id} was not found")
+    return changed
+
+
+def change_limits(account_id: int, **changes: Any) -> Account:
+    """Set some of the account's limits; a limit set to None is the platform's default again."""
+    account = _account(account_id)
+    try:
+        limits = AccountLimits.model_validate({**account.limits.model_dump(), **changes})
+    except ValidationError as error:
+        raise InvalidInput("; ".join(f"{each['loc'][0]}: {each['msg']}" for each in error.errors())) from None
+    changed = account.model_copy(update={"limits": limits})
+    if not account_records().change_account(changed, "limits"):
+        raise NotFound(f"account {account_id} was not found")
     return changed
 
 
 def create_api_key(account_id: int, name: str) -> tuple[ApiKey, str]:
     """A new key of the account, and the key itself: shown this once, stored only as its hash."""
-    if account_records().get_account(account_id) is None:
-        raise NotFound(f"account {account_id} was not found")
+    _account(account_id)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = ApiKey(id=secrets.token_hex(6), account_id=account_id, name=name, prefix=key[:10])
     account_records().put_api_key(api_key, hash_key(key))
@@ -35,8 +55,7 @@ def create_api_key(account_id: int, name: str) -> tuple[ApiKey, str]:
 
 
 def api_keys(account_id: int) -> list[ApiKey]:
-    if account_records().get_account(account_id) is None:
-        raise NotFound(f"account {account_id} was not found")
+    _account(account_id)
     return account_records().api_keys(account_id)
 
 

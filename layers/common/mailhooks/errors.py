@@ -33,7 +33,22 @@ class UnsupportedMediaType(MailhooksError):
     status = 415
 
 
+class TooManyRequests(MailhooksError):
+    """Over a limit that frees up with time: the caller may retry after that many seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
 class UpstreamFailure(MailhooksError):
     """An AWS service that carries out an operation (SES, SNS, SQS) refused or failed."""
 
     status = 502
+
+
+def internal_error(reference: str | None) -> str:
+    """What a caller reads of a failure of ours: a reference to quote, which the log has with the rest."""
+    return f"internal error; nothing was changed (reference {reference or 'none'})"

@@ -15,10 +15,38 @@ CampaignStatus = Literal["queued", "sending", "sent"]
 JsonValue = Any
 
 
+class AccountLimits(BaseModel):
+    """What the platform operator allows one account; a limit left out is the platform's default (the
+    template's parameters)."""
+
+    emails_per_hour: int | None = Field(None, ge=0)
+    sms_per_hour: int | None = Field(None, ge=0)
+    # ISO 3166 region codes SMS may go to, such as ES.
+    sms_countries: list[str] | None = None
+    # Alphanumeric sender ids the operator registered for the account; no other may be used.
+    sms_sender_ids: list[str] = []
+    # The most an owner may set on each of the account's inbound webhooks.
+    webhook_calls_per_second: int | None = Field(None, ge=1)
+    webhook_burst: int | None = Field(None, ge=1)
+
+
 class Account(BaseModel):
     id: int
     name: str
     plan: Plan
+    limits: AccountLimits = AccountLimits()
+    created_at: datetime = Field(default_factory=clock.now)
+
+
+class SendingDomain(BaseModel):
+    """A domain an account sends email from, an identity of its own in SES."""
+
+    domain: str
+    account_id: int
+    # As SES last reported it; a domain is used only once SES says it is verified.
+    verified: bool = False
+    # The DKIM tokens SES issued: each is published as a CNAME record.
+    dkim_tokens: list[str] = []
     created_at: datetime = Field(default_factory=clock.now)
 
 
@@ -128,6 +156,11 @@ class InboundWebhook(BaseModel):
     active: bool = True
     # The next call is stored as the sample payload instead of running the operation.
     listening: bool = False
+    # The owner's own pace for the webhook, at most the account's; None: the account's.
+    calls_per_second: int | None = None
+    burst: int | None = None
+    # Milliseconds since the epoch, the state of the webhook's pace (inbound.pace); never an owner's.
+    paced_until: int = 0
     stats: WebhookStats = WebhookStats()
     created_at: datetime = Field(default_factory=clock.now)
     updated_at: datetime = Field(default_factory=clock.now)

@@ -20,6 +20,15 @@ class Settings(BaseSettings):
     # this window is a sender's retry: it gets the first answer and runs nothing.
     idempotency_window_seconds: int = 600
     max_body_bytes: int = 256 * 1024
+    # The ARN of an SES identity is this prefix and the domain: a send names the account's own identity.
+    ses_identity_arn_prefix: str = "arn:aws:ses:us-east-1:123456789012:identity/"
+    # Each account's limits unless the operator set its own (python -m mailhooks account limits).
+    default_emails_per_hour: int = 1000
+    default_sms_per_hour: int = 100
+    # Comma-separated ISO 3166 region codes.
+    default_sms_countries: str = "ES"
+    default_webhook_calls_per_second: int = 20
+    default_webhook_burst: int = 100
     # Delivery to export endpoints.
     delivery_connect_timeout: float = 3.0
     delivery_timeout: float = 10.0

@@ -2,20 +2,33 @@
 
 import json
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from mailhooks.admin import export_endpoints, inbound_webhooks, lists, operations
+from mailhooks.admin import export_endpoints, inbound_webhooks, lists, operations, sending_domains
 from mailhooks.admin.base import error_response, validation_problems
-from mailhooks.errors import InvalidInput, MailhooksError
+from mailhooks.errors import InvalidInput, MailhooksError, NotFound, internal_error
+
+logger = Logger(child=True)
 
 TITLE = "mailhooks admin API"
-ROUTERS = (operations.router, lists.router, inbound_webhooks.router, export_endpoints.router)
+ROUTERS = (
+    operations.router,
+    lists.router,
+    inbound_webhooks.router,
+    export_endpoints.router,
+    sending_domains.router,
+)
 
 
 def invalid_request(error: RequestValidationError) -> Response[str]:
     return error_response(InvalidInput(validation_problems(error.errors())))
+
+
+def no_route(_: Exception) -> Response[str]:
+    return error_response(NotFound("nothing answers at this URL with this method"))
 
 
 def admin_api() -> APIGatewayRestResolver:
@@ -25,6 +38,14 @@ def admin_api() -> APIGatewayRestResolver:
 
     app.exception_handler(MailhooksError)(error_response)
     app.exception_handler(RequestValidationError)(invalid_request)
+
+    def failure(error: Exception) -> Response[str]:
+        logger.error("admin request failed", exc_info=error)
+        reference = getattr(app.lambda_context, "aws_request_id", None)
+        return Response(500, "application/json", json.dumps({"error": internal_error(reference)}))
+
+    app.exception_handler(Exception)(failure)
+    app.not_found(no_route)
 
     app.enable_swagger(
         path="/admin/docs", title=TITLE, security_schemes={"bearer": HTTPBearer()}, security=[{"bearer": []}]

@@ -37,6 +37,8 @@ class InboundWebhookView(BaseModel):
     list_id: int | None
     active: bool
     listening: bool
+    calls_per_second: int | None
+    burst: int | None
     stats: WebhookStats
     created_at: datetime
     updated_at: datetime

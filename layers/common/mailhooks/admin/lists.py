@@ -4,37 +4,35 @@ import base64
 from datetime import datetime
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mailhooks.admin.base import account_id, new_router
 from mailhooks.errors import InvalidInput, NotFound
-from mailhooks.inbound.operations.add_subscriber import AddSubscriberParameters
+from mailhooks.inbound.operations.add_subscriber import field_name_problem
+from mailhooks.inbound.parameters import Line
 from mailhooks.models import CustomField, EmailTemplate, MailingList, SubscriberStatus
 from mailhooks.store.campaigns import campaign_records
 from mailhooks.store.counters import next_id
 from mailhooks.store.lists import list_records
 
 router = new_router()
+# An id in a path: a number DynamoDB keys can hold.
+PathId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class NewList(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     fields: list[CustomField] = Field(default=[], description="Custom subscriber fields of the list.")
 
     @field_validator("fields")
     @classmethod
     def _fields_have_usable_names(cls, fields: list[CustomField]) -> list[CustomField]:
         names = [field.name for field in fields]
-        problems = [
-            f"{name!r} is a parameter of add_subscriber"
-            for name in names
-            if name in AddSubscriberParameters.model_fields
-        ]
+        problems = [problem for name in names if (problem := field_name_problem(name))]
         problems += [f"{name!r} is named twice" for name in sorted(set(names)) if names.count(name) > 1]
-        problems += ["a field needs a name" for name in names if not name.strip()]
         if problems:
             raise ValueError("; ".join(problems))
         return fields
@@ -57,7 +55,7 @@ class SubscriberPageView(BaseModel):
 class NewTemplate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     html: str = Field(
         min_length=1, description="HTML of the email; {{email}} and {{<custom field>}} are filled in."
     )
@@ -83,13 +81,13 @@ def list_lists() -> list[MailingList]:
 
 
 @router.get("/admin/lists/<list_id>", summary="One list, with its custom fields")
-def read_list(list_id: int) -> MailingList:
+def read_list(list_id: PathId) -> MailingList:
     return _list(list_id)
 
 
 @router.get("/admin/lists/<list_id>/subscribers", summary="A page of the list's subscribers, by address")
 def list_subscribers(
-    list_id: int,
+    list_id: PathId,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> SubscriberPageView:
@@ -123,7 +121,7 @@ def list_templates() -> list[EmailTemplate]:
 
 
 @router.get("/admin/templates/<template_id>", summary="One template")
-def read_template(template_id: int) -> EmailTemplate:
+def read_template(template_id: PathId) -> EmailTemplate:
     found = campaign_records().get_template(account_id(router), template_id)
     if found is None:
         raise NotFound(f"template {template_id} was not found")

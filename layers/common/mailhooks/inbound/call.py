@@ -11,9 +11,19 @@ from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import 
 
 from mailhooks import clock
 from mailhooks.aws import aws
-from mailhooks.errors import Conflict, Forbidden, MailhooksError, NotFound, PayloadTooLarge
+from mailhooks.errors import (
+    Conflict,
+    Forbidden,
+    MailhooksError,
+    NotFound,
+    PayloadTooLarge,
+    TooManyRequests,
+    internal_error,
+)
+from mailhooks.inbound.inbound_webhooks import TOKEN, check_sample_size
 from mailhooks.inbound.mapping import extract, parse_body
 from mailhooks.inbound.operations import OPERATIONS, Answer, Operation, OperationContext
+from mailhooks.inbound.pace import keep_pace
 from mailhooks.inbound.parameters import bind
 from mailhooks.models import InboundCallRecord, InboundWebhook
 from mailhooks.settings import settings
@@ -47,6 +57,7 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
         raise NotFound(NO_WEBHOOK)
     if account.plan != "paid":
         raise Forbidden("inbound webhooks are a feature of paid plans, and this account is on the free plan")
+    keep_pace(webhook, account, now)
     limit = settings().max_body_bytes
     if len(call.body) > limit:
         raise PayloadTooLarge(
@@ -54,6 +65,7 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
         )
     document = parse_body(call.content_type, call.body)
     if webhook.listening:
+        check_sample_size(document, "the body")
         inbound_webhook_records().capture_sample_payload(call.token, document, now)
         return Answer(202, {"captured": "this body is now the webhook's sample payload; nothing was run"})
     operation = OPERATIONS[webhook.operation]
@@ -106,9 +118,18 @@ def _call_record(now: datetime, answer: Answer, call: InboundCall) -> InboundCal
     )
 
 
+def _failure(call: InboundCall) -> Answer:
+    """A failure of ours: the caller gets a reference to quote, the log has the rest."""
+    logger.exception("inbound call failed")
+    return Answer(500, {"error": internal_error(getattr(call.lambda_context, "aws_request_id", None))})
+
+
 def answer_call(call: InboundCall) -> Answer:
     """The answer to one call; every answered POST to an existing webhook is counted in its stats."""
-    webhook = inbound_webhook_records().find_inbound_webhook(call.token)
+    # A token of another shape than the platform issues names no webhook: answered without a read.
+    webhook = (
+        inbound_webhook_records().find_inbound_webhook(call.token) if TOKEN.fullmatch(call.token) else None
+    )
     if webhook is None:
         return Answer(404, {"error": NO_WEBHOOK})
     if call.method == "HEAD":
@@ -116,13 +137,12 @@ def answer_call(call: InboundCall) -> Answer:
     now = clock.now()
     try:
         answer = _run(webhook, call, now)
+    except TooManyRequests as error:
+        answer = Answer(error.status, {"error": error.message}, {"Retry-After": str(error.retry_after)})
     except MailhooksError as error:
         answer = Answer(error.status, {"error": error.message})
     except Exception:
-        inbound_webhook_records().record_inbound_call(
-            webhook, _call_record(now, Answer(500, {"error": "internal error"}), call)
-        )
-        raise
+        answer = _failure(call)
     inbound_webhook_records().record_inbound_call(webhook, _call_record(now, answer, call))
     logger.info(
         "inbound call answered",

@@ -1,18 +1,34 @@
 """The owner's side of inbound webhooks: creating and changing them, checking their mappings against the
 sample payload, rotating their secret URL, capturing a sample, reading their call log."""
 
+import re
 import secrets
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mailhooks import clock
-from mailhooks.errors import InvalidInput, NotFound
+from mailhooks.errors import InvalidInput, NotFound, PayloadTooLarge
 from mailhooks.inbound.mapping import MissingNode, resolve
 from mailhooks.inbound.operations import OPERATIONS
+from mailhooks.inbound.pace import pace_problems
+from mailhooks.inbound.parameters import Id, Line
 from mailhooks.models import InboundCallRecord, InboundWebhook, MailingList
-from mailhooks.store.inbound_webhooks import inbound_webhook_records
+from mailhooks.store.accounts import account_records
+from mailhooks.store.inbound_webhooks import SAMPLE_LIMIT_BYTES, inbound_webhook_records, sample_json
 from mailhooks.store.lists import list_records
+
+# The shape of every URL token the platform issues: secrets.token_urlsafe(32).
+TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def check_sample_size(document: Any, what: str) -> None:
+    """PayloadTooLarge when the document, kept as a webhook's sample payload, would not fit its item."""
+    size = len(sample_json(document).encode())
+    if size > SAMPLE_LIMIT_BYTES:
+        raise PayloadTooLarge(
+            f"{what} takes {size} bytes as a sample payload; a sample may take {SAMPLE_LIMIT_BYTES} bytes"
+        )
 
 
 def _known_operation(name: str) -> str:
@@ -26,14 +42,20 @@ class WebhookSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     operation: str = Field(description="The operation the webhook runs: see GET /admin/operations.")
     sample_payload: Any = Field(None, description="A body the calling system sends, to map parameters into.")
     mapping: dict[str, str] = Field(
         default={}, description="Parameter (or custom field of the list) -> JSON Pointer into the payload."
     )
-    list_id: int | None = Field(None, description="The list add_subscriber adds to.")
+    list_id: Id | None = Field(None, description="The list add_subscriber adds to.")
     active: bool = Field(True, description="An inactive webhook answers 403 and runs nothing.")
+    calls_per_second: int | None = Field(
+        None, description="Calls a second the webhook takes, at most the account's; null: the account's."
+    )
+    burst: int | None = Field(
+        None, description="Calls the webhook takes at once above its pace, at most the account's."
+    )
 
     _operation = field_validator("operation")(_known_operation)
 
@@ -43,12 +65,28 @@ class WebhookChanges(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Line | None = Field(None, min_length=1, max_length=200)
     operation: str | None = None
     sample_payload: Any = None
     mapping: dict[str, str] | None = None
-    list_id: int | None = None
+    list_id: Id | None = None
     active: bool | None = None
+    calls_per_second: int | None = None
+    burst: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        # null leaves list_id, calls_per_second and burst unset; the others always have a value.
+        if isinstance(data, dict):
+            nulls = [
+                name
+                for name in ("name", "operation", "mapping", "active")
+                if name in data and data[name] is None
+            ]
+            if nulls:
+                raise ValueError(f"{', '.join(nulls)}: cannot be null; leave out what does not change")
+        return data
 
     @field_validator("operation")
     @classmethod
@@ -65,6 +103,8 @@ def new_inbound_webhook(
     sample_payload: object = None,
     list_id: int | None = None,
     active: bool = True,
+    calls_per_second: int | None = None,
+    burst: int | None = None,
 ) -> InboundWebhook:
     """A webhook with a fresh secret URL token: 256 bits from `secrets`, URL-safe."""
     return InboundWebhook(
@@ -77,6 +117,8 @@ def new_inbound_webhook(
         sample_payload=sample_payload,
         list_id=list_id,
         active=active,
+        calls_per_second=calls_per_second,
+        burst=burst,
     )
 
 
@@ -122,7 +164,11 @@ def settings_problems(account_id: int, settings: WebhookSettings) -> list[str]:
 
 
 def _checked(account_id: int, settings: WebhookSettings) -> WebhookSettings:
+    check_sample_size(settings.sample_payload, "sample_payload")
     problems = settings_problems(account_id, settings)
+    account = account_records().get_account(account_id)
+    if account is not None:
+        problems += pace_problems(account, settings.calls_per_second, settings.burst)
     if problems:
         raise InvalidInput("; ".join(problems))
     return settings
@@ -152,10 +198,14 @@ def _save(webhook: InboundWebhook, **changes: Any) -> InboundWebhook:
 def change_inbound_webhook(account_id: int, webhook_id: str, changes: WebhookChanges) -> InboundWebhook:
     webhook = webhook_of(account_id, webhook_id)
     current = WebhookSettings.model_validate(webhook.model_dump(include=set(WebhookSettings.model_fields)))
-    wanted = current.model_copy(update=changes.model_dump(exclude_unset=True))
-    return _save(
-        webhook, **_checked(account_id, WebhookSettings.model_validate(wanted.model_dump())).model_dump()
-    )
+    try:
+        wanted = WebhookSettings.model_validate(
+            {**current.model_dump(), **changes.model_dump(exclude_unset=True)}
+        )
+    except ValidationError as error:
+        problems = [f"{'.'.join(map(str, each['loc']))}: {each['msg']}" for each in error.errors()]
+        raise InvalidInput("; ".join(problems)) from None
+    return _save(webhook, **_checked(account_id, wanted).model_dump())
 
 
 def rotate_url(account_id: int, webhook_id: str) -> InboundWebhook:

@@ -4,6 +4,7 @@ A body (JSON, or a form read as a flat object of its literal keys) becomes one J
 mapped parameter names a node of it with a JSON Pointer (RFC 6901).
 """
 
+import codecs
 import json
 from collections.abc import Container, Mapping
 from typing import Any
@@ -16,6 +17,11 @@ from mailhooks.errors import InvalidInput, UnsupportedMediaType
 JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"
 _KINDS = {str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+
+
+# Text codecs of Python that are no charset a sender could mean, and fail on every input or decode to
+# something else than the bytes say.
+_NOT_CHARSETS = {"undefined", "unicode-escape", "raw-unicode-escape", "idna", "punycode", "mbcs", "oem"}
 
 
 class MissingNode(InvalidInput):
@@ -48,11 +54,17 @@ def _reject_constant(name: str) -> None:
 
 def _decode(body: bytes, charset: str) -> str:
     try:
+        # Only text encodings: Python also names codecs such as "undefined", "base64" or "zlib".
+        codec = codecs.lookup(charset)
+        if not codec._is_text_encoding or codec.name in _NOT_CHARSETS:
+            raise LookupError(charset)
         return body.decode(charset)
-    except LookupError:
-        raise UnsupportedMediaType(f"the charset {charset!r} is not supported; send utf-8") from None
     except UnicodeDecodeError as error:
         raise InvalidInput(f"the body is not valid {charset} (byte {error.start})") from None
+    except UnicodeError:
+        raise InvalidInput(f"the body is not valid {charset}") from None
+    except (LookupError, ValueError):
+        raise UnsupportedMediaType(f"the charset {charset[:40]!r} is not supported; send utf-8") from None
 
 
 def _parse_json(text: str) -> Any:

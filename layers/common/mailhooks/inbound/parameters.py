@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
 import phonenumbers
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, ValidationError
 from pydantic_core import ErrorDetails
 
 from mailhooks.errors import InvalidInput
@@ -30,7 +30,7 @@ def _integer_list(value: Any) -> Any:
         if text.startswith("["):
             try:
                 return json.loads(text)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):
                 raise ValueError("must be a list of integers such as [2222, 2223] or 2222,2223") from None
         return [part.strip() for part in text.split(",") if part.strip()]
     return value if isinstance(value, list) else [value]
@@ -52,10 +52,20 @@ def _e164(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _one_line(value: str) -> str:
+    if any(ord(character) < 32 or ord(character) == 127 for character in value):
+        raise ValueError("must be one line, without line breaks or control characters")
+    return value
+
+
+# Text that becomes a header of an email (a subject, a sender's name): a line break would start a new one.
+Line = Annotated[str, AfterValidator(_one_line)]
+# The id of a list, template or other record: a positive number DynamoDB keys can hold.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 # 0/1, "0"/"1", true/false and "true"/"false", as form builders and shops send them.
 Flag = Annotated[bool, BeforeValidator(_flag)]
-# A JSON array, the quoted "[2222, 2223]", a comma-separated "2222,2223", or one number.
-IntegerList = Annotated[list[int], BeforeValidator(_integer_list)]
+# Ids as a JSON array, the quoted "[2222, 2223]", a comma-separated "2222,2223", or one number.
+IdList = Annotated[list[Id], BeforeValidator(_integer_list)]
 # Any written form with an international prefix, normalised to E.164.
 Phone = Annotated[str, BeforeValidator(_phone_text), AfterValidator(_e164)]
 Email = EmailStr

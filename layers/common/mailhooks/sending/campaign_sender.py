@@ -23,6 +23,7 @@ from mailhooks.aws import Aws, aws, upstream
 from mailhooks.models import ActivityKind, Campaign, EmailTemplate, RecipientCursor, SendingType, Subscriber
 from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.sending.mail import send_mail
+from mailhooks.sending.sending_domains import identity_arn
 from mailhooks.settings import Settings, settings
 from mailhooks.store.activity import activity_log
 from mailhooks.store.campaigns import campaign_records
@@ -80,6 +81,8 @@ def _send_once(campaign: Campaign, template: EmailTemplate, subscriber: Subscrib
             aws(),
             settings(),
             sender=str(Address(campaign.from_name, addr_spec=campaign.from_email)),
+            # Checked to be the account's verified domain when the campaign was queued.
+            identity=identity_arn(campaign.from_email),
             to=subscriber.email,
             subject=campaign.subject,
             html=render(template.html, subscriber),

@@ -49,9 +49,13 @@ def send_mail(
     tags: dict[str, str],
     bcc: str | None = None,
     headers: Mapping[str, str] | None = None,
+    identity: str | None = None,
 ) -> str:
-    """Send one email and answer SES's message id. The tags let SES events be traced back to the sending."""
+    """Send one email and answer SES's message id. The tags let SES events be traced back to the sending;
+    identity, the ARN of an account's own sending domain, is the identity SES sends as."""
     options: dict[str, Any] = {}
+    if identity:
+        options["FromEmailAddressIdentityArn"] = identity
     if settings.ses_configuration_set:
         options["ConfigurationSetName"] = settings.ses_configuration_set
     with upstream("Amazon SES"):

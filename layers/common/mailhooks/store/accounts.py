@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from mailhooks.aws import aws
 from mailhooks.models import Account, ApiKey
-from mailhooks.store.items import Records, to_item
+from mailhooks.store.items import Records, dynamo_data, to_item, update
 from mailhooks.store.keys import account_key
 
 if TYPE_CHECKING:
@@ -20,6 +20,17 @@ class AccountRecords(Records):
     def get_account(self, account_id: int) -> Account | None:
         item = self._get(account_key(account_id), "ACCOUNT")
         return Account.model_validate(item) if item else None
+
+    def change_account(self, account: Account, *names: str) -> bool:
+        """Save some of an account's fields, leaving the rest as they are; False when it is gone."""
+        data = dynamo_data(account)
+        return update(
+            self.table,
+            {"pk": account_key(account.id), "sk": "ACCOUNT"},
+            "SET " + ", ".join(f"#{name} = :{name}" for name in names),
+            "attribute_exists(pk)",
+            **{name: data[name] for name in names},
+        )
 
     # API keys: found by their hash, listed under their account
 

@@ -32,17 +32,26 @@ _WEBHOOK_SETTINGS = (
     "list_id",
     "active",
     "listening",
+    "calls_per_second",
+    "burst",
     "updated_at",
 )
 CALL_LOG_RETENTION = timedelta(days=30)
+# What a sample payload may take in the webhook's item, whose whole is at most DynamoDB's 400 KB.
+SAMPLE_LIMIT_BYTES = 300 * 1024
+
+
+def sample_json(document: Any) -> str:
+    """A sample payload as its item keeps it: JSON text, as a pasted payload may nest deeper than DynamoDB's
+    32 levels; unescaped, so that it takes the bytes it was sent in."""
+    return json.dumps(document, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
 class InboundWebhookRecords(Records):
     def _webhook_item(self, webhook: InboundWebhook) -> Item:
         item = to_item(webhook, f"INBOUND#{webhook.token}", "INBOUND")
-        # Kept as JSON text: a pasted payload may nest deeper than DynamoDB's 32 levels.
-        item["sample_payload"] = json.dumps(webhook.sample_payload)
+        item["sample_payload"] = sample_json(webhook.sample_payload)
         return {**item, **item.pop("stats")}
 
     def put_inbound_webhook(self, webhook: InboundWebhook) -> None:
@@ -166,7 +175,7 @@ class InboundWebhookRecords(Records):
             UpdateExpression="SET sample_payload = :sample, listening = :false, updated_at = :at",
             ConditionExpression=Attr("pk").exists(),
             ExpressionAttributeValues={
-                ":sample": json.dumps(document),
+                ":sample": sample_json(document),
                 ":false": False,
                 ":at": at.isoformat(),
             },
@@ -191,6 +200,43 @@ class InboundWebhookRecords(Records):
         logged = to_item(call, f"CALLS#{webhook.id}", f"{call.at.isoformat()}#{secrets.token_hex(4)}")
         logged["expires_at"] = int((call.at + CALL_LOG_RETENTION).timestamp())
         self.table.put_item(Item=logged)
+
+    def pace_call(self, webhook: InboundWebhook, now: int, interval: int, tolerance: int) -> int | None:
+        """Admit one call by the generic cell rate algorithm, in milliseconds: paced_until is when the
+        webhook's allowance would be spent had every call come on schedule; a call is admitted while that
+        is at most tolerance ahead of now, and moves it one interval on. None when admitted, else how long
+        until a call would be. One write when the stored time is what the webhook's read said."""
+        key = {"pk": f"INBOUND#{webhook.token}", "sk": "INBOUND"}
+        busy = (
+            "SET paced_until = paced_until + :interval",
+            "paced_until BETWEEN :now AND :latest",
+            {":interval": interval, ":now": now, ":latest": now + tolerance},
+        )
+        idle = (
+            "SET paced_until = :next",
+            "attribute_exists(pk) AND (attribute_not_exists(paced_until) OR paced_until < :now)",
+            {":next": now + interval, ":now": now},
+        )
+        paced_until = webhook.paced_until
+        for expression, condition, values in [busy, idle] if webhook.paced_until >= now else [idle, busy]:
+            try:
+                self.table.update_item(
+                    Key=key,
+                    UpdateExpression=expression,
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues=values,
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except ClientError as error:
+                if not condition_failed(error):
+                    raise
+                stored = error.response.get("Item", {}).get("paced_until", {})  # type: ignore[attr-defined]
+                if "N" not in stored:  # deleted while called: the call finds out itself
+                    return None
+                paced_until = int(stored["N"])
+                continue
+            return None
+        return max(paced_until - tolerance - now, 1)
 
     def inbound_calls(self, webhook_id: str, limit: int = 50) -> list[InboundCallRecord]:
         """The webhook's last calls, newest first."""

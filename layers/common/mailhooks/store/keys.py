@@ -13,6 +13,10 @@ The data table holds the platform's records. Keys, by access path:
 - inbound webhook        INBOUND#<token>   / INBOUND  (the inbound call finds it with one read)
 - its call log           CALLS#<webhook id> / <time>#<random>  (expires after 30 days)
 - id counters            COUNTER           / <kind>
+- sending domain         ACCOUNT#<id>      / DOMAIN#<domain>;  claimed, one account each: DOMAIN#<domain> /
+                                             DOMAIN (store.sending_domains)
+- sends in an hour       ACCOUNT#<id>      / SENT#<email or sms>#<hour, UTC> (expires the next day;
+                                             store.sending_quota)
 
 The activity table holds one item per activity, keyed by its id (store.activity).
 

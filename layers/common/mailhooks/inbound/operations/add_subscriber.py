@@ -4,7 +4,7 @@ import secrets
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import Field, create_model
+from pydantic import AfterValidator, BaseModel, Field, create_model
 
 from mailhooks.errors import UpstreamFailure
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
@@ -15,10 +15,18 @@ from mailhooks.store.activity import activity_log
 from mailhooks.store.counters import next_id
 from mailhooks.store.lists import list_records
 
+
+def _storable(number: float) -> float:
+    # DynamoDB's numbers: 0, or a magnitude from 1e-130 up to below 1e126.
+    if number != 0 and not 1e-130 <= abs(number) < 1e126:
+        raise ValueError("must be 0 or between 1e-130 and 1e125 in size")
+    return number
+
+
 _FIELD_TYPES: dict[CustomFieldType, Any] = {
     "text": Annotated[str, Field(min_length=1)],
     # Infinity and NaN are no numbers a list stores (and a float too large to read is infinity).
-    "number": Annotated[float, Field(allow_inf_nan=False)],
+    "number": Annotated[float, Field(allow_inf_nan=False), AfterValidator(_storable)],
     "date": date,
     "boolean": Flag,
 }
@@ -46,6 +54,20 @@ class AddSubscriberParameters(Parameters):
         }
 
 
+def field_name_problem(name: str) -> str | None:
+    """Why a custom field cannot have this name, if it cannot: it becomes a parameter of add_subscriber."""
+    if not name.strip():
+        return "a field needs a name"
+    if name in AddSubscriberParameters.model_fields:
+        return f"{name!r} is a parameter of add_subscriber"
+    # Names of the model's own machinery (model_dump, _private, copy...) cannot be fields of it.
+    if name.startswith(("_", "model_")) or hasattr(BaseModel, name):
+        return f"{name!r} is a reserved name; choose another"
+    if len(name) > 100 or any(ord(character) < 32 for character in name):
+        return f"{name[:40]!r} is not a usable name: at most 100 characters, no control characters"
+    return None
+
+
 def parameters_for_list(mailing_list: MailingList) -> type[AddSubscriberParameters]:
     """The base parameters plus each custom field of the list, typed as the list says."""
     fields: dict[str, Any] = {
@@ -53,7 +75,7 @@ def parameters_for_list(mailing_list: MailingList) -> type[AddSubscriberParamete
         if field.required
         else (_FIELD_TYPES[field.type] | None, None)
         for field in mailing_list.fields
-        if field.name not in AddSubscriberParameters.model_fields
+        if field_name_problem(field.name) is None
     }
     return create_model("AddSubscriberParameters", __base__=AddSubscriberParameters, **fields)
 

@@ -22,6 +22,7 @@ P = TypeVar("P", bound=BaseModel)
 class Answer:
     status: int
     body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

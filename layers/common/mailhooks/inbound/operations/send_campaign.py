@@ -4,26 +4,30 @@ from pydantic import Field
 
 from mailhooks.errors import NotFound, UpstreamFailure
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
-from mailhooks.inbound.parameters import Email, IntegerList, Parameters
+from mailhooks.inbound.parameters import Email, Id, IdList, Line, Parameters
 from mailhooks.models import Campaign
 from mailhooks.sending.campaign_sender import queue_campaign
+from mailhooks.sending.sending_domains import sender_identity
 from mailhooks.store.campaigns import campaign_records
 from mailhooks.store.counters import next_id
 
 
 class SendCampaignParameters(Parameters):
-    name: str = Field(min_length=1, description="Name of the campaign.")
-    from_name: str = Field(min_length=1, description="Sender's name shown to the recipients.")
+    name: Line = Field(min_length=1, max_length=200, description="Name of the campaign.")
+    from_name: Line = Field(
+        min_length=1, max_length=200, description="Sender's name shown to the recipients."
+    )
     from_email: Email = Field(description="Sender's address, of a domain verified for the account.")
-    subject: str = Field(min_length=1, max_length=998, description="Subject line.")
-    lists: IntegerList = Field(
+    subject: Line = Field(min_length=1, max_length=998, description="Subject line.")
+    lists: IdList = Field(
         min_length=1,
         description='Ids of the lists to send to: an array, "[2222, 2223]", "2222,2223" or one id.',
     )
-    template_id: int = Field(description="Id of the template whose HTML is sent.")
+    template_id: Id = Field(description="Id of the template whose HTML is sent.")
 
 
 def run(params: SendCampaignParameters, context: OperationContext) -> Answer:
+    sender_identity(context.account.id, params.from_email)
     list_ids = [context.mailing_list(list_id).id for list_id in dict.fromkeys(params.lists)]
     if campaign_records().get_template(context.account.id, params.template_id) is None:
         raise NotFound(f"template {params.template_id} was not found")

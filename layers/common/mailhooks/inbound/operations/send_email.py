@@ -3,9 +3,11 @@
 from pydantic import Field
 
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
-from mailhooks.inbound.parameters import Email, Parameters
+from mailhooks.inbound.parameters import Email, Line, Parameters
 from mailhooks.models import SendingType
 from mailhooks.sending.mail import send_mail
+from mailhooks.sending.sending_domains import sender_identity
+from mailhooks.sending.sending_limits import allowance
 from mailhooks.store.counters import next_id
 
 
@@ -15,10 +17,11 @@ class SendEmailParameters(Parameters):
     to_email: Email = Field(description="Recipient's address.")
     from_email: Email = Field(description="Sender's address, of a domain verified for the account.")
     bcc_email: Email | None = Field(None, description="Address that receives a blind copy.")
-    subject: str = Field(min_length=1, max_length=998, description="Subject line.")
+    subject: Line = Field(min_length=1, max_length=998, description="Subject line.")
 
 
 def run(params: SendEmailParameters, context: OperationContext) -> Answer:
+    identity = sender_identity(context.account.id, params.from_email)
     action_id = next_id("action")
     tags = {
         "account": str(context.account.id),
@@ -27,16 +30,18 @@ def run(params: SendEmailParameters, context: OperationContext) -> Answer:
     }
     if params.category is not None:
         tags["category"] = str(params.category)
-    key = send_mail(
-        context.aws,
-        context.settings,
-        sender=params.from_email,
-        to=params.to_email,
-        bcc=params.bcc_email,
-        subject=params.subject,
-        html=params.body,
-        tags=tags,
-    )
+    with allowance(context.account, "email", context.now):
+        key = send_mail(
+            context.aws,
+            context.settings,
+            sender=params.from_email,
+            identity=identity,
+            to=params.to_email,
+            bcc=params.bcc_email,
+            subject=params.subject,
+            html=params.body,
+            tags=tags,
+        )
     context.record_send(SendingType.TRANSACTIONAL_EMAIL, action_id, params.to_email)
     return Answer(200, {"key": key})
 

@@ -1,0 +1,81 @@
+"""The domains each account sends email from, in the data table; a domain belongs to one account at most."""
+
+from dataclasses import dataclass
+
+from mailhooks.aws import aws
+from mailhooks.models import SendingDomain
+from mailhooks.store.items import Records, to_item, update
+from mailhooks.store.keys import account_key
+
+
+def _claim_key(domain: str) -> dict[str, str]:
+    return {"pk": f"DOMAIN#{domain}", "sk": "DOMAIN"}
+
+
+@dataclass(frozen=True)
+class SendingDomainRecords(Records):
+    def claim_sending_domain(self, domain: SendingDomain) -> bool:
+        """Store the account's new domain and its claim, both or neither; False when any account has it."""
+        claim = {**_claim_key(domain.domain), "account_id": domain.account_id}
+        return self._transact(
+            [
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": claim,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": to_item(domain, account_key(domain.account_id), f"DOMAIN#{domain.domain}"),
+                    }
+                },
+            ]
+        )
+
+    def get_sending_domain(self, account_id: int, domain: str) -> SendingDomain | None:
+        item = self._get(account_key(account_id), f"DOMAIN#{domain}")
+        return SendingDomain.model_validate(item) if item else None
+
+    def sending_domains(self, account_id: int) -> list[SendingDomain]:
+        items = self._query(account_key(account_id), "DOMAIN#")
+        return [SendingDomain.model_validate(item) for item in items]
+
+    def mark_verified(self, domain: SendingDomain, verified: bool) -> None:
+        update(
+            self.table,
+            {"pk": account_key(domain.account_id), "sk": f"DOMAIN#{domain.domain}"},
+            "SET verified = :verified",
+            "attribute_exists(pk)",
+            verified=verified,
+        )
+
+    def set_dkim_tokens(self, domain: SendingDomain, tokens: list[str]) -> None:
+        update(
+            self.table,
+            {"pk": account_key(domain.account_id), "sk": f"DOMAIN#{domain.domain}"},
+            "SET dkim_tokens = :tokens",
+            "attribute_exists(pk)",
+            tokens=tokens,
+        )
+
+    def release_sending_domain(self, account_id: int, domain: str) -> bool:
+        """Delete the account's domain and its claim; False when the account has no such domain."""
+        return self._transact(
+            [
+                {
+                    "Delete": {
+                        "TableName": self.table.name,
+                        "Key": {"pk": account_key(account_id), "sk": f"DOMAIN#{domain}"},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                {"Delete": {"TableName": self.table.name, "Key": _claim_key(domain)}},
+            ]
+        )
+
+
+def sending_domain_records() -> SendingDomainRecords:
+    return SendingDomainRecords(aws().data_table)
