@@ -112,13 +112,24 @@ def _references(value: Any) -> set[str]:
     return set()
 
 
+# Kinds of resource the local stack has many of and does not create: one note for all of a kind.
+_WATCHING = {
+    "AWS::CloudWatch::Alarm": "nothing watches the local stack",
+    "AWS::Logs::LogGroup": "the functions log to the terminal",
+}
+
+
 def not_created(stack: Stack) -> list[str]:
     """The template's resources the local stack does not create (the SAM ones are run by it instead), each
     with what that means locally."""
     notes = []
+    for kind, meaning in _WATCHING.items():
+        count = len(stack.of_type(kind))
+        if count:
+            notes.append(f"{count} {kind} resources are not created on moto: {meaning}")
     for name, spec in stack.resources.items():
         kind = spec["Type"]
-        if kind in _CREATORS or kind.startswith("AWS::Serverless::"):
+        if kind in _CREATORS or kind in _WATCHING or kind.startswith("AWS::Serverless::"):
             continue
         note = f"{name} ({kind}) is not created on moto"
         if kind == "AWS::SES::ConfigurationSetEventDestination":

@@ -25,8 +25,6 @@ PSEUDO_PARAMETERS = {
 # Actions whose targets are no resources of any template, so that a statement can only name what they may
 # not reach: sns:Publish of SMS goes to phone numbers.
 ACTIONS_WITHOUT_RESOURCES = {"sns:Publish"}
-# Functions that send email from the accounts' own verified domains: SES identities that are the accounts',
-# not the template's, so no narrower resource than identity/* names them.
 # What functions do with accounts' sending domains: SES identities made at run time, not in the template.
 ON_ACCOUNTS_IDENTITIES = {
     "InboundFunction": {"ses:SendEmail", "ses:GetEmailIdentity"},
@@ -193,3 +191,84 @@ def test_a_delivery_waits_as_a_new_copy_well_before_the_queues_redrive_limit(
     redrive = translated["DeliveryQueue"]["Properties"]["RedrivePolicy"]
     # The receipts past RECEIVES_BEFORE_COPY are left to invocations that fail: SQS's redrive is for those.
     assert int(redrive["maxReceiveCount"]) >= RECEIVES_BEFORE_COPY * 2
+
+
+# Production readiness: what the operator is told of, what is kept, and what never leaves the functions.
+
+
+def _alarmed() -> dict[str, set[str]]:
+    """Alarmed metric name -> the resources (logical ids) whose metric it watches."""
+    found: dict[str, set[str]] = {}
+    for spec in STACK.of_type("AWS::CloudWatch::Alarm").values():
+        properties = spec["Properties"]
+        assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+        for dimension in properties["Dimensions"]:
+            value = dimension["Value"]
+            found.setdefault(properties["MetricName"], set()).add(
+                value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0]
+            )
+    return found
+
+
+def _kept_failures() -> set[str]:
+    """Every queue something is dead-lettered or sent on failure to."""
+    queues = {
+        spec["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for spec in STACK.of_type("AWS::SQS::Queue").values()
+        if "RedrivePolicy" in spec["Properties"]
+    }
+    for function in FUNCTIONS:
+        properties = STACK.properties(function)
+        configs = [event["Properties"] for event in properties.get("Events", {}).values()]
+        for config in [*configs, properties.get("EventInvokeConfig", {})]:
+            target = config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+            if target:
+                queues.add(target["Fn::GetAtt"][0])
+    return queues
+
+
+def test_every_dead_letter_and_failure_queue_has_an_alarm_on_its_depth() -> None:
+    kept = _kept_failures()
+    assert kept >= {
+        "DeliveryDeadLetterQueue",
+        "CampaignDeadLetterQueue",
+        "FanOutFailureQueue",
+        "SesEventsFailureQueue",
+    }
+    assert _alarmed()["ApproximateNumberOfMessagesVisible"] == kept
+
+
+def test_every_function_has_an_alarm_on_its_errors_and_its_throttles() -> None:
+    alarmed = _alarmed()
+    assert alarmed["Errors"] == alarmed["Throttles"] == set(FUNCTIONS)
+
+
+def test_every_function_logs_to_a_group_with_a_retention() -> None:
+    groups = {
+        spec["Properties"]["LogGroupName"]["Fn::Sub"]: spec["Properties"]["RetentionInDays"]
+        for spec in STACK.of_type("AWS::Logs::LogGroup").values()
+    }
+    assert groups == {f"/aws/lambda/${{{function}}}": {"Ref": "LogRetentionDays"} for function in FUNCTIONS}
+    assert STACK.template["Parameters"]["LogRetentionDays"]["Default"] == 30
+
+
+def test_a_prod_stage_refuses_local_endpoints() -> None:
+    rule = STACK.template["Rules"]["ProdRefusesLocalEndpoints"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [{"Ref": "AllowLocalEndpoints"}, "false"]}
+
+
+def test_no_trace_records_an_answer_or_a_webhook_url() -> None:
+    variables = STACK.template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    assert STACK.properties("Api")["TracingEnabled"] is False
+
+
+def test_ses_events_that_keep_failing_are_kept_and_campaigns_send_a_few_at_once() -> None:
+    invoke = STACK.properties("SesEventsFunction")["EventInvokeConfig"]
+    assert invoke["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["SesEventsFailureQueue", "Arn"]},
+    }
+    queued = STACK.properties("CampaignSenderFunction")["Events"]["Queued"]["Properties"]
+    assert queued["ScalingConfig"]["MaximumConcurrency"] == 5

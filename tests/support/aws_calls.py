@@ -224,11 +224,13 @@ def summary() -> str:
 
 
 def _on_failure_destinations(function: str) -> set[str]:
-    """The logical ids of the queues the function's event sources send what fails to."""
-    events = load()["Resources"][function]["Properties"].get("Events", {})
+    """The logical ids of the queues the function's event sources, or Lambda's asynchronous invocation of
+    it, send what fails to."""
+    properties = load()["Resources"][function]["Properties"]
     found: set[str] = set()
-    for event in events.values():
-        destination = event.get("Properties", {}).get("DestinationConfig", {}).get("OnFailure", {})
+    configs = [event.get("Properties", {}) for event in properties.get("Events", {}).values()]
+    for config in [*configs, properties.get("EventInvokeConfig", {})]:
+        destination = config.get("DestinationConfig", {}).get("OnFailure", {})
         target = destination.get("Destination")
         if isinstance(target, dict) and "Fn::GetAtt" in target:
             found.add(str(target["Fn::GetAtt"][0]).split(".")[0])
