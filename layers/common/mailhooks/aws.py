@@ -9,6 +9,7 @@ import boto3
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from mailhooks.errors import UpstreamFailure
 from mailhooks.settings import settings
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 
 # Short timeouts and standard retries: a caller waits on these, so fail fast and say so.
 _CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+# The providers that send (SES, SNS): one attempt. A send that failed or timed out may have been carried
+# out, and a retry would send it twice; the caller gets a 502 and decides.
+_SENDING = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 1})
 
 
 class Aws:
@@ -50,11 +54,11 @@ class Aws:
 
     @cached_property
     def sesv2(self) -> "SESV2Client":
-        return boto3.client("sesv2", config=_CONFIG)
+        return boto3.client("sesv2", config=_SENDING)
 
     @cached_property
     def sns(self) -> "SNSClient":
-        return boto3.client("sns", config=_CONFIG)
+        return boto3.client("sns", config=_SENDING)
 
     @cached_property
     def sqs(self) -> "SQSClient":
@@ -76,3 +80,5 @@ def upstream(service: str) -> Iterator[None]:
         raise UpstreamFailure(f"{service} failed: {detail.get('Message') or detail.get('Code')}") from error
     except BotoCoreError as error:
         raise UpstreamFailure(f"{service} failed: {error}") from error
+    except ResponseParserError:  # an answer that is no AWS answer (a proxy's page, say)
+        raise UpstreamFailure(f"{service} failed: it answered what is not an AWS answer") from None
