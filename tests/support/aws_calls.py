@@ -15,6 +15,7 @@ Calls made by no handler (a test's setup, the tests' own triggers) are not the f
 On xdist, each worker writes what it recorded to the folder MAILHOOKS_AWS_CALLS names, and the controller
 checks them all together."""
 
+import functools
 import json
 import os
 import re
@@ -135,11 +136,18 @@ def recording() -> Iterator[set[tuple[str, str, str | None]]]:
             _listening.remove(found)
 
 
+@functools.cache
+def _resources() -> dict[str, Any]:
+    """template.yaml's resources, read once a process: the checks only read them."""
+    resources: dict[str, Any] = load()["Resources"]
+    return resources
+
+
 def calls_of(function: str, recorded: set[tuple[str, str, str | None]]) -> list["Call"]:
     """The calls of one function (by logical id) among those recorded, as its role sees them."""
     from tests.support.roles import Call
 
-    known = set(load()["Resources"])
+    known = set(_resources())
     folders = {logical: name for name, logical in functions().items()}
     return sorted(
         {
@@ -166,7 +174,7 @@ def functions() -> dict[str, str]:
     """Folder under functions/ -> the function's logical id, from the template's CodeUri."""
     return {
         str(spec["Properties"]["CodeUri"]).strip("/").split("/")[-1]: logical
-        for logical, spec in load()["Resources"].items()
+        for logical, spec in _resources().items()
         if spec["Type"] == "AWS::Serverless::Function"
     }
 
@@ -216,7 +224,7 @@ def summary() -> str:
 
 def _on_failure_destinations(function: str) -> set[str]:
     """The logical ids of the queues the function's event sources send what fails to."""
-    events = load()["Resources"][function]["Properties"].get("Events", {})
+    events = _resources()[function]["Properties"].get("Events", {})
     found: set[str] = set()
     for event in events.values():
         destination = event.get("Properties", {}).get("DestinationConfig", {}).get("OnFailure", {})
