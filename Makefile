@@ -55,9 +55,10 @@ build: $(BIN)/.installed
 
 # The whole suite, on as many workers as cores (pytest-xdist). Every test sets up its own moto stack and
 # receivers on free ports, so tests are dealt out one by one; a test that asserts a timing is marked
-# `alone` (see tests/conftest.py).
+# `alone` (see tests/conftest.py). Work stealing: a worker that runs out takes tests queued on the other,
+# which xdist's default deals out ahead and would leave waiting behind the chaos test for minutes.
 pytest: $(BIN)/.installed
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist worksteal
 
 # Pure logic only (tests/unit): seconds, without moto; one process, as xdist's start-up would cost more.
 unit: $(BIN)/.installed

@@ -27,6 +27,13 @@ thousands of deliveries spent most of its time there.
 - SendMessage reads the one attribute it needs, ContentBasedDeduplication, without the counts.
 - SQS's clock reads the milliseconds straight from time.time(), which moto's unix_time_millis computes
   through datetimes.
+
+moto 5.2 serializes each answer member by member, and for each member of each value asks six alias
+providers which names the value might have it under: for a DynamoDB item, every AttributeValue tries its
+ten possible members (S, N, M...) that way, absent ones through all six. An item of twenty attributes cost
+thousands of such questions, and answers with items (BatchGetItem, UpdateItem's ALL_NEW) most of their
+time. For a value that is a plain dict, the answer depends only on the member's shape and its parent
+shape, which botocore keeps for the life of the process: it is asked once per shape and member.
 """
 
 import functools
@@ -34,9 +41,11 @@ import itertools
 import secrets
 import threading
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import moto.core.serialize
 import moto.sqs.models
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.utils import unix_time_millis
@@ -106,6 +115,29 @@ def _unix_time_millis(dt: datetime | None = None) -> float:
     return time.time() * 1000.0 if dt is None else unix_time_millis(dt)
 
 
+_possible_keys = moto.core.serialize.XFormedAttributePicker.get_possible_keys
+# (id of the shape, id of its parent, member name) -> the shape, its parent, and the names to try, in order.
+_possible_keys_in_dicts: dict[tuple[int, int, str], tuple[Any, Any, tuple[str, ...]]] = {}
+
+
+def _possible_keys_once_per_shape(
+    self: moto.core.serialize.XFormedAttributePicker, context: moto.core.serialize.AttributePickerContext
+) -> Iterable[str]:
+    if (
+        type(context.obj) is not dict
+        or self.alias_providers is not moto.core.serialize.DEFAULT_ALIAS_PROVIDERS
+    ):
+        return _possible_keys(self, context)
+    # A dict has no Meta and its class is always dict: what the providers answer is the shape's.
+    shape, key = context.shape, context.key
+    parent = getattr(shape, "parent", None)
+    known = _possible_keys_in_dicts.get((id(shape), id(parent), key))
+    if known is None or known[0] is not shape or known[1] is not parent:
+        known = (shape, parent, tuple(_possible_keys(self, context)))
+        _possible_keys_in_dicts[(id(shape), id(parent), key)] = known
+    return known[2]
+
+
 _one_request_at_a_time = threading.RLock()
 _process_request = BotocoreStubber.process_request
 
@@ -136,6 +168,7 @@ def verify_domain(domain: str, account_id: str = "123456789012", region: str = "
 
 def apply() -> None:
     """Apply the fixes (again: it changes nothing)."""
+    moto.core.serialize.XFormedAttributePicker.get_possible_keys = _possible_keys_once_per_shape  # type: ignore[method-assign,assignment]
     BotocoreStubber.process_request = _atomic_process_request  # type: ignore[method-assign]
     Queue.delete_message = _delete_message  # type: ignore[method-assign]
     Queue.attributes = property(_attributes)  # type: ignore[assignment,method-assign]

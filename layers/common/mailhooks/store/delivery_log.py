@@ -104,12 +104,17 @@ class DeliveryLog:
             "expires_at": _expires_at(delivery.updated_at),
         }
 
-    def claim(self, delivery: Delivery, lease: timedelta) -> Delivery | Unclaimable:
+    def claim(self, delivery: Delivery, lease: timedelta, seen: bool = False) -> Delivery | Unclaimable:
         """Take the lease of the delivery's next attempt, and answer the delivery as its earlier attempts
         left it; unless it is delivered already, or another copy of it holds the lease (until that copy
-        records its attempt, or the lease runs out)."""
+        records its attempt, or the lease runs out).
+
+        One write when the delivery is new, and one when it is `seen` (its message was received before,
+        so that it is most likely logged): the lease is taken first where it most likely succeeds."""
         at = delivery.updated_at
         lease_until = int((at + lease).timestamp())
+        if seen and (leased := self._lease(delivery, at, lease_until)) is not None:
+            return leased
         try:
             # A delivery's first attempt, by far the most common, writes it whole in one cheap write.
             self.table.put_item(
@@ -123,11 +128,16 @@ class DeliveryLog:
         except ClientError as error:
             if not condition_failed(error):
                 raise
+        return self._lease(delivery, at, lease_until) or "in flight"
+
+    def _lease(self, delivery: Delivery, at: datetime, lease_until: int) -> Delivery | Unclaimable | None:
+        """Take the lease of a logged delivery (see claim); None when it is not logged."""
         try:
             answer = self.table.update_item(
                 Key=self._key(delivery, _DELIVERY),
                 UpdateExpression="SET lease_until = :lease",
-                ConditionExpression="#status <> :delivered AND "
+                # An update writes an absent item: the delivery must be logged already.
+                ConditionExpression="attribute_exists(pk) AND #status <> :delivered AND "
                 "(attribute_not_exists(lease_until) OR lease_until < :now)",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
@@ -141,8 +151,10 @@ class DeliveryLog:
         except ClientError as error:
             if not condition_failed(error):
                 raise
-            status = error.response.get("Item", {}).get("status", {}).get("S")  # type: ignore[attr-defined]
-            return "delivered" if status == "delivered" else "in flight"
+            found: Any = error.response.get("Item")
+            if found is None:
+                return None  # the condition fails on an absent item: nothing is logged
+            return "delivered" if found.get("status", {}).get("S") == "delivered" else "in flight"
         earlier = answer["Attributes"]
         return delivery.model_copy(
             update={

@@ -52,7 +52,9 @@ def _workers() -> ThreadPoolExecutor:
 def _claim(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage) -> Delivery | Outcome:
     """The delivery, its lease taken; or the outcome of a copy that must not be attempted now."""
     at = clock.now()
-    claimed = log.claim(Delivery(**message.model_dump(), created_at=at, updated_at=at), LEASE)
+    # A message received before was most likely logged at its first receipt.
+    delivery = Delivery(**message.model_dump(), created_at=at, updated_at=at)
+    claimed = log.claim(delivery, LEASE, seen=queued.attempt > 1)
     if claimed == "delivered":
         return Outcome(queued, Result.DUPLICATE, message)
     if claimed == "in flight":
