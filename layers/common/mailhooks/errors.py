@@ -8,6 +8,11 @@ class MailhooksError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers the answer carries besides its body."""
+        return {}
+
 
 class InvalidInput(MailhooksError):
     status = 400
@@ -41,6 +46,10 @@ class TooManyRequests(MailhooksError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = max(1, retry_after)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class UpstreamFailure(MailhooksError):

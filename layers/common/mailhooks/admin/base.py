@@ -18,7 +18,7 @@ def new_router() -> Router:
 
 
 def error_response(error: MailhooksError) -> Response[str]:
-    return Response(error.status, "application/json", json.dumps({"error": error.message}))
+    return Response(error.status, "application/json", json.dumps({"error": error.message}), error.headers)
 
 
 def validation_problems(errors: Sequence[Any]) -> str:

@@ -17,7 +17,6 @@ from mailhooks.errors import (
     MailhooksError,
     NotFound,
     PayloadTooLarge,
-    TooManyRequests,
     internal_error,
 )
 from mailhooks.inbound.inbound_webhooks import TOKEN, check_sample_size
@@ -137,10 +136,8 @@ def answer_call(call: InboundCall) -> Answer:
     now = clock.now()
     try:
         answer = _run(webhook, call, now)
-    except TooManyRequests as error:
-        answer = Answer(error.status, {"error": error.message}, {"Retry-After": str(error.retry_after)})
     except MailhooksError as error:
-        answer = Answer(error.status, {"error": error.message})
+        answer = Answer(error.status, {"error": error.message}, error.headers)
     except Exception:
         answer = _failure(call)
     inbound_webhook_records().record_inbound_call(webhook, _call_record(now, answer, call))

@@ -51,6 +51,6 @@ def keep_pace(webhook: InboundWebhook, account: Account, now: datetime) -> None:
         seconds = -(-wait // 1000)
         raise TooManyRequests(
             f"this webhook takes {pace.calls_per_second} calls a second (bursts of {pace.burst}); "
-            f"retry in {max(seconds, 1)} s",
+            f"retry in {seconds} s",
             retry_after=seconds,
         )

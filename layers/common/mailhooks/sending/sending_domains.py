@@ -52,7 +52,7 @@ def domain_name(text: str) -> str:
 
 
 def _platform_domain() -> str:
-    return settings().sender_email.rpartition("@")[2].lower()
+    return _domain_of(settings().sender_email)
 
 
 def _ses_code(failure: UpstreamFailure) -> str | None:
@@ -88,15 +88,14 @@ def add_sending_domain(account_id: int, text: str) -> DomainStatus:
         if _ses_code(failure) == "AlreadyExistsException":
             raise Conflict(f"domain: {name} is already an identity of this platform's SES") from None
         raise
-    tokens = list(created.get("DkimAttributes", {}).get("Tokens", []))
-    records.set_dkim_tokens(domain, tokens)
-    verified = bool(created.get("VerifiedForSendingStatus"))
-    if verified:
-        records.mark_verified(domain, True)
-    return DomainStatus(
-        domain.model_copy(update={"dkim_tokens": tokens, "verified": verified}),
-        "verified" if verified else "pending",
+    created_domain = domain.model_copy(
+        update={
+            "dkim_tokens": list(created.get("DkimAttributes", {}).get("Tokens", [])),
+            "verified": bool(created.get("VerifiedForSendingStatus")),
+        }
     )
+    records.save_ses_state(created_domain)
+    return DomainStatus(created_domain, "verified" if created_domain.verified else "pending")
 
 
 def sending_domains(account_id: int) -> list[DomainStatus]:
@@ -104,9 +103,10 @@ def sending_domains(account_id: int) -> list[DomainStatus]:
     statuses = []
     for domain in sending_domain_records().sending_domains(account_id):
         status = _ses_status(domain.domain)
-        if (status == "verified") != domain.verified:
-            sending_domain_records().mark_verified(domain, status == "verified")
-        statuses.append(DomainStatus(domain.model_copy(update={"verified": status == "verified"}), status))
+        seen = domain.model_copy(update={"verified": status == "verified"})
+        if seen.verified != domain.verified:
+            sending_domain_records().save_ses_state(seen)
+        statuses.append(DomainStatus(seen, status))
     return sorted(statuses, key=lambda each: each.domain.domain)
 
 
@@ -122,15 +122,19 @@ def remove_sending_domain(account_id: int, text: str) -> None:
             raise
 
 
+def _domain_of(address: str) -> str:
+    return address.rpartition("@")[2].lower()
+
+
 def identity_arn(from_email: str) -> str:
     """The ARN of the SES identity of the address's domain."""
-    return settings().ses_identity_arn_prefix + from_email.rpartition("@")[2].lower()
+    return settings().ses_identity_arn_prefix + _domain_of(from_email)
 
 
 def sender_identity(account_id: int, from_email: str) -> str:
     """The ARN of the SES identity a send from this address uses; Forbidden unless the domain is the
     account's and verified. SES is asked only until it says verified once."""
-    name = from_email.rpartition("@")[2].lower()
+    name = _domain_of(from_email)
     domain = sending_domain_records().get_sending_domain(account_id, name)
     if domain is None:
         raise Forbidden(
@@ -142,5 +146,5 @@ def sender_identity(account_id: int, from_email: str) -> str:
             raise Forbidden(
                 f"from_email: the sending domain {name} is not verified yet; publish its DKIM records"
             )
-        sending_domain_records().mark_verified(domain, True)
+        sending_domain_records().save_ses_state(domain.model_copy(update={"verified": True}))
     return identity_arn(from_email)

@@ -43,22 +43,15 @@ class SendingDomainRecords(Records):
         items = self._query(account_key(account_id), "DOMAIN#")
         return [SendingDomain.model_validate(item) for item in items]
 
-    def mark_verified(self, domain: SendingDomain, verified: bool) -> None:
+    def save_ses_state(self, domain: SendingDomain) -> None:
+        """Save what SES last said of the domain: its DKIM tokens and whether it is verified."""
         update(
             self.table,
             {"pk": account_key(domain.account_id), "sk": f"DOMAIN#{domain.domain}"},
-            "SET verified = :verified",
+            "SET verified = :verified, dkim_tokens = :tokens",
             "attribute_exists(pk)",
-            verified=verified,
-        )
-
-    def set_dkim_tokens(self, domain: SendingDomain, tokens: list[str]) -> None:
-        update(
-            self.table,
-            {"pk": account_key(domain.account_id), "sk": f"DOMAIN#{domain.domain}"},
-            "SET dkim_tokens = :tokens",
-            "attribute_exists(pk)",
-            tokens=tokens,
+            verified=domain.verified,
+            tokens=domain.dkim_tokens,
         )
 
     def release_sending_domain(self, account_id: int, domain: str) -> bool:
