@@ -6,8 +6,9 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailhooks.admin import admin_api
+from mailhooks.logs import MaskedFormatter
 
-logger = Logger()
+logger = Logger(logger_formatter=MaskedFormatter())
 tracer = Tracer()
 app = admin_api()
 

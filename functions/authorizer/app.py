@@ -12,8 +12,9 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailhooks.authorizer import authenticate
+from mailhooks.logs import MaskedFormatter
 
-logger = Logger()
+logger = Logger(logger_formatter=MaskedFormatter())
 
 
 @logger.inject_lambda_context

@@ -8,9 +8,10 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailhooks.logs import MaskedFormatter
 from mailhooks.sending.campaign_sender import CampaignRequest, send_campaign
 
-logger = Logger()
+logger = Logger(logger_formatter=MaskedFormatter())
 tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 

@@ -8,10 +8,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailhooks.logs import MaskedFormatter
 from mailhooks.outbound.delivery.batch import deliver_batch
 from mailhooks.outbound.delivery.outcomes import QueuedMessage, Result
 
-logger = Logger()
+logger = Logger(logger_formatter=MaskedFormatter())
 tracer = Tracer()
 metrics = Metrics()
 

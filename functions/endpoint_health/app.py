@@ -7,9 +7,10 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailhooks import clock
+from mailhooks.logs import MaskedFormatter
 from mailhooks.outbound.endpoint_health.review import review
 
-logger = Logger()
+logger = Logger(logger_formatter=MaskedFormatter())
 tracer = Tracer()
 
 

@@ -6,10 +6,11 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailhooks.logs import MaskedFormatter
 from mailhooks.outbound.fanout import fan_out
 from mailhooks.store.activity import activity_from_stream_image
 
-logger = Logger()
+logger = Logger(logger_formatter=MaskedFormatter())
 tracer = Tracer()
 metrics = Metrics()
 

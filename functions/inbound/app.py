@@ -11,8 +11,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mailhooks.errors import internal_error
 from mailhooks.inbound.call import NO_WEBHOOK, InboundCall, answer_call
 from mailhooks.links import api_base_url
+from mailhooks.logs import MaskedFormatter
 
-logger = Logger()
+logger = Logger(logger_formatter=MaskedFormatter())
 tracer = Tracer()
 metrics = Metrics()
 app = APIGatewayRestResolver()

@@ -4,9 +4,10 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailhooks.logs import MaskedFormatter
 from mailhooks.sending.ses_events import record_notifications
 
-logger = Logger()
+logger = Logger(logger_formatter=MaskedFormatter())
 tracer = Tracer()
 
 

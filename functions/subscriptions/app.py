@@ -9,9 +9,10 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailhooks.logs import MaskedFormatter
 from mailhooks.sending.subscriptions import Page, confirm_subscription, unsubscribe_by_link, unsubscribe_form
 
-logger = Logger()
+logger = Logger(logger_formatter=MaskedFormatter())
 tracer = Tracer()
 metrics = Metrics()
 app = APIGatewayRestResolver()

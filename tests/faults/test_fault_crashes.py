@@ -19,11 +19,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from devstack.template import Stack
-from mailhooks.aws import aws
 from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.settings import settings
 from mailhooks.store.activity import activity_log
@@ -66,24 +64,6 @@ class Countdown:
 def receivers(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Receivers]:
     with chaos_endpoints(stack, monkeypatch, RECEIVERS, RETRY_SCHEDULE, timeout=5) as started:
         yield started
-
-
-@pytest.fixture
-def aws_hook(stack: Stack) -> Iterator[Callable[[str, Callable[..., Any]], None]]:
-    """hook(event, handler) registers a botocore event handler on the default session, which the
-    functions' clients are created from (each client copies the session's handlers when created)."""
-    session = boto3._get_default_session()
-    registered: list[tuple[str, Callable[..., Any]]] = []
-
-    def hook(event: str, handler: Callable[..., Any]) -> None:
-        session.events.register(event, handler)
-        registered.append((event, handler))
-        aws.cache_clear()
-
-    yield hook
-    for event, handler in registered:
-        session.events.unregister(event, handler)
-    aws.cache_clear()
 
 
 def foretold(written: list[ActivityRecord]) -> dict[str, dict[str, Fate]]:

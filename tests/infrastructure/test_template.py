@@ -7,8 +7,10 @@ import re
 from typing import Any
 
 import pytest
+from botocore.config import Config
 
 from devstack.template import ROOT, Stack
+from mailhooks import aws as aws_clients
 
 STACK = Stack.from_file()
 FUNCTIONS = sorted(STACK.of_type("AWS::Serverless::Function"))
@@ -258,9 +260,10 @@ def test_a_prod_stage_refuses_local_endpoints() -> None:
     assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [{"Ref": "AllowLocalEndpoints"}, "false"]}
 
 
-def test_no_trace_records_an_answer_or_a_webhook_url() -> None:
+def test_no_trace_records_an_answer_an_error_or_a_webhook_url() -> None:
     variables = STACK.template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
     assert STACK.properties("Api")["TracingEnabled"] is False
 
 
@@ -272,3 +275,20 @@ def test_ses_events_that_keep_failing_are_kept_and_campaigns_send_a_few_at_once(
     }
     queued = STACK.properties("CampaignSenderFunction")["Events"]["Queued"]["Properties"]
     assert queued["ScalingConfig"]["MaximumConcurrency"] == 5
+
+
+# API Gateway answers in the function's place after 29 s.
+API_GATEWAY_TIMEOUT = 29
+
+
+def _worst_case(config: Config) -> float:
+    """The longest one AWS call with this configuration can take: every attempt connects and reads in full."""
+    assert config.retries is not None
+    return config.retries["total_max_attempts"] * (config.connect_timeout + config.read_timeout)
+
+
+def test_the_inbound_function_outlasts_any_aws_call_and_answers_before_the_gateway_does() -> None:
+    timeout = STACK.properties("InboundFunction").get("Timeout", LAMBDA_DEFAULT_TIMEOUT)
+    worst = max(_worst_case(config) for config in (aws_clients._CONFIG, aws_clients._SENDING))
+    assert worst == 21
+    assert worst < timeout < API_GATEWAY_TIMEOUT

@@ -6,12 +6,12 @@ from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 import boto3
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as NoConnection
 from botocore.parsers import ResponseParserError
 
-from mailhooks.errors import UpstreamFailure
+from mailhooks.errors import OutcomeUnknown, UpstreamFailure
 from mailhooks.settings import settings
 
 if TYPE_CHECKING:
@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
 
-# Short timeouts and standard retries: a caller waits on these, so fail fast and say so.
-_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+    from mailhooks.store.idempotency import CallRecords
+
+# Short timeouts and three attempts in all: a caller waits on these, so fail fast and say so.
+_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3})
 # The providers that send (SES, SNS): one attempt. A send that failed or timed out may have been carried
 # out, and a retry would send it twice; the caller gets a 502 and decides.
 _SENDING = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 1})
@@ -45,11 +47,14 @@ class Aws:
         return self.dynamodb.Table(settings().delivery_table)
 
     @cached_property
-    def idempotency_store(self) -> DynamoDBPersistenceLayer:
+    def idempotency_store(self) -> "CallRecords":
+        # Imported here: only the inbound function keeps idempotency records.
+        from mailhooks.store.idempotency import CallRecords
+
         # A client of the default session: a session of its own would load botocore's models again, on
         # every cold start. Not the resource's client, which would serialize the layer's typed values twice.
-        return DynamoDBPersistenceLayer(
-            table_name=settings().idempotency_table, boto3_client=boto3.client("dynamodb", config=_CONFIG)
+        return CallRecords(
+            settings().idempotency_table, settings().activity_table, boto3.client("dynamodb", config=_CONFIG)
         )
 
     @cached_property
@@ -72,13 +77,23 @@ def aws() -> Aws:
 
 @contextmanager
 def upstream(service: str) -> Iterator[None]:
-    """Turn a failure of the AWS service that carries out an operation into a 502 the caller can read."""
+    """Turn a failure of the AWS service that carries out an operation into a 502 the caller can read: an
+    UpstreamFailure where the service refused or was never reached, OutcomeUnknown where it took the
+    request and its answer was lost."""
     try:
         yield
     except ClientError as error:
         detail = error.response.get("Error", {})
         raise UpstreamFailure(f"{service} failed: {detail.get('Message') or detail.get('Code')}") from error
+    except NoConnection as error:  # checked before HTTPClientError: a proxy that refused is both
+        raise UpstreamFailure(f"{service} failed: {error}") from error
+    except (HTTPClientError, ResponseParserError) as error:  # read timeout, connection closed, a proxy's page
+        raise OutcomeUnknown(f"{service} took the request and gave no answer: {_reason(error)}") from error
     except BotoCoreError as error:
         raise UpstreamFailure(f"{service} failed: {error}") from error
-    except ResponseParserError:  # an answer that is no AWS answer (a proxy's page, say)
-        raise UpstreamFailure(f"{service} failed: it answered what is not an AWS answer") from None
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, ResponseParserError):
+        return "it answered what is not an AWS answer"
+    return "it did not answer in time" if "timeout" in type(error).__name__.lower() else str(error)

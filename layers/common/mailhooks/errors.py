@@ -53,9 +53,14 @@ class TooManyRequests(MailhooksError):
 
 
 class UpstreamFailure(MailhooksError):
-    """An AWS service that carries out an operation (SES, SNS, SQS) refused or failed."""
+    """An AWS service that carries out an operation (SES, SNS, SQS) refused or failed: nothing was done."""
 
     status = 502
+
+
+class OutcomeUnknown(UpstreamFailure):
+    """The AWS service took the request and its answer was lost (timed out, closed the connection, answered
+    what is no AWS answer): it may have carried it out, so a send is neither given back nor made again."""
 
 
 def internal_error(reference: str | None) -> str:

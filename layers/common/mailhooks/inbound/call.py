@@ -1,12 +1,15 @@
 """Answering a call to an inbound webhook's secret URL: find the webhook, map the body, run the operation."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+)
 from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import DataclassSerializer
 
 from mailhooks import clock
@@ -16,6 +19,7 @@ from mailhooks.errors import (
     Forbidden,
     MailhooksError,
     NotFound,
+    OutcomeUnknown,
     PayloadTooLarge,
     internal_error,
 )
@@ -44,7 +48,7 @@ class InboundCall:
     # Where this API is reached, for links the operation puts in emails.
     base_url: str
     idempotency_key: str | None = None
-    # The invocation's LambdaContext: an interrupted run's idempotency record expires with the invocation.
+    # The invocation's LambdaContext, whose request id a failure's answer quotes.
     lambda_context: Any = None
 
 
@@ -85,25 +89,55 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
         if call.idempotency_key
         else {"webhook": webhook.id, "parameters": bound.model_dump(mode="json")}
     )
-    config = IdempotencyConfig(expires_after_seconds=settings().idempotency_window_seconds)
-    config.register_lambda_context(call.lambda_context)
+    window = settings().idempotency_window_seconds
+    carried_out: list[Answer] = []
+
+    def run_operation(*, key: dict[str, Any]) -> Answer:
+        carried_out.append(_carry_out(operation, bound, context, window))
+        return carried_out[0]
+
     run_once = idempotent_function(
         data_keyword_argument="key",
         persistence_store=aws().idempotency_store,
-        config=config,
+        config=IdempotencyConfig(expires_after_seconds=window),
         output_serializer=DataclassSerializer(Answer),
-    )(_run_operation)
+    )(run_operation)
     try:
-        answer: Answer = run_once(key=key, operation=operation, parameters=bound, context=context)
+        answer: Answer = run_once(key=key)
     except IdempotencyAlreadyInProgressError:
-        raise Conflict("an identical call is still being processed; retry in a few seconds") from None
+        raise Conflict(
+            "an identical call is being carried out, or was interrupted and may have been carried out; it is "
+            f"not carried out twice: retry in a few seconds, or after {window} s to carry it out anew"
+        ) from None
+    except IdempotencyPersistenceLayerError:
+        if not carried_out:
+            raise
+        # Done, but neither its record nor its send activity could be written: the caller learns what was
+        # done, the record stays in progress so that the same call is not carried out again.
+        logger.exception("a carried-out call was not recorded", extra={"sent": _sent_id(carried_out[0])})
+        return replace(carried_out[0], sent=None)
     return answer
 
 
-def _run_operation(
-    *, key: dict[str, Any], operation: Operation[Any], parameters: Any, context: OperationContext
-) -> Answer:
-    return operation.run(parameters, context)
+def _carry_out(operation: Operation[Any], parameters: Any, context: OperationContext, window: int) -> Answer:
+    try:
+        answer = operation.run(parameters, context)
+    except OutcomeUnknown as error:
+        # Kept as the call's answer, as a success is: the same call gets it again and sends nothing more.
+        return Answer(
+            error.status,
+            {
+                "error": f"{error.message}; it may have been carried out, so an identical call within "
+                f"{window} s gets this same answer and changes nothing"
+            },
+        )
+    if context.sent is None:
+        return answer
+    return replace(answer, sent=context.sent.model_dump(mode="json"))
+
+
+def _sent_id(answer: Answer) -> str | None:
+    return answer.sent["id"] if answer.sent else None
 
 
 def _call_record(now: datetime, answer: Answer, call: InboundCall) -> InboundCallRecord:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 
-from mailhooks.errors import Forbidden, TooManyRequests, UpstreamFailure
+from mailhooks.errors import Forbidden, OutcomeUnknown, TooManyRequests, UpstreamFailure
 from mailhooks.models import Account
 from mailhooks.settings import settings
 from mailhooks.store import sending_quota
@@ -45,6 +45,8 @@ def allowance(account: Account, channel: Channel, now: datetime) -> Iterator[Non
         )
     try:
         yield
+    except OutcomeUnknown:  # it may have been sent: it counts
+        raise
     except UpstreamFailure:
         sending_quota.give_back(account.id, channel, hour)
         raise

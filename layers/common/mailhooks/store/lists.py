@@ -67,8 +67,11 @@ class ListRecords(Records):
         item = self._get(key["pk"], key["sk"])
         return Subscriber.model_validate(item) if item else None
 
-    def create_subscriber(self, subscriber: Subscriber, account_id: int) -> bool:
-        """Store a new subscriber; False when the list already has that address (nothing is written)."""
+    def create_subscriber(
+        self, subscriber: Subscriber, account_id: int, subscribed: ActivityRecord | None = None
+    ) -> bool:
+        """Store a new subscriber, and its subscribe activity when given, in one transaction; False when the
+        list already has that address (nothing is written)."""
         key = subscriber_key(subscriber.list_id, subscriber.email)
         put: Item = {
             "TableName": self.table.name,
@@ -76,6 +79,8 @@ class ListRecords(Records):
             "ConditionExpression": "attribute_not_exists(pk)",
         }
         writes: list[Item] = [{"Put": put}]
+        if subscribed:
+            writes.append(self._activity_put(subscribed))
         if subscriber.confirm_token:
             pending = {"account_id": account_id, "list_id": subscriber.list_id, "email": subscriber.email}
             writes.append(

@@ -6,12 +6,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, create_model
 
-from mailhooks.errors import UpstreamFailure
+from mailhooks.errors import OutcomeUnknown, UpstreamFailure
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
 from mailhooks.inbound.parameters import Email, Flag, Parameters
 from mailhooks.models import ActivityKind, CustomFieldType, MailingList, Subscriber
 from mailhooks.sending.subscriptions import list_activity, send_confirmation_request, send_welcome
-from mailhooks.store.activity import activity_log
 from mailhooks.store.counters import next_id
 from mailhooks.store.lists import list_records
 
@@ -80,18 +79,28 @@ def parameters_for_list(mailing_list: MailingList) -> type[AddSubscriberParamete
     return create_model("AddSubscriberParameters", __base__=AddSubscriberParameters, **fields)
 
 
-def _send_subscription_mails(
-    subscriber: Subscriber,
-    mailing_list: MailingList,
-    params: AddSubscriberParameters,
-    context: OperationContext,
+def _request_confirmation(
+    subscriber: Subscriber, mailing_list: MailingList, context: OperationContext
 ) -> None:
-    if subscriber.confirm_token:
+    try:
         send_confirmation_request(
             context.aws, context.settings, context.account.id, mailing_list, subscriber, context.base_url
         )
-    elif params.welcome_email:
+    except OutcomeUnknown:  # the link may be on its way: its pending subscriber stays for it
+        raise
+    except UpstreamFailure:
+        list_records().remove_new_subscriber(subscriber)
+        raise
+
+
+def _welcome(subscriber: Subscriber, mailing_list: MailingList, context: OperationContext) -> dict[str, str]:
+    """What the answer says of the welcome email: nothing once it is sent."""
+    try:
         send_welcome(context.aws, context.settings, context.account.id, mailing_list, subscriber.email)
+    except UpstreamFailure as failure:
+        # The subscription stands, written with its activity: the welcome email is a courtesy.
+        return {"welcome_email_error": failure.message}
+    return {}
 
 
 def run(params: AddSubscriberParameters, context: OperationContext) -> Answer:
@@ -110,20 +119,21 @@ def run(params: AddSubscriberParameters, context: OperationContext) -> Answer:
             created_at=context.now,
             updated_at=context.now,
         )
-        if store.create_subscriber(subscriber, context.account.id):
-            try:
-                _send_subscription_mails(subscriber, mailing_list, params, context)
-            except UpstreamFailure:
-                store.remove_new_subscriber(subscriber)
-                raise
-            # Recorded once its emails are out, as nothing is undone after that; a pending subscriber's is
-            # recorded when it confirms.
-            if subscriber.status == "active":
-                activity = list_activity(
-                    ActivityKind.SUBSCRIBE, context.account.id, mailing_list.id, subscriber.email, context.now
-                )
-                activity_log().put([activity])
-            return Answer(201, {"id": subscriber.id, "email": subscriber.email})
+        # An active subscriber is written with its subscribe activity; a pending one's comes as it confirms.
+        subscribed = (
+            None
+            if subscriber.confirm_token
+            else list_activity(
+                ActivityKind.SUBSCRIBE, context.account.id, mailing_list.id, subscriber.email, context.now
+            )
+        )
+        if store.create_subscriber(subscriber, context.account.id, subscribed):
+            answer = {"id": subscriber.id, "email": subscriber.email}
+            if subscriber.confirm_token:
+                _request_confirmation(subscriber, mailing_list, context)
+            elif params.welcome_email:
+                answer.update(_welcome(subscriber, mailing_list, context))
+            return Answer(201, answer)
         # A concurrent call (a sender's retry) stored the address first: answer as a retry.
         existing = store.get_subscriber(mailing_list.id, params.email)
     if params.update_subscriber and params.custom_fields():

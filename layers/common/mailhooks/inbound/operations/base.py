@@ -12,7 +12,6 @@ from mailhooks.errors import InvalidInput, NotFound
 from mailhooks.models import Account, ActivityKind, InboundWebhook, MailingList, SendingType
 from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.settings import Settings
-from mailhooks.store.activity import activity_log
 from mailhooks.store.lists import list_records
 
 P = TypeVar("P", bound=BaseModel)
@@ -23,6 +22,9 @@ class Answer:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    # The send activity of a message the provider accepted, as JSON: written in the same step that completes
+    # the call's idempotency record (store/idempotency.py), never on its own.
+    sent: dict[str, Any] | None = None
 
 
 @dataclass
@@ -36,6 +38,8 @@ class OperationContext:
     # Where this API is reached, for links put in emails (confirmation, unsubscribe).
     base_url: str
     now: datetime
+    # What record_send noted, for the answer to carry.
+    sent: ActivityRecord | None = None
     _lists: dict[int, MailingList] = field(default_factory=dict)
 
     def mailing_list(self, list_id: int) -> MailingList:
@@ -48,8 +52,8 @@ class OperationContext:
         return self._lists[list_id]
 
     def record_send(self, sending: SendingType, action_id: int, recipient: str) -> None:
-        """Record the send activity of a message the provider accepted."""
-        sent = ActivityRecord(
+        """Note the send activity of a message the provider accepted, written as the call completes."""
+        self.sent = ActivityRecord(
             account_id=self.account.id,
             action_id=action_id,
             type_id=sending,
@@ -57,7 +61,6 @@ class OperationContext:
             email=recipient,
             occurred_at=self.now,
         )
-        activity_log().put([sent])
 
     def webhook_list(self) -> MailingList:
         if self.webhook.list_id is None:
