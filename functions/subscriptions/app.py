@@ -1,6 +1,6 @@
-"""The links of subscription emails: GET /subscriptions/confirm/{token} confirms a double opt-in;
-/subscriptions/unsubscribe/{token} is a campaign email's List-Unsubscribe link (GET shows the button, POST
-unsubscribes with one click)."""
+"""The links of subscription emails, each a GET that shows a button and a POST that acts:
+/subscriptions/confirm/{token} confirms a double opt-in; /subscriptions/unsubscribe/{token} is a campaign
+email's List-Unsubscribe link (the POST unsubscribes with one click)."""
 
 import base64
 
@@ -9,7 +9,13 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mailhooks.sending.subscriptions import Page, confirm_subscription, unsubscribe_by_link, unsubscribe_form
+from mailhooks.links import Page
+from mailhooks.sending.subscriptions import (
+    confirm_subscription,
+    confirmation_form,
+    unsubscribe_by_link,
+    unsubscribe_form,
+)
 
 logger = Logger()
 tracer = Tracer()
@@ -31,6 +37,11 @@ def _html(page: Page, metric: str) -> Response[str]:
 
 
 @app.get("/subscriptions/confirm/<token>")
+def confirmation_page(token: str) -> Response[str]:
+    return _html(confirmation_form(token), "ConfirmationPagesShown")
+
+
+@app.post("/subscriptions/confirm/<token>")
 def confirm(token: str) -> Response[str]:
     return _html(confirm_subscription(token), "SubscriptionsConfirmed")
 
