@@ -23,10 +23,17 @@ def _when(at: datetime) -> str:
 
 
 def _tell_owner(endpoint: ExportEndpoint, subject: str, paragraphs: list[str]) -> None:
-    """Mail the endpoint's owner what the platform itself knows of the endpoint. Never what its receiver
-    answered: a receiver's words in a mail from the platform's domain would be a phisher's gift."""
+    """Mail the endpoint's owner what the platform itself knows of the endpoint, once its owner email is
+    confirmed (outbound.owner_emails). Never what its receiver answered: a receiver's words in a mail from
+    the platform's domain would be a phisher's gift."""
     if not endpoint.owner_email:
         logger.warning("the endpoint has no owner email to tell", extra={"endpoint_id": endpoint.id})
+        return
+    if not endpoint.owner_email_confirmed:
+        # The address is not logged: the log is no place for an address its reader never vouched for.
+        logger.warning(
+            "the endpoint's owner email is not confirmed: not told", extra={"endpoint_id": endpoint.id}
+        )
         return
     send_mail(
         aws(),
