@@ -1,6 +1,7 @@
-"""The links of subscription emails: GET /subscriptions/confirm/{token} confirms a double opt-in;
-/subscriptions/unsubscribe/{token} is a campaign email's List-Unsubscribe link (GET shows the button, POST
-unsubscribes with one click)."""
+"""The links of the platform's emails, each a GET that shows a button and a POST that acts:
+/subscriptions/confirm/{token} confirms a double opt-in; /subscriptions/unsubscribe/{token} is a campaign
+email's List-Unsubscribe link (the POST unsubscribes with one click); /subscriptions/endpoint-warnings/{token}
+confirms an export endpoint's owner email, to which its health warnings go."""
 
 import base64
 
@@ -9,8 +10,15 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailhooks.links import Page
 from mailhooks.logs import MaskedFormatter
-from mailhooks.sending.subscriptions import Page, confirm_subscription, unsubscribe_by_link, unsubscribe_form
+from mailhooks.outbound import owner_emails
+from mailhooks.sending.subscriptions import (
+    confirm_subscription,
+    confirmation_form,
+    unsubscribe_by_link,
+    unsubscribe_form,
+)
 
 logger = Logger(logger_formatter=MaskedFormatter())
 tracer = Tracer()
@@ -19,9 +27,7 @@ app = APIGatewayRestResolver()
 
 
 def _html(page: Page, metric: str) -> Response[str]:
-    metrics.add_metric(
-        name=metric if page.status == 200 else "SubscriptionLinkErrors", unit=MetricUnit.Count, value=1
-    )
+    metrics.add_metric(name=metric if page.status == 200 else "LinkErrors", unit=MetricUnit.Count, value=1)
     return Response(
         status_code=page.status,
         content_type="text/html; charset=utf-8",
@@ -32,6 +38,11 @@ def _html(page: Page, metric: str) -> Response[str]:
 
 
 @app.get("/subscriptions/confirm/<token>")
+def confirmation_page(token: str) -> Response[str]:
+    return _html(confirmation_form(token), "ConfirmationPagesShown")
+
+
+@app.post("/subscriptions/confirm/<token>")
 def confirm(token: str) -> Response[str]:
     return _html(confirm_subscription(token), "SubscriptionsConfirmed")
 
@@ -47,6 +58,16 @@ def unsubscribe(token: str) -> Response[str]:
     body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
     page = unsubscribe_by_link(token, event.headers.get("content-type"), body)
     return _html(page, "OneClickUnsubscriptions")
+
+
+@app.get("/subscriptions/endpoint-warnings/<token>")
+def owner_email_page(token: str) -> Response[str]:
+    return _html(owner_emails.confirmation_form(token), "OwnerEmailPagesShown")
+
+
+@app.post("/subscriptions/endpoint-warnings/<token>")
+def owner_email_confirmation(token: str) -> Response[str]:
+    return _html(owner_emails.confirm_owner_email(token), "OwnerEmailsConfirmed")
 
 
 @logger.inject_lambda_context

@@ -39,11 +39,11 @@ from tests.support.helpers import (
 pytestmark = pytest.mark.usefixtures("stack")
 
 
-def confirm_event(token: str) -> dict[str, Any]:
+def confirm_event(token: str, method: str = "POST") -> dict[str, Any]:
+    """The sample GET of a confirmation link, or the POST of its page's button."""
     event = load_event("subscriptions_confirm.json")
-    event["path"] = f"/subscriptions/confirm/{token}"
-    event["pathParameters"] = {"token": token}
-    event["requestContext"]["path"] = f"/dev/subscriptions/confirm/{token}"
+    event.update(httpMethod=method, path=f"/subscriptions/confirm/{token}", pathParameters={"token": token})
+    event["requestContext"].update(httpMethod=method, path=f"/dev/subscriptions/confirm/{token}")
     return event
 
 
@@ -104,15 +104,41 @@ def test_double_optin_records_the_subscribe_when_the_link_is_followed_and_only_o
     ]
 
 
+def test_following_a_confirmation_link_only_shows_its_button_and_changes_nothing() -> None:
+    token = add_subscriber_hook(double_optin="1", welcome_email="1")
+    call(hook_event(token, json.dumps({"email": "ana@example.com", "double_optin": 1, "welcome_email": 1})))
+    pending = list_records().get_subscriber(2222, "ana@example.com")
+    assert pending is not None
+    before = records()
+
+    # As a mail scanner that prefetches the link does, twice.
+    shown = subscriber_page(confirm_event(pending.confirm_token, "GET"))  # type: ignore[arg-type]
+    again = subscriber_page(confirm_event(pending.confirm_token, "GET"))  # type: ignore[arg-type]
+
+    assert shown[:2] == again[:2]
+    status, page, headers = shown
+    assert status == 200
+    assert "Subscribe ana@example.com to List 2222?" in page
+    assert '<form method="post"><button type="submit">Confirm</button></form>' in page
+    assert (headers["Cache-Control"], headers["Referrer-Policy"]) == (["no-store"], ["no-referrer"])
+    assert records() == before
+    assert activities() == []
+    assert [email.subject for email in sent_emails()] == ["Confirm your subscription to List 2222"]
+    assert subscriber_page(confirm_event(pending.confirm_token))[0] == 200  # type: ignore[arg-type]
+    assert list_records().get_subscriber(2222, "ana@example.com").status == "active"  # type: ignore[union-attr]
+
+
 def test_an_unknown_confirmation_link_answers_404_and_writes_nothing() -> None:
     seed_account()
     seed_list()
     before = records()
 
     status, page, _ = subscriber_page(confirm_event("x" * 43))
+    shown = subscriber_page(confirm_event("x" * 43, "GET"))
 
-    assert status == 404
+    assert status == shown[0] == 404
     assert "Link not valid" in page
+    assert "<form" not in shown[1]
     assert records() == before
     assert activities() == []
 

@@ -107,7 +107,8 @@ def subscribe_by_following_the_confirmation_link(outbound: Outbound) -> None:
     assert outbound.deliver() == []  # nothing until confirmed
     token = list_records().get_subscriber(2222, "ana@example.com").confirm_token  # type: ignore[union-attr]
     event = load_event("subscriptions_confirm.json")
-    event.update(path=f"/subscriptions/confirm/{token}", pathParameters={"token": token})
+    event.update(httpMethod="POST", path=f"/subscriptions/confirm/{token}", pathParameters={"token": token})
+    event["requestContext"].update(httpMethod="POST")
     assert handler(event, FakeLambdaContext())["statusCode"] == 200
 
 

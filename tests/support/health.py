@@ -69,6 +69,8 @@ def endpoint(
         activities=kinds or list(ActivityKind),
         secret=new_secret(),
         owner_email=OWNER,
+        # As if its link had been followed (tests/integration/test_owner_emails.py follows it).
+        owner_email_confirmed=True,
         **options,
     )
     export_endpoint_records().put_export_endpoint(created)

@@ -201,6 +201,8 @@ class ExportEndpoint(BaseModel):
     # Who is told when the endpoint keeps failing and when it is disabled: whoever runs its receiver, who
     # need not be the account's owner.
     owner_email: str | None = None
+    # Whether the owner email's reader followed the link mailed to it: until then, it is mailed nothing else.
+    owner_email_confirmed: bool = False
     # The most requests the receiver takes at once, and per second; None for no limit.
     max_concurrency: int | None = None
     max_per_second: int | None = None

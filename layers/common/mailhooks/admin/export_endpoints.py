@@ -6,6 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -20,6 +21,7 @@ from pydantic import (
 
 from mailhooks import clock
 from mailhooks.admin.base import account_id, new_router
+from mailhooks.links import api_base_url
 from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.outbound import export_endpoints
 from mailhooks.outbound.endpoint_health.breaker import failure_rate
@@ -53,7 +55,10 @@ ActivityName = Annotated[
 ]
 URL_DESCRIPTION = "https, on a host that leads only to public addresses."
 OWNER_EMAIL = Field(
-    default=None, description="Who is warned when the endpoint keeps failing, and told when it is disabled."
+    default=None,
+    description="Who is warned when the endpoint keeps failing, and told when it is disabled. An address set "
+    "or changed is mailed a link that confirms it, and nothing else until it is followed; giving an "
+    "unconfirmed address again mails a new link.",
 )
 MAX_CONCURRENCY = Field(
     default=None, ge=1, description="The most requests at once it is sent; null: no limit."
@@ -114,6 +119,9 @@ class Endpoint(BaseModel):
     activities: list[ActivityName]
     active: bool
     owner_email: str | None
+    owner_email_confirmed: bool = Field(
+        description="Whether the link mailed to the owner email was followed: only a confirmed one is warned."
+    )
     max_concurrency: int | None
     max_per_second: int | None
     health: Health
@@ -170,6 +178,10 @@ def _shown(endpoint: ExportEndpoint, state: EndpointHealth | None = None) -> End
     return Endpoint.model_validate({**endpoint.model_dump(), "health": _health(state)})
 
 
+def _base_url() -> str:
+    return api_base_url(APIGatewayProxyEvent(router.current_event.raw_event))
+
+
 def _with_secret(endpoint: ExportEndpoint) -> EndpointWithSecret:
     return EndpointWithSecret.model_validate(_shown(endpoint).model_dump() | {"secret": endpoint.secret})
 
@@ -185,6 +197,7 @@ def create_endpoint(new: NewEndpoint) -> tuple[EndpointWithSecret, int]:
         new.url,
         new.activities,
         new.active,
+        _base_url(),
         new.owner_email,
         new.max_concurrency,
         new.max_per_second,
@@ -210,7 +223,7 @@ def read_endpoint(endpoint_id: str) -> Endpoint:
 )
 def update_endpoint(endpoint_id: str, changes: EndpointChanges) -> Endpoint:
     given = {name: getattr(changes, name) for name in changes.model_fields_set}
-    updated = export_endpoints.update_endpoint(account_id(router), endpoint_id, given)
+    updated = export_endpoints.update_endpoint(account_id(router), endpoint_id, given, _base_url())
     return _shown(updated)
 
 

@@ -13,6 +13,10 @@ on the schedule, though its owner can send it again like any other delivery.
 An endpoint disabled for failing (outbound.endpoint_health) is switched on again by its owner, its health
 afresh; recovering it does that and sends again every delivery that failed since a given time, and every
 parked one.
+
+An owner email set or changed is unconfirmed, and is mailed its confirmation link (outbound.owner_emails)
+before the endpoint is saved: when SES does not take the mail, nothing is saved. Giving an unconfirmed
+address again mails a new link, the way to replace one that expired.
 """
 
 import secrets
@@ -26,6 +30,7 @@ from mailhooks.outbound.activity import ActivityRecord, new_activity_id
 from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.outbound.delivery.ssrf import check_endpoint_url
 from mailhooks.outbound.delivery_message import DeliveryMessage, delivery_message
+from mailhooks.outbound.owner_emails import ask_to_confirm
 from mailhooks.outbound.parking import release_all, requeue
 from mailhooks.store.delivery_log import Delivery, DeliveryStatus, delivery_log
 from mailhooks.store.endpoint_health import health_records
@@ -63,10 +68,13 @@ def create_endpoint(
     url: str,
     activities: list[ActivityKind],
     active: bool,
+    base_url: str,
     owner_email: str | None = None,
     max_concurrency: int | None = None,
     max_per_second: int | None = None,
 ) -> ExportEndpoint:
+    """A new endpoint; its owner email, if given, is mailed the link that confirms it. base_url: where the
+    API was reached, which the link points to."""
     created = ExportEndpoint(
         id=f"ep_{secrets.token_hex(8)}",
         account_id=account_id,
@@ -78,13 +86,18 @@ def create_endpoint(
         max_concurrency=max_concurrency,
         max_per_second=max_per_second,
     )
+    if owner_email:
+        ask_to_confirm(account_id, created.id, owner_email, base_url)
     export_endpoint_records().put_export_endpoint(created)
     return created
 
 
-def update_endpoint(account_id: int, endpoint_id: str, changes: Mapping[str, object]) -> ExportEndpoint:
-    """Change what is given: url, activities, active, owner_email, max_concurrency, max_per_second.
-    Switching an endpoint on again starts its health afresh."""
+def update_endpoint(
+    account_id: int, endpoint_id: str, changes: Mapping[str, object], base_url: str
+) -> ExportEndpoint:
+    """Change what is given: url, activities, active, owner_email, max_concurrency, max_per_second. An owner
+    email given, unless it is the confirmed one already, is mailed the link that confirms it; base_url: where
+    the API was reached, which the link points to."""
     kept = {
         name: value for name, value in changes.items() if value is not None or name not in _KEPT_UNLESS_GIVEN
     }
@@ -93,7 +106,18 @@ def update_endpoint(account_id: int, endpoint_id: str, changes: Mapping[str, obj
     if isinstance(activities := kept.get("activities"), list):
         kept["activities"] = _kinds(activities)
     current = export_endpoint(account_id, endpoint_id)
-    changed = _save_change(current, kept)
+    if "owner_email" in kept and not (
+        kept["owner_email"] == current.owner_email and current.owner_email_confirmed
+    ):
+        kept["owner_email_confirmed"] = False
+        if isinstance(owner_email := kept["owner_email"], str):
+            ask_to_confirm(account_id, endpoint_id, owner_email, base_url)
+    return _change(current, kept)
+
+
+def _change(current: ExportEndpoint, changes: Mapping[str, object]) -> ExportEndpoint:
+    """Save the changes; switching an endpoint on again starts its health afresh."""
+    changed = _save_change(current, changes)
     if changed.active and not current.active:
         health_records().reset(key_of(changed), changed.updated_at)
     return changed
@@ -195,7 +219,7 @@ def recover(account_id: int, endpoint_id: str, since: datetime) -> tuple[ExportE
     endpoint, and how many were queued."""
     endpoint = export_endpoint(account_id, endpoint_id)
     if not endpoint.active:
-        endpoint = update_endpoint(account_id, endpoint_id, {"active": True})
+        endpoint = _change(endpoint, {"active": True})
     failed = [
         found
         for found in delivery_log().settled_since(account_id, endpoint_id, "failed", since)

@@ -2,12 +2,11 @@
 
 A double opt-in confirmation link activates its pending subscriber. A campaign email's List-Unsubscribe
 link (RFC 8058) unsubscribes its recipient from the list it was sent for: a POST of the form
-List-Unsubscribe=One-Click unsubscribes, as mail clients send it; a GET, as a link scanner or a person
-following the link sends it, only shows a button that posts that form. Each link carries a 256-bit random
-token that points to its subscriber.
+List-Unsubscribe=One-Click unsubscribes, as mail clients send it. A GET of either link, as a link scanner
+or a person following the link sends it, only shows a button that posts to it; the POST acts. Each link
+carries a 256-bit random token that points to its subscriber.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -19,6 +18,7 @@ from aws_lambda_powertools import Logger
 from mailhooks import clock
 from mailhooks.aws import Aws, aws
 from mailhooks.errors import UpstreamFailure
+from mailhooks.links import Page
 from mailhooks.models import ActivityKind, MailingList, SendingType, Subscriber
 from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.sending.mail import send_mail
@@ -69,7 +69,8 @@ def send_confirmation_request(
         to=subscriber.email,
         subject=f"Confirm your subscription to {mailing_list.name}",
         tags={"account": str(account_id), "list": str(mailing_list.id)},
-        html=f'<p>Please confirm your subscription to {name}: <a href="{link}">{link}</a></p>',
+        html=f"<p>Please confirm your subscription to {name}: follow this link, and press Confirm on the "
+        f'page it opens: <a href="{link}">{link}</a></p>',
     )
 
 
@@ -87,31 +88,6 @@ def send_welcome(
     )
 
 
-@dataclass(frozen=True)
-class Page:
-    """What a subscription link answers: a small HTML page."""
-
-    status: int
-    title: str
-    text: str
-    # A button that POSTs the one-click unsubscription to the page's own URL.
-    unsubscribe_button: bool = False
-
-    def html(self) -> str:
-        button = (
-            f'<form method="post"><input type="hidden" name="{ONE_CLICK[0]}" value="{ONE_CLICK[1]}">'
-            '<button type="submit">Unsubscribe</button></form>'
-            if self.unsubscribe_button
-            else ""
-        )
-        return (
-            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(self.title)}</title></head>"
-            f"<body><h1>{escape(self.title)}</h1><p>{escape(self.text)}</p>{button}</body></html>"
-        )
-
-
 UNKNOWN_CONFIRMATION = Page(404, "Link not valid", "This confirmation link is unknown or was used already.")
 UNKNOWN_UNSUBSCRIPTION = Page(
     404, "Link not valid", "This unsubscribe link is unknown, or its subscriber is no longer in the list."
@@ -123,9 +99,19 @@ NOT_ONE_CLICK = Page(
 )
 
 
+def confirmation_form(token: str) -> Page:
+    """What following a confirmation link shows: the button that confirms."""
+    member = list_records().pending_confirmation(token)
+    mailing_list = list_records().get_list(member.account_id, member.list_id) if member else None
+    if member is None or mailing_list is None:
+        return UNKNOWN_CONFIRMATION
+    question = f"Subscribe {member.email} to {mailing_list.name}?"
+    return Page(200, "Confirm your subscription", question, "Confirm")
+
+
 def confirm_subscription(token: str) -> Page:
-    """Follow a confirmation link: activate the subscriber, record the subscribe, send the welcome email if
-    it was asked for. A link works once: following it again records nothing."""
+    """The confirmation page's button: activate the subscriber, record the subscribe, send the welcome email
+    if it was asked for. A link works once: pressing it again records nothing."""
     member = list_records().pending_confirmation(token)
     if member is None:
         return UNKNOWN_CONFIRMATION
@@ -159,7 +145,8 @@ def unsubscribe_form(token: str) -> Page:
     if found is None:
         return UNKNOWN_UNSUBSCRIPTION
     member, mailing_list = found
-    return Page(200, "Unsubscribe", f"Unsubscribe {member.email} from {mailing_list.name}?", True)
+    question = f"Unsubscribe {member.email} from {mailing_list.name}?"
+    return Page(200, "Unsubscribe", question, "Unsubscribe", (ONE_CLICK,))
 
 
 def _form_fields(content_type: str | None, body: bytes) -> list[tuple[object, object]]:

@@ -9,6 +9,8 @@ The data table holds the platform's records. Keys, by access path:
 - subscriber of a list   LIST#<id>         / SUBSCRIBER#<email>
 - pending confirmation   CONFIRM#<token>   / CONFIRM      (points to the subscriber)
 - unsubscribe link       UNSUBSCRIBE#<token> / UNSUBSCRIBE (points to the subscriber)
+- owner email            OWNER_EMAIL#<sha256 of the token> / OWNER_EMAIL (points to the export endpoint;
+  confirmation             expires; store.export_endpoints)
 - campaign recipient     CAMPAIGN#<id>     / SENT#<email> (claimed before its email is sent: once each)
 - inbound webhook        INBOUND#<token>   / INBOUND  (the inbound call finds it with one read)
 - its call log           CALLS#<webhook id> / <time>#<random>  (expires after 30 days)

@@ -23,8 +23,17 @@ def _when(at: datetime) -> str:
 
 
 def _tell_owner(endpoint: ExportEndpoint, subject: str, paragraphs: list[str]) -> None:
+    """Mail the endpoint's owner what the platform itself knows of the endpoint, once its owner email is
+    confirmed (outbound.owner_emails). Never what its receiver answered: a receiver's words in a mail from
+    the platform's domain would be a phisher's gift."""
     if not endpoint.owner_email:
         logger.warning("the endpoint has no owner email to tell", extra={"endpoint_id": endpoint.id})
+        return
+    if not endpoint.owner_email_confirmed:
+        # The address is not logged: the log is no place for an address its reader never vouched for.
+        logger.warning(
+            "the endpoint's owner email is not confirmed: not told", extra={"endpoint_id": endpoint.id}
+        )
         return
     send_mail(
         aws(),
@@ -34,6 +43,17 @@ def _tell_owner(endpoint: ExportEndpoint, subject: str, paragraphs: list[str]) -
         subject=subject,
         html="".join(f"<p>{paragraph}</p>" for paragraph in paragraphs),
         tags={"account": str(endpoint.account_id), "endpoint": endpoint.id},
+    )
+
+
+def _named(endpoint: ExportEndpoint) -> str:
+    return f"<b>{html.escape(endpoint.id)}</b> ({html.escape(endpoint.url)})"
+
+
+def _where_to_look(endpoint: ExportEndpoint) -> str:
+    return (
+        f"What its receiver answered is in its delivery log: GET /admin/endpoints/{html.escape(endpoint.id)}"
+        "/deliveries lists its deliveries, and GET /admin/deliveries/&lt;id&gt; shows each one's attempts."
     )
 
 
@@ -59,13 +79,13 @@ def disable(endpoint: ExportEndpoint, reason: str, at: datetime) -> None:
         if export_endpoint_records().replace_export_endpoint(switched_off, current.updated_at):
             break
     logger.warning("endpoint disabled", extra={"endpoint_id": endpoint.id, "reason": reason})
-    url = html.escape(endpoint.url)
     _tell_owner(
         endpoint,
-        f"Webhook endpoint disabled: {endpoint.url}",
+        f"Webhook endpoint {endpoint.id} disabled",
         [
-            f"Your webhook endpoint <b>{url}</b> was disabled on {_when(at)}: {html.escape(reason)}. "
-            "Nothing is sent to it until it is switched on again.",
+            f"Your webhook endpoint {_named(endpoint)} was disabled on {_when(at)}, as "
+            f"{html.escape(reason)}. Nothing is sent to it until it is switched on again.",
+            _where_to_look(endpoint),
             _recovery(endpoint),
         ],
     )
@@ -79,11 +99,12 @@ def _warn(endpoint: ExportEndpoint, health: EndpointHealth, since: datetime, at:
     try:
         _tell_owner(
             endpoint,
-            f"Webhook endpoint failing: {endpoint.url}",
+            f"Webhook endpoint {endpoint.id} failing",
             [
-                f"Every delivery to your webhook endpoint <b>{html.escape(endpoint.url)}</b> has failed "
-                f"since {_when(since)}. The last error: {html.escape(health.last_error or 'unknown')}.",
+                f"Every delivery to your webhook endpoint {_named(endpoint)} has failed since "
+                f"{_when(since)}: {health.consecutive_failures} failed attempts in a row.",
                 f"Unless a delivery succeeds before {_when(disabled_at)}, it will then be disabled.",
+                _where_to_look(endpoint),
                 _recovery(endpoint),
             ],
         )
