@@ -27,7 +27,13 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     no AWS. Answers the monkeypatch, to change more of them (then settings.cache_clear())."""
     for name in ("DATA_TABLE", "ACTIVITY_TABLE", "DELIVERY_TABLE", "IDEMPOTENCY_TABLE"):
         monkeypatch.setenv(name, f"unit-{name.lower()}")
-    for name in ("CAMPAIGN_QUEUE_URL", "DELIVERY_QUEUE_URL", "DELIVERY_DEAD_LETTER_QUEUE_URL"):
+    queues = (
+        "CAMPAIGN_QUEUE_URL",
+        "DELIVERY_QUEUE_URL",
+        "DELIVERY_DEAD_LETTER_QUEUE_URL",
+        "FAN_OUT_FAILURE_QUEUE_URL",
+    )
+    for name in queues:
         monkeypatch.setenv(name, f"https://sqs.us-east-1.amazonaws.com/123456789012/unit-{name.lower()}")
     monkeypatch.setenv("SENDER_EMAIL", "platform@example.com")
     settings.cache_clear()

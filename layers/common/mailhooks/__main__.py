@@ -1,4 +1,5 @@
-"""The platform operator's command line: accounts, their plans and limits, and their admin API keys.
+"""The platform operator's command line: accounts, their plans and limits, their admin API keys, and the
+replay of what the fan-out gave up on.
 
     python -m mailhooks [--stack NAME | --local] account create --name NAME --plan paid|free
     python -m mailhooks account plan ACCOUNT_ID paid|free
@@ -8,6 +9,7 @@
     python -m mailhooks key create ACCOUNT_ID --name NAME
     python -m mailhooks key list ACCOUNT_ID
     python -m mailhooks key revoke ACCOUNT_ID KEY_ID
+    python -m mailhooks fanout replay     (the stream batches the fan-out gave up on, fanned out again)
 
 Where the tables are: --stack reads a deployed stack (its AdminFunction's environment, found through the
 stack's outputs); --local reads the running local stack (make run); otherwise the environment variables
@@ -29,6 +31,7 @@ from mailhooks.aws import aws
 from mailhooks.errors import MailhooksError
 from mailhooks.inbound.pace import account_pace
 from mailhooks.models import Account, Plan
+from mailhooks.outbound.fanout_replay import Replay, replay_failed_fan_outs
 from mailhooks.sending.sending_limits import hourly_limit, sms_countries
 from mailhooks.settings import settings
 
@@ -77,6 +80,13 @@ def _shown_limits(account: Account) -> str:
             f"  webhook calls per second  {pace.calls_per_second} (bursts of {pace.burst})",
         ]
     )
+
+
+def _replayed(replay: Replay) -> str:
+    lines = [f"{replay.batches} batches replayed: {replay.activities} activities fanned out again"]
+    if replay.left:
+        lines += [f"{len(replay.left)} left in the queue:", *(f"  {why}" for why in replay.left)]
+    return "\n".join(lines)
 
 
 def _stack_environment(stack: str) -> dict[str, str]:
@@ -131,6 +141,11 @@ def _parser() -> argparse.ArgumentParser:
     revoke = key.add_parser("revoke", help="revoke a key; it stops working within a minute")
     revoke.add_argument("account_id", type=int)
     revoke.add_argument("key_id")
+
+    fanout = nouns.add_parser("fanout", help="the fan-out of activities to export endpoints")
+    fanout.add_subparsers(dest="verb", required=True).add_parser(
+        "replay", help="fan out again the stream batches of the fan-out failure queue (within 24 hours)"
+    )
     return parser
 
 
@@ -159,9 +174,11 @@ def _run(arguments: argparse.Namespace) -> str:
                 )
                 or f"account {arguments.account_id} has no keys"
             )
-        case _:
+        case "key", "revoke":
             accounts.revoke_api_key(arguments.account_id, arguments.key_id)
             return f"key {arguments.key_id} of account {arguments.account_id} revoked"
+        case _:
+            return _replayed(replay_failed_fan_outs())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,8 @@ class Settings(BaseSettings):
     campaign_queue_url: str
     delivery_queue_url: str
     delivery_dead_letter_queue_url: str
+    # Where Lambda describes the stream batches the fan-out gave up on; the operator replays them.
+    fan_out_failure_queue_url: str
     # From address of the mails the platform itself sends (confirmation, welcome).
     sender_email: str
     ses_configuration_set: str | None = None
