@@ -3,6 +3,7 @@ from it as Lambda's event source would, handed to the real handler, and POSTed t
 127.0.0.1 (moto intercepts botocore only, and lets every other request of requests pass through)."""
 
 import json
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -34,6 +35,8 @@ from tests.support.receivers import Receiver, Reply, self_signed
 from tests.support.streams import sqs_event as lambda_sqs_event
 
 Start = Callable[..., Receiver]
+# What SQS takes in a message attribute: XML's characters.
+SQS_ATTRIBUTE_TEXT = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
 
 
 @pytest.fixture(autouse=True)
@@ -273,6 +276,28 @@ def test_after_the_last_attempt_the_message_goes_to_the_dead_letter_queue_with_i
     record = logged(activity, endpoint)
     assert (record.status, record.attempt_count, record.last_error) == ("failed", 3, "HTTP 500: still down")
     assert "delivery failed" in caplog.messages
+
+
+def test_an_answer_with_control_characters_reaches_the_dead_letter_queue_in_text_sqs_takes(
+    receiver: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DELIVERY_RETRY_SCHEDULE", "[]")
+    settings.cache_clear()
+    hooks = receiver(Reply(500, body=b"\x1b[31mdown\x1b[0m\x00 \xff\tend"))
+    endpoint = export_endpoint(hooks.url())
+    [activity] = publish()
+
+    _, failed = run()
+
+    # SQS refuses such a message whole, and moto does not: the message would come back until its receive
+    # limit moved it to the dead-letter queue unlabelled.
+    assert failed == []
+    [dead] = dead_letters()
+    attributes = {name: value["StringValue"] for name, value in dead["MessageAttributes"].items()}
+    assert all(SQS_ATTRIBUTE_TEXT.fullmatch(value) for value in attributes.values()), attributes
+    assert attributes["error"] == "HTTP 500: \ufffd[31mdown\ufffd[0m\ufffd \ufffd\tend"
+    assert queue_is_empty()
+    assert logged(activity, endpoint).last_error == "HTTP 500: \x1b[31mdown\x1b[0m\x00 \ufffd\tend"
 
 
 def test_a_message_that_is_no_delivery_goes_straight_to_the_dead_letter_queue() -> None:
