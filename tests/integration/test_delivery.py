@@ -2,6 +2,7 @@
 from it as Lambda's event source would, handed to the real handler, and POSTed to real HTTP receivers on
 127.0.0.1 (moto intercepts botocore only, and lets every other request of requests pass through)."""
 
+import gzip
 import json
 import re
 import socket
@@ -24,7 +25,7 @@ from mailhooks.aws import aws
 from mailhooks.errors import InvalidInput
 from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.outbound.activity import ActivityRecord
-from mailhooks.outbound.delivery.http import SESSION
+from mailhooks.outbound.delivery.http import MAX_ERROR_LENGTH, SESSION
 from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.outbound.fanout import fan_out
 from mailhooks.settings import settings
@@ -343,6 +344,23 @@ def test_redirects_are_not_followed(receiver: Start) -> None:
     assert (len(hooks.received), elsewhere.received) == (1, [])
     record = logged(activity, endpoint)
     assert record.last_error == f"HTTP 302, to {elsewhere.url()} (redirects are not followed)"
+
+
+def test_a_compressed_answer_is_read_as_sent_never_inflated(receiver: Start) -> None:
+    # The request asks for no compression; a receiver that compresses anyway could send a bomb: 10 MB of
+    # text in 10 KB.
+    bomb = gzip.compress(b"A" * 10_000_000)
+    hooks = receiver(Reply(500, headers={"Content-Encoding": "gzip"}, body=bomb))
+    endpoint = export_endpoint(hooks.url())
+    [activity] = publish()
+
+    run()
+
+    [received] = hooks.received
+    assert received.header("Accept-Encoding") == "identity"
+    error = logged(activity, endpoint).last_error
+    assert error == f"HTTP 500: {bomb.decode(errors='replace').strip()}"[:MAX_ERROR_LENGTH]
+    assert "AAAA" not in error
 
 
 def test_an_answer_trickling_past_the_deadline_fails_the_attempt(
