@@ -127,6 +127,12 @@ class EndpointWithSecret(Endpoint):
     )
 
 
+class RotatedEndpoint(EndpointWithSecret):
+    previous_secret_valid_until: datetime = Field(
+        description="Until when the secret it replaced still signs its deliveries beside the new one."
+    )
+
+
 class SentTestEvent(BaseModel):
     delivery_id: str = Field(description="The test event's webhook-id, and its id in the delivery log.")
     status: int | None = Field(description="The receiver's HTTP status; null when no answer came.")
@@ -240,9 +246,15 @@ def delete_endpoint(endpoint_id: str) -> Response[None]:
 @router.post(
     "/admin/endpoints/<endpoint_id>/rotate-secret",
     summary="Give an export endpoint a new signing secret, which signs from its next delivery on",
+    description="For 24 hours the secret it replaces signs each delivery too, beside it (two signatures in "
+    "webhook-signature): deliveries verify with either while its receiver changes over.",
 )
-def rotate_secret(endpoint_id: str) -> EndpointWithSecret:
-    return _with_secret(export_endpoints.rotate_secret(account_id(router), endpoint_id))
+def rotate_secret(endpoint_id: str) -> RotatedEndpoint:
+    rotated = export_endpoints.rotate_secret(account_id(router), endpoint_id)
+    return RotatedEndpoint.model_validate(
+        _with_secret(rotated).model_dump()
+        | {"previous_secret_valid_until": rotated.previous_secret_expires_at}
+    )
 
 
 @router.post(

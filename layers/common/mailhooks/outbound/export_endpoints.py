@@ -17,7 +17,7 @@ parked one.
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mailhooks import clock
 from mailhooks.errors import Conflict, InvalidInput, NotFound
@@ -35,6 +35,8 @@ from mailhooks.store.keys import key_of
 TEST_EMAIL = "test@example.com"
 TEST_CLICK_URL = "https://example.com/test"
 TEST_ACTIVITY_PREFIX = "test_"
+# How long a rotated secret still signs deliveries beside the new one.
+PREVIOUS_SECRET_LIFETIME = timedelta(hours=24)
 # What a change of None leaves as it is; None clears the others (the owner's email, the limits).
 _KEPT_UNLESS_GIVEN = ("url", "activities", "active")
 
@@ -113,8 +115,15 @@ def delete_endpoint(account_id: int, endpoint_id: str) -> None:
 
 
 def rotate_secret(account_id: int, endpoint_id: str) -> ExportEndpoint:
-    """A new signing secret, which signs from the next delivery on; the old one signs nothing more."""
-    return _save_change(export_endpoint(account_id, endpoint_id), {"secret": new_secret()})
+    """A new signing secret, which signs from the next delivery on; the one it replaces signs beside it for
+    PREVIOUS_SECRET_LIFETIME (one replaced before is dropped)."""
+    current = export_endpoint(account_id, endpoint_id)
+    rotated = {
+        "secret": new_secret(),
+        "previous_secret": current.secret,
+        "previous_secret_expires_at": clock.now() + PREVIOUS_SECRET_LIFETIME,
+    }
+    return _save_change(current, rotated)
 
 
 def _test_message(endpoint: ExportEndpoint) -> DeliveryMessage:

@@ -282,7 +282,7 @@ def _post(endpoint: ExportEndpoint, message: DeliveryMessage) -> ReceiverAnswer:
             with SESSION.post(
                 endpoint.url,
                 data=message.body().encode(),
-                headers=signed_headers(message, endpoint.secret, int(time.time())),
+                headers=signed_headers(message, endpoint.signing_secrets(clock.now()), int(time.time())),
                 timeout=(limits.delivery_connect_timeout, limits.delivery_timeout),
                 allow_redirects=False,
                 stream=True,
