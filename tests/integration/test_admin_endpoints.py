@@ -155,6 +155,33 @@ def test_a_refused_url_is_a_400_naming_why(monkeypatch: pytest.MonkeyPatch, url:
     assert records() == before
 
 
+# Where the admin API's requests reach it (tests/support/admin.py), as its inbound webhooks' URLs do.
+API_HOST = "abc123defg.execute-api.us-east-1.amazonaws.com"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://{API_HOST}/dev/hooks/{'a' * 43}",
+        "https://ABC123DEFG.execute-api.us-east-1.amazonaws.com:443/",
+    ],
+)
+@pytest.mark.parametrize("local", [False, True])
+def test_an_endpoint_on_this_apis_own_host_is_a_400(
+    monkeypatch: pytest.MonkeyPatch, url: str, local: bool
+) -> None:
+    allow_local(monkeypatch, local)
+    endpoint = create()
+    before = records()
+
+    created = admin("POST", "/admin/endpoints", body={"url": url, "activities": ["open"]})
+    changed = admin("PATCH", f"/admin/endpoints/{endpoint['id']}", body={"url": url})
+
+    refused = f"url: {API_HOST} is this API's own host: an export endpoint must be elsewhere"
+    assert created == changed == (400, {"error": refused})
+    assert records() == before
+
+
 KINDS = "the kinds are send, open, click, subscribe, unsubscribe, complaint"
 
 

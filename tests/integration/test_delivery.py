@@ -484,6 +484,8 @@ def test_a_new_url_applies_to_messages_already_queued(receiver: Start) -> None:
             "https://hooks.example.test:{port}/hooks",
             "hooks.example.test resolves to 10.0.0.5, which is a private",
         ),
+        # Its inbound webhooks' URLs: a delivery there could make more deliveries, without end.
+        ("https://{api_host}/dev/hooks/{token}", "is this API's own host"),
     ],
 )
 def test_a_refused_url_is_aborted_with_nothing_sent(
@@ -496,7 +498,7 @@ def test_a_refused_url_is_aborted_with_nothing_sent(
     allow_local(monkeypatch, False)
     hooks = receiver()
     resolve(monkeypatch, "hooks.example.test", "10.0.0.5")
-    endpoint = export_endpoint(url.format(port=hooks.port))
+    endpoint = export_endpoint(url.format(port=hooks.port, api_host=settings().api_host, token="a" * 43))
     [activity] = publish()
 
     _, failed = run()

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -20,6 +21,7 @@ from pydantic import (
 
 from mailhooks import clock
 from mailhooks.admin.base import account_id, new_router
+from mailhooks.links import api_host
 from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.outbound import export_endpoints
 from mailhooks.outbound.endpoint_health.breaker import failure_rate
@@ -51,7 +53,7 @@ ActivityName = Annotated[
     PlainSerializer(lambda kind: kind.name.lower(), return_type=str),
     WithJsonSchema({"type": "string", "enum": KIND_NAMES}),
 ]
-URL_DESCRIPTION = "https, on a host that leads only to public addresses."
+URL_DESCRIPTION = "https, on a host that leads only to public addresses, and not this API's."
 OWNER_EMAIL = Field(
     default=None, description="Who is warned when the endpoint keeps failing, and told when it is disabled."
 )
@@ -176,6 +178,11 @@ def _shown(endpoint: ExportEndpoint, state: EndpointHealth | None = None) -> End
     return Endpoint.model_validate({**endpoint.model_dump(), "health": _health(state)})
 
 
+def _api_host() -> str:
+    """Where the caller reached this API: no endpoint may be there."""
+    return api_host(APIGatewayProxyEvent(router.current_event.raw_event))
+
+
 def _with_secret(endpoint: ExportEndpoint) -> EndpointWithSecret:
     return EndpointWithSecret.model_validate(_shown(endpoint).model_dump() | {"secret": endpoint.secret})
 
@@ -194,6 +201,7 @@ def create_endpoint(new: NewEndpoint) -> tuple[EndpointWithSecret, int]:
         new.owner_email,
         new.max_concurrency,
         new.max_per_second,
+        _api_host(),
     )
     return _with_secret(created), 201
 
@@ -216,7 +224,7 @@ def read_endpoint(endpoint_id: str) -> Endpoint:
 )
 def update_endpoint(endpoint_id: str, changes: EndpointChanges) -> Endpoint:
     given = {name: getattr(changes, name) for name in changes.model_fields_set}
-    updated = export_endpoints.update_endpoint(account_id(router), endpoint_id, given)
+    updated = export_endpoints.update_endpoint(account_id(router), endpoint_id, given, _api_host())
     return _shown(updated)
 
 
@@ -264,7 +272,7 @@ def rotate_secret(endpoint_id: str) -> RotatedEndpoint:
     "address test@example.com, of the first kind the endpoint ticks; logged in the delivery log.",
 )
 def send_test_event(endpoint_id: str) -> SentTestEvent:
-    sent = export_endpoints.send_test_event(account_id(router), endpoint_id)
+    sent = export_endpoints.send_test_event(account_id(router), endpoint_id, _api_host())
     [attempt] = sent.attempts
     return SentTestEvent(
         delivery_id=sent.webhook_id,

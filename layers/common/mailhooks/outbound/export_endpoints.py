@@ -41,9 +41,9 @@ PREVIOUS_SECRET_LIFETIME = timedelta(hours=24)
 _KEPT_UNLESS_GIVEN = ("url", "activities", "active")
 
 
-def _checked_url(url: str) -> str:
+def _checked_url(url: str, api_host: str | None) -> str:
     try:
-        check_endpoint_url(url)
+        check_endpoint_url(url, api_host)
     except InvalidInput as refusal:
         raise InvalidInput(f"url: {refusal.message}") from None
     return url
@@ -68,11 +68,14 @@ def create_endpoint(
     owner_email: str | None = None,
     max_concurrency: int | None = None,
     max_per_second: int | None = None,
+    api_host: str | None = None,
 ) -> ExportEndpoint:
+    """A new endpoint; its URL refused when the SSRF guard refuses it, or when it is on this API's host
+    (api_host: where the caller reached the API)."""
     created = ExportEndpoint(
         id=f"ep_{secrets.token_hex(8)}",
         account_id=account_id,
-        url=_checked_url(url),
+        url=_checked_url(url, api_host),
         activities=_kinds(activities),
         active=active,
         secret=new_secret(),
@@ -84,14 +87,16 @@ def create_endpoint(
     return created
 
 
-def update_endpoint(account_id: int, endpoint_id: str, changes: Mapping[str, object]) -> ExportEndpoint:
-    """Change what is given: url, activities, active, owner_email, max_concurrency, max_per_second.
-    Switching an endpoint on again starts its health afresh."""
+def update_endpoint(
+    account_id: int, endpoint_id: str, changes: Mapping[str, object], api_host: str | None = None
+) -> ExportEndpoint:
+    """Change what is given: url, activities, active, owner_email, max_concurrency, max_per_second; a URL
+    is checked as create_endpoint checks it. Switching an endpoint on again starts its health afresh."""
     kept = {
         name: value for name, value in changes.items() if value is not None or name not in _KEPT_UNLESS_GIVEN
     }
     if isinstance(url := kept.get("url"), str):
-        kept["url"] = _checked_url(url)
+        kept["url"] = _checked_url(url, api_host)
     if isinstance(activities := kept.get("activities"), list):
         kept["activities"] = _kinds(activities)
     current = export_endpoint(account_id, endpoint_id)
@@ -141,9 +146,10 @@ def _test_message(endpoint: ExportEndpoint) -> DeliveryMessage:
     return message.model_copy(update={"payload": {**message.payload, "test": True}})
 
 
-def send_test_event(account_id: int, endpoint_id: str) -> Delivery:
+def send_test_event(account_id: int, endpoint_id: str, api_host: str | None = None) -> Delivery:
     """POST a test event to the endpoint now, switched on or not, and log it: the delivery, with its one
-    attempt. A refused URL is an InvalidInput, and nothing is sent or logged."""
+    attempt. A refused URL (one on this API's host, api_host, too) is an InvalidInput, and nothing is sent
+    or logged."""
     # Imported here: the HTTP session and its pool are the deliver function's, and every other admin route
     # would pay for them at each cold start.
     from mailhooks.outbound.delivery.http import timed_attempt
@@ -151,6 +157,7 @@ def send_test_event(account_id: int, endpoint_id: str) -> Delivery:
     endpoint = export_endpoint(account_id, endpoint_id)
     message = _test_message(endpoint)
     try:
+        check_endpoint_url(endpoint.url, api_host)
         attempt, _ = timed_attempt(endpoint, message, 1)
     except InvalidInput as refusal:
         raise InvalidInput(f"nothing was sent: {refusal.message}") from None
