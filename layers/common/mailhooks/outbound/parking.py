@@ -42,7 +42,7 @@ PAGE = 2
 # Longer than any invocation that queues a parked batch again (the deliver function's timeout).
 LEASE = timedelta(seconds=60)
 # Longer than the review's whole run (its function's timeout), in which batches are given up.
-GIVING_UP_LEASE = timedelta(minutes=5)
+GIVING_UP_LEASE = timedelta(minutes=6)
 EXPIRED = "expired while the endpoint's breaker was open"
 
 
