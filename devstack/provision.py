@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 
-from devstack.template import ACCOUNT_ID, REGION, Stack
+from devstack.template import ACCOUNT_ID, REGION, Stack, rest_api_id
 
 _TABLE_PROPERTIES = (
     "KeySchema",
@@ -85,6 +85,10 @@ _CREATORS = {
 
 def provision(stack: Stack) -> Stack:
     """Create every resource the local stack emulates, each once what it refers to exists."""
+    # The local front serves the APIs, which are not created: their ids are what a function's environment
+    # can name of them.
+    for name in stack.of_type("AWS::Serverless::Api"):
+        stack.physical[name] = {"Ref": rest_api_id(name)}
     waiting = stack.of_type(*_CREATORS)
     while waiting:
         created = False

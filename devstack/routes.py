@@ -1,13 +1,12 @@
 """The REST API routes of the template: each `Type: Api` event of a function, matched as API Gateway does."""
 
 import fnmatch
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from devstack.gateway_responses import GatewayResponses
-from devstack.template import Stack
+from devstack.template import Stack, rest_api_id
 
 # What SAM calls the API it creates for Api events that name no RestApiId, and that API's stage.
 IMPLICIT_API = "ServerlessRestApi"
@@ -45,8 +44,7 @@ class RestApi:
 
     @property
     def api_id(self) -> str:
-        """An id shaped like API Gateway's (10 lowercase letters and digits), the same on every run."""
-        return hashlib.sha256(self.logical_id.encode()).hexdigest()[:10]
+        return rest_api_id(self.logical_id)
 
     def is_binary(self, content_type: str | None) -> bool:
         """Whether API Gateway hands a body of this type to the function base64-encoded."""

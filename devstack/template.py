@@ -4,6 +4,7 @@ The local stack and the tests create every resource from the template itself and
 environment from it, so nothing is wired by hand.
 """
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -50,6 +51,12 @@ def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[st
 
 
 _CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+def rest_api_id(logical_id: str) -> str:
+    """The id of the template's API of that logical id: shaped like API Gateway's (10 lowercase letters and
+    digits), the same on every run."""
+    return hashlib.sha256(logical_id.encode()).hexdigest()[:10]
 
 
 def load(path: Path = TEMPLATE) -> dict[str, Any]:

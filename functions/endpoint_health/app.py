@@ -1,5 +1,6 @@
 """Scheduled: warn the owners of export endpoints that have only failed for a day, disable those that have
-for five (the spans are settings), and probe those whose deliveries are parked behind an open breaker."""
+for five (the spans are settings), probe those whose deliveries are parked behind an open breaker, and give
+up the deliveries parked for as long as the delivery log keeps deliveries."""
 
 from typing import Any
 

@@ -3,6 +3,7 @@ saved and checked, their secrets, test events and retried deliveries POSTed to r
 and the delivery log as the deliver function leaves it."""
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -18,8 +19,9 @@ from mailhooks.outbound.fanout import fan_out
 from mailhooks.settings import settings
 from mailhooks.store.export_endpoints import export_endpoint_records
 from tests.support.admin import admin
+from tests.support.health import Clock
 from tests.support.helpers import records, seed_account
-from tests.support.receivers import Receiver, Reply
+from tests.support.receivers import Receiver, Reply, VerifyingReceiver
 from tests.support.streams import receive_all
 from tests.support.triggers import run_queue
 
@@ -153,6 +155,33 @@ def test_a_refused_url_is_a_400_naming_why(monkeypatch: pytest.MonkeyPatch, url:
     assert records() == before
 
 
+# Where the admin API's requests reach it (tests/support/admin.py), as its inbound webhooks' URLs do.
+API_HOST = "abc123defg.execute-api.us-east-1.amazonaws.com"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://{API_HOST}/dev/hooks/{'a' * 43}",
+        "https://ABC123DEFG.execute-api.us-east-1.amazonaws.com:443/",
+    ],
+)
+@pytest.mark.parametrize("local", [False, True])
+def test_an_endpoint_on_this_apis_own_host_is_a_400(
+    monkeypatch: pytest.MonkeyPatch, url: str, local: bool
+) -> None:
+    allow_local(monkeypatch, local)
+    endpoint = create()
+    before = records()
+
+    created = admin("POST", "/admin/endpoints", body={"url": url, "activities": ["open"]})
+    changed = admin("PATCH", f"/admin/endpoints/{endpoint['id']}", body={"url": url})
+
+    refused = f"url: {API_HOST} is this API's own host: an export endpoint must be elsewhere"
+    assert created == changed == (400, {"error": refused})
+    assert records() == before
+
+
 KINDS = "the kinds are send, open, click, subscribe, unsubscribe, complaint"
 
 
@@ -246,20 +275,43 @@ def test_a_test_event_to_a_refused_url_sends_nothing(receiver: Any, monkeypatch:
     assert (hooks.received, delivery_items()) == ([], [])
 
 
-def test_a_rotated_secret_signs_the_next_delivery(receiver: Any) -> None:
-    hooks: Receiver = receiver()
-    endpoint = create(hooks.url())
+def test_a_rotated_secret_signs_beside_the_new_one_for_24_hours(
+    stack: Stack,
+    verifying_receiver: VerifyingReceiver,
+    clock: Clock,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    endpoint = create(verifying_receiver.url())
+    verifying_receiver.secret = endpoint["secret"]  # a receiver not yet told of the rotation
 
     status, rotated = admin("POST", f"/admin/endpoints/{endpoint['id']}/rotate-secret")
 
     assert status == 200
     assert rotated["secret"] != endpoint["secret"]
-    assert "secret" not in admin("GET", f"/admin/endpoints/{endpoint['id']}")[1]
-    admin("POST", f"/admin/endpoints/{endpoint['id']}/test")
-    [received] = hooks.received
+    valid_until = datetime.fromisoformat(rotated["previous_secret_valid_until"])
+    assert valid_until == clock.at + timedelta(hours=24)
+    shown = admin("GET", f"/admin/endpoints/{endpoint['id']}")[1]
+    assert not {"secret", "previous_secret", "previous_secret_expires_at"} & set(shown)
+    # Queued before the rotation or after, a delivery made within the 24 hours verifies with either.
+    publish()
+    clock.at = valid_until - timedelta(seconds=1)
+    run_queue(stack, "DeliveryQueue", deliver)
+    [received] = verifying_receiver.received
+    assert len(headers_of(received)["webhook-signature"].split(" ")) == 2
     Webhook(rotated["secret"]).verify(received.body, headers_of(received))
-    with pytest.raises(Exception, match="No matching signature found"):
-        Webhook(endpoint["secret"]).verify(received.body, headers_of(received))
+    assert deliveries(endpoint["id"], "delivered")[0] == [received.header("webhook-id")]
+
+    clock.at = valid_until
+    admin("POST", f"/admin/endpoints/{endpoint['id']}/test")
+
+    later = verifying_receiver.received[1]
+    assert headers_of(later)["webhook-signature"].count("v1,") == 1
+    Webhook(rotated["secret"]).verify(later.body, headers_of(later))
+    assert deliveries(endpoint["id"], "failed")[0] == [later.header("webhook-id")]  # the 401 of the old one
+    logs = capsys.readouterr().out + caplog.text
+    assert endpoint["secret"].removeprefix("whsec_") not in logs
+    assert rotated["secret"].removeprefix("whsec_") not in logs
 
 
 # The delivery log and retries

@@ -2,7 +2,9 @@
 from it as Lambda's event source would, handed to the real handler, and POSTed to real HTTP receivers on
 127.0.0.1 (moto intercepts botocore only, and lets every other request of requests pass through)."""
 
+import gzip
 import json
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -23,7 +25,7 @@ from mailhooks.aws import aws
 from mailhooks.errors import InvalidInput
 from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.outbound.activity import ActivityRecord
-from mailhooks.outbound.delivery.http import SESSION
+from mailhooks.outbound.delivery.http import MAX_ERROR_LENGTH, SESSION
 from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.outbound.fanout import fan_out
 from mailhooks.settings import settings
@@ -34,6 +36,8 @@ from tests.support.receivers import Receiver, Reply, self_signed
 from tests.support.streams import sqs_event as lambda_sqs_event
 
 Start = Callable[..., Receiver]
+# What SQS takes in a message attribute: XML's characters.
+SQS_ATTRIBUTE_TEXT = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
 
 
 @pytest.fixture(autouse=True)
@@ -275,6 +279,28 @@ def test_after_the_last_attempt_the_message_goes_to_the_dead_letter_queue_with_i
     assert "delivery failed" in caplog.messages
 
 
+def test_an_answer_with_control_characters_reaches_the_dead_letter_queue_in_text_sqs_takes(
+    receiver: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DELIVERY_RETRY_SCHEDULE", "[]")
+    settings.cache_clear()
+    hooks = receiver(Reply(500, body=b"\x1b[31mdown\x1b[0m\x00 \xff\tend"))
+    endpoint = export_endpoint(hooks.url())
+    [activity] = publish()
+
+    _, failed = run()
+
+    # SQS refuses such a message whole, and moto does not: the message would come back until its receive
+    # limit moved it to the dead-letter queue unlabelled.
+    assert failed == []
+    [dead] = dead_letters()
+    attributes = {name: value["StringValue"] for name, value in dead["MessageAttributes"].items()}
+    assert all(SQS_ATTRIBUTE_TEXT.fullmatch(value) for value in attributes.values()), attributes
+    assert attributes["error"] == "HTTP 500: \ufffd[31mdown\ufffd[0m\ufffd \ufffd\tend"
+    assert queue_is_empty()
+    assert logged(activity, endpoint).last_error == "HTTP 500: \x1b[31mdown\x1b[0m\x00 \ufffd\tend"
+
+
 def test_a_message_that_is_no_delivery_goes_straight_to_the_dead_letter_queue() -> None:
     aws().sqs.send_message(QueueUrl=settings().delivery_queue_url, MessageBody='{"webhook_id": 1}')
 
@@ -318,6 +344,23 @@ def test_redirects_are_not_followed(receiver: Start) -> None:
     assert (len(hooks.received), elsewhere.received) == (1, [])
     record = logged(activity, endpoint)
     assert record.last_error == f"HTTP 302, to {elsewhere.url()} (redirects are not followed)"
+
+
+def test_a_compressed_answer_is_read_as_sent_never_inflated(receiver: Start) -> None:
+    # The request asks for no compression; a receiver that compresses anyway could send a bomb: 10 MB of
+    # text in 10 KB.
+    bomb = gzip.compress(b"A" * 10_000_000)
+    hooks = receiver(Reply(500, headers={"Content-Encoding": "gzip"}, body=bomb))
+    endpoint = export_endpoint(hooks.url())
+    [activity] = publish()
+
+    run()
+
+    [received] = hooks.received
+    assert received.header("Accept-Encoding") == "identity"
+    error = logged(activity, endpoint).last_error
+    assert error == f"HTTP 500: {bomb.decode(errors='replace').strip()}"[:MAX_ERROR_LENGTH]
+    assert "AAAA" not in error
 
 
 def test_an_answer_trickling_past_the_deadline_fails_the_attempt(
@@ -441,6 +484,8 @@ def test_a_new_url_applies_to_messages_already_queued(receiver: Start) -> None:
             "https://hooks.example.test:{port}/hooks",
             "hooks.example.test resolves to 10.0.0.5, which is a private",
         ),
+        # Its inbound webhooks' URLs: a delivery there could make more deliveries, without end.
+        ("https://{api_host}/dev/hooks/{token}", "is this API's own host"),
     ],
 )
 def test_a_refused_url_is_aborted_with_nothing_sent(
@@ -453,7 +498,7 @@ def test_a_refused_url_is_aborted_with_nothing_sent(
     allow_local(monkeypatch, False)
     hooks = receiver()
     resolve(monkeypatch, "hooks.example.test", "10.0.0.5")
-    endpoint = export_endpoint(url.format(port=hooks.port))
+    endpoint = export_endpoint(url.format(port=hooks.port, api_host=settings().api_host, token="a" * 43))
     [activity] = publish()
 
     _, failed = run()

@@ -19,7 +19,7 @@ from mailhooks.outbound.endpoint_health.review import disable
 from mailhooks.outbound.parking import PAGE
 from mailhooks.outbound.queue import MAX_HOLD_SECONDS
 from mailhooks.settings import settings
-from mailhooks.store.delivery_log import Delivery, DeliveryStatus, delivery_log
+from mailhooks.store.delivery_log import RETENTION, Delivery, DeliveryStatus, delivery_log
 from mailhooks.store.endpoint_health import health_records
 from mailhooks.store.export_endpoints import export_endpoint_records
 from mailhooks.store.parking import parked_deliveries
@@ -27,6 +27,7 @@ from tests.support.admin import admin
 from tests.support.health import OWNER, Clock, Queue, endpoint, publish, run_review
 from tests.support.helpers import sent_emails
 from tests.support.receivers import Receiver, Reply
+from tests.support.streams import receive_all
 
 pytestmark = pytest.mark.usefixtures("deliver_function")
 # Longer than any test runs: a receiver that never answers.
@@ -383,6 +384,47 @@ def test_recovering_a_disabled_endpoint_sends_every_delivery_parked_before(
 
     assert sorted(ids(revived.received)) == sorted(f"msg_{activity.id}_ep1" for activity in published)
     assert parked("ep1") == []
+
+
+def test_a_delivery_parked_as_long_as_the_log_keeps_deliveries_is_failed_and_dead_lettered(
+    queue: Queue, receiver: Any, clock: Clock
+) -> None:
+    dead: Receiver = receiver(Reply(503))
+    endpoint(dead.url(), "ep1", [ActivityKind.CLICK])
+    # Open for longer than the test: no probe is ever sent.
+    health_records().open((12, "ep1"), clock.at, clock.at + timedelta(days=90))
+    parked_first = clock.at
+    first = publish(ActivityKind.CLICK, ActivityKind.CLICK)
+    clock.advance(days=10)
+    later = publish(ActivityKind.CLICK)
+    table = boto3.resource("dynamodb").Table(settings().delivery_table)
+    batches = [item for item in table.scan()["Items"] if str(item["sk"]).startswith("PARKED#")]
+    assert len(batches) == 2
+    assert all("expires_at" not in batch for batch in batches)  # no TTL takes one before it is given up
+
+    clock.at = parked_first + RETENTION - timedelta(seconds=1)
+    run_review()
+    assert (len(parked("ep1")), deliveries("ep1", "failed"), dead_letters()) == (3, [], [])
+
+    clock.at = parked_first + RETENTION + timedelta(seconds=1)
+    run_review()
+
+    expired = "expired while the endpoint's breaker was open"
+    assert parked("ep1") == [f"msg_{later[0].id}_ep1"]
+    assert health_of("ep1")["parked"] == 1
+    for activity in first:
+        record = logged(activity, "ep1")
+        assert (record.status, record.last_error, record.attempt_count) == ("failed", expired, 0)
+    letters = receive_all(settings().delivery_dead_letter_queue_url, MessageAttributeNames=["All"])
+    assert sorted(json.loads(letter["Body"])["webhook_id"] for letter in letters) == sorted(
+        f"msg_{activity.id}_ep1" for activity in first
+    )
+    assert {letter["MessageAttributes"]["error"]["StringValue"] for letter in letters} == {expired}
+    assert (dead.received, queue.empty()) == ([], True)
+
+    clock.advance(days=10)
+    run_review()
+    assert (parked("ep1"), logged(later[0], "ep1").status, health_of("ep1")["parked"]) == ([], "failed", 0)
 
 
 # The admin API

@@ -40,6 +40,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 # The longest a hanging answer holds its connection, should the client not hang up first.
 HANG_LIMIT = 10.0
@@ -281,6 +283,31 @@ def receiver() -> Iterator[Callable[..., Receiver]]:
     """receiver(Reply(...), ...) starts a receiver; every one started stops after the test."""
     with receivers() as start:
         yield start
+
+
+class VerifyingReceiver(Receiver):
+    """Checks each request's Standard Webhooks signature with the one secret it was given, as a receiver
+    does: 204 when it verifies, 401 otherwise."""
+
+    secret = ""
+
+    def choose(self, received: Received) -> Reply:
+        headers = {name.lower(): value for name, value in received.headers.items()}
+        try:
+            Webhook(self.secret).verify(received.body, headers)
+        except WebhookVerificationError:
+            return Reply(401, body=b"bad signature")
+        return Reply(204, body=b"")
+
+
+@pytest.fixture
+def verifying_receiver() -> Iterator[VerifyingReceiver]:
+    """A VerifyingReceiver, stopped after the test; its secret is the test's to set."""
+    started = VerifyingReceiver()
+    try:
+        yield started
+    finally:
+        started.stop()
 
 
 _JSON = {"Content-Type": "application/json"}

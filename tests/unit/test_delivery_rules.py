@@ -39,7 +39,7 @@ def test_signed_headers_verify_with_the_standard_webhooks_library() -> None:
     )
     timestamp = int(time.time())
 
-    headers = signed_headers(message, secret, timestamp)
+    headers = signed_headers(message, [secret], timestamp)
 
     assert headers["Content-Type"] == "application/json"
     assert (headers["webhook-id"], headers["webhook-timestamp"]) == ("msg_1_ep1", str(timestamp))
@@ -48,6 +48,21 @@ def test_signed_headers_verify_with_the_standard_webhooks_library() -> None:
         Webhook(new_secret()).verify(message.body(), headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(secret).verify(json.dumps({"email": "u"}), headers)
+
+
+def test_headers_signed_with_two_secrets_verify_with_either() -> None:
+    current, previous = new_secret(), new_secret()
+    message = DeliveryMessage(
+        webhook_id="msg_1_ep1", account_id=12, endpoint_id="ep1", activity_id="1", payload={"email": "ü"}
+    )
+
+    headers = signed_headers(message, [current, previous], int(time.time()))
+
+    assert headers["webhook-signature"].count("v1,") == 2
+    for secret in (current, previous):
+        assert Webhook(secret).verify(message.body(), headers) == {"email": "ü"}
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_secret()).verify(message.body(), headers)
 
 
 # The retry schedule

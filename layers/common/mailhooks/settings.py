@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     delivery_retry_schedule: list[int] = [5, 60, 300, 1800, 7200, 21600, 43200]
     # Lets endpoints use http and loopback or private addresses: for the local stack, never in production.
     allow_local_endpoints: bool = False
+    # This API's own host, as API Gateway names it: no export endpoint may be there (the deliver function's).
+    api_host: str | None = None
     # An endpoint's circuit breaker opens when at least this share of at least this many of its attempts
     # within the window failed; its messages then wait, unsent, this long before one probe is tried. It is
     # also how long a 429, 502, 503 or 504 without Retry-After holds an endpoint back.

@@ -21,7 +21,7 @@ from pydantic import (
 
 from mailhooks import clock
 from mailhooks.admin.base import account_id, new_router
-from mailhooks.links import api_base_url
+from mailhooks.links import api_base_url, api_host
 from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.outbound import export_endpoints
 from mailhooks.outbound.endpoint_health.breaker import failure_rate
@@ -53,7 +53,7 @@ ActivityName = Annotated[
     PlainSerializer(lambda kind: kind.name.lower(), return_type=str),
     WithJsonSchema({"type": "string", "enum": KIND_NAMES}),
 ]
-URL_DESCRIPTION = "https, on a host that leads only to public addresses."
+URL_DESCRIPTION = "https, on a host that leads only to public addresses, and not this API's."
 OWNER_EMAIL = Field(
     default=None,
     description="Who is warned when the endpoint keeps failing, and told when it is disabled. An address set "
@@ -135,6 +135,12 @@ class EndpointWithSecret(Endpoint):
     )
 
 
+class RotatedEndpoint(EndpointWithSecret):
+    previous_secret_valid_until: datetime = Field(
+        description="Until when the secret it replaced still signs its deliveries beside the new one."
+    )
+
+
 class SentTestEvent(BaseModel):
     delivery_id: str = Field(description="The test event's webhook-id, and its id in the delivery log.")
     status: int | None = Field(description="The receiver's HTTP status; null when no answer came.")
@@ -182,6 +188,11 @@ def _base_url() -> str:
     return api_base_url(APIGatewayProxyEvent(router.current_event.raw_event))
 
 
+def _api_host() -> str:
+    """Where the caller reached this API: no endpoint may be there."""
+    return api_host(APIGatewayProxyEvent(router.current_event.raw_event))
+
+
 def _with_secret(endpoint: ExportEndpoint) -> EndpointWithSecret:
     return EndpointWithSecret.model_validate(_shown(endpoint).model_dump() | {"secret": endpoint.secret})
 
@@ -201,6 +212,7 @@ def create_endpoint(new: NewEndpoint) -> tuple[EndpointWithSecret, int]:
         new.owner_email,
         new.max_concurrency,
         new.max_per_second,
+        _api_host(),
     )
     return _with_secret(created), 201
 
@@ -223,7 +235,9 @@ def read_endpoint(endpoint_id: str) -> Endpoint:
 )
 def update_endpoint(endpoint_id: str, changes: EndpointChanges) -> Endpoint:
     given = {name: getattr(changes, name) for name in changes.model_fields_set}
-    updated = export_endpoints.update_endpoint(account_id(router), endpoint_id, given, _base_url())
+    updated = export_endpoints.update_endpoint(
+        account_id(router), endpoint_id, given, _base_url(), _api_host()
+    )
     return _shown(updated)
 
 
@@ -253,9 +267,15 @@ def delete_endpoint(endpoint_id: str) -> Response[None]:
 @router.post(
     "/admin/endpoints/<endpoint_id>/rotate-secret",
     summary="Give an export endpoint a new signing secret, which signs from its next delivery on",
+    description="For 24 hours the secret it replaces signs each delivery too, beside it (two signatures in "
+    "webhook-signature): deliveries verify with either while its receiver changes over.",
 )
-def rotate_secret(endpoint_id: str) -> EndpointWithSecret:
-    return _with_secret(export_endpoints.rotate_secret(account_id(router), endpoint_id))
+def rotate_secret(endpoint_id: str) -> RotatedEndpoint:
+    rotated = export_endpoints.rotate_secret(account_id(router), endpoint_id)
+    return RotatedEndpoint.model_validate(
+        _with_secret(rotated).model_dump()
+        | {"previous_secret_valid_until": rotated.previous_secret_expires_at}
+    )
 
 
 @router.post(
@@ -265,7 +285,7 @@ def rotate_secret(endpoint_id: str) -> EndpointWithSecret:
     "address test@example.com, of the first kind the endpoint ticks; logged in the delivery log.",
 )
 def send_test_event(endpoint_id: str) -> SentTestEvent:
-    sent = export_endpoints.send_test_event(account_id(router), endpoint_id)
+    sent = export_endpoints.send_test_event(account_id(router), endpoint_id, _api_host())
     [attempt] = sent.attempts
     return SentTestEvent(
         delivery_id=sent.webhook_id,

@@ -21,7 +21,7 @@ address again mails a new link, the way to replace one that expired.
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mailhooks import clock
 from mailhooks.errors import Conflict, InvalidInput, NotFound
@@ -40,13 +40,15 @@ from mailhooks.store.keys import key_of
 TEST_EMAIL = "test@example.com"
 TEST_CLICK_URL = "https://example.com/test"
 TEST_ACTIVITY_PREFIX = "test_"
+# How long a rotated secret still signs deliveries beside the new one.
+PREVIOUS_SECRET_LIFETIME = timedelta(hours=24)
 # What a change of None leaves as it is; None clears the others (the owner's email, the limits).
 _KEPT_UNLESS_GIVEN = ("url", "activities", "active")
 
 
-def _checked_url(url: str) -> str:
+def _checked_url(url: str, api_host: str | None) -> str:
     try:
-        check_endpoint_url(url)
+        check_endpoint_url(url, api_host)
     except InvalidInput as refusal:
         raise InvalidInput(f"url: {refusal.message}") from None
     return url
@@ -72,13 +74,15 @@ def create_endpoint(
     owner_email: str | None = None,
     max_concurrency: int | None = None,
     max_per_second: int | None = None,
+    api_host: str | None = None,
 ) -> ExportEndpoint:
-    """A new endpoint; its owner email, if given, is mailed the link that confirms it. base_url: where the
-    API was reached, which the link points to."""
+    """A new endpoint; its URL refused when the SSRF guard refuses it, or when it is on this API's host
+    (api_host: where the caller reached the API); its owner email, if given, is mailed the link that confirms
+    it (base_url: where the API was reached, which the link points to)."""
     created = ExportEndpoint(
         id=f"ep_{secrets.token_hex(8)}",
         account_id=account_id,
-        url=_checked_url(url),
+        url=_checked_url(url, api_host),
         activities=_kinds(activities),
         active=active,
         secret=new_secret(),
@@ -93,16 +97,20 @@ def create_endpoint(
 
 
 def update_endpoint(
-    account_id: int, endpoint_id: str, changes: Mapping[str, object], base_url: str
+    account_id: int,
+    endpoint_id: str,
+    changes: Mapping[str, object],
+    base_url: str,
+    api_host: str | None = None,
 ) -> ExportEndpoint:
-    """Change what is given: url, activities, active, owner_email, max_concurrency, max_per_second. An owner
-    email given, unless it is the confirmed one already, is mailed the link that confirms it; base_url: where
-    the API was reached, which the link points to."""
+    """Change what is given: url, activities, active, owner_email, max_concurrency, max_per_second; a URL
+    is checked as create_endpoint checks it. An owner email given, unless it is the confirmed one already, is
+    mailed the link that confirms it; base_url: where the API was reached, which the link points to."""
     kept = {
         name: value for name, value in changes.items() if value is not None or name not in _KEPT_UNLESS_GIVEN
     }
     if isinstance(url := kept.get("url"), str):
-        kept["url"] = _checked_url(url)
+        kept["url"] = _checked_url(url, api_host)
     if isinstance(activities := kept.get("activities"), list):
         kept["activities"] = _kinds(activities)
     current = export_endpoint(account_id, endpoint_id)
@@ -137,8 +145,15 @@ def delete_endpoint(account_id: int, endpoint_id: str) -> None:
 
 
 def rotate_secret(account_id: int, endpoint_id: str) -> ExportEndpoint:
-    """A new signing secret, which signs from the next delivery on; the old one signs nothing more."""
-    return _save_change(export_endpoint(account_id, endpoint_id), {"secret": new_secret()})
+    """A new signing secret, which signs from the next delivery on; the one it replaces signs beside it for
+    PREVIOUS_SECRET_LIFETIME (one replaced before is dropped)."""
+    current = export_endpoint(account_id, endpoint_id)
+    rotated = {
+        "secret": new_secret(),
+        "previous_secret": current.secret,
+        "previous_secret_expires_at": clock.now() + PREVIOUS_SECRET_LIFETIME,
+    }
+    return _save_change(current, rotated)
 
 
 def _test_message(endpoint: ExportEndpoint) -> DeliveryMessage:
@@ -156,9 +171,10 @@ def _test_message(endpoint: ExportEndpoint) -> DeliveryMessage:
     return message.model_copy(update={"payload": {**message.payload, "test": True}})
 
 
-def send_test_event(account_id: int, endpoint_id: str) -> Delivery:
+def send_test_event(account_id: int, endpoint_id: str, api_host: str | None = None) -> Delivery:
     """POST a test event to the endpoint now, switched on or not, and log it: the delivery, with its one
-    attempt. A refused URL is an InvalidInput, and nothing is sent or logged."""
+    attempt. A refused URL (one on this API's host, api_host, too) is an InvalidInput, and nothing is sent
+    or logged."""
     # Imported here: the HTTP session and its pool are the deliver function's, and every other admin route
     # would pay for them at each cold start.
     from mailhooks.outbound.delivery.http import timed_attempt
@@ -166,6 +182,7 @@ def send_test_event(account_id: int, endpoint_id: str) -> Delivery:
     endpoint = export_endpoint(account_id, endpoint_id)
     message = _test_message(endpoint)
     try:
+        check_endpoint_url(endpoint.url, api_host)
         attempt, _ = timed_attempt(endpoint, message, 1)
     except InvalidInput as refusal:
         raise InvalidInput(f"nothing was sent: {refusal.message}") from None

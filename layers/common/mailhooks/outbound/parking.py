@@ -11,27 +11,39 @@ healthy with deliveries parked. A parked batch is leased while it is queued agai
 queue it both, and one that dies midway leaves it to the next (what it queued twice, the deliver function
 deduplicates by webhook id).
 
+A delivery parked for as long as the delivery log keeps deliveries (its endpoint disabled and never
+recovered, say) is given up by the scheduled review, as one is after its last attempt: logged failed and
+moved to the dead-letter queue, whence the operator can send it back.
+
 Queuing a failed delivery again (its owner's retry, or a recovery) marks it pending in the log before its
 message is queued, so that a second call does not queue it twice.
 """
 
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import Any
+
+from aws_lambda_powertools import Logger
 
 from mailhooks.errors import UpstreamFailure
 from mailhooks.outbound.delivery_message import DeliveryMessage
-from mailhooks.outbound.queue import send_messages
+from mailhooks.outbound.queue import dead_letter, send_messages
 from mailhooks.settings import settings
-from mailhooks.store.delivery_log import Delivery, delivery_log
+from mailhooks.store.delivery_log import RETENTION, Delivery, DeliveryLog, delivery_log
 from mailhooks.store.endpoint_health import health_records
 from mailhooks.store.keys import EndpointKey
 from mailhooks.store.parking import ParkedBatch, parked_deliveries
+
+logger = Logger(child=True)
 
 # The parked batches one deliver batch queues again: enough to keep the endpoint's messages coming, few
 # enough that the batch's own deliveries are not kept waiting.
 PAGE = 2
 # Longer than any invocation that queues a parked batch again (the deliver function's timeout).
 LEASE = timedelta(seconds=60)
+# Longer than the review's whole run (its function's timeout), in which batches are given up.
+GIVING_UP_LEASE = timedelta(minutes=6)
+EXPIRED = "expired while the endpoint's breaker was open"
 
 
 def _send(bodies: list[str]) -> tuple[set[int], str | None]:
@@ -102,3 +114,36 @@ def probe(endpoint: EndpointKey, at: datetime) -> bool:
 def release_all(endpoint: EndpointKey, at: datetime) -> int:
     """Queue every parked delivery of an endpoint switched on again: how many were queued."""
     return sum(_release(batch, len(batch.messages), at) for batch in parked_deliveries().batches(endpoint))
+
+
+def _give_up(log: DeliveryLog, body: str, parked_at: datetime, at: datetime) -> dict[str, Any] | None:
+    """Log the parked delivery failed: its dead-letter entry; None when another copy of it was delivered,
+    or is being attempted, and so is no delivery to give up."""
+    message = DeliveryMessage.model_validate_json(body)
+    claimed = log.claim(Delivery(**message.model_dump(), created_at=parked_at, updated_at=at), LEASE)
+    if not isinstance(claimed, Delivery):
+        return None
+    log.record(claimed.model_copy(update={"status": "failed", "last_error": EXPIRED, "updated_at": at}))
+    return dead_letter(body, EXPIRED, claimed.attempt_count, at)
+
+
+def give_up_expired(at: datetime) -> int:
+    """Give up every delivery parked longer than the delivery log keeps deliveries: each is logged failed
+    and moved to the dead-letter queue. How many were. What the queue refuses stays parked, logged failed,
+    for the next review; and UpstreamFailure is raised."""
+    parked, log = parked_deliveries(), delivery_log()
+    given_up = 0
+    for batch in parked.take_parked_before(at - RETENTION, at, GIVING_UP_LEASE):
+        entries = [(body, _give_up(log, body, batch.parked_at, at)) for body in batch.messages]
+        dead = [(body, entry) for body, entry in entries if entry is not None]
+        refused, why = send_messages(settings().delivery_dead_letter_queue_url, [entry for _, entry in dead])
+        parked.keep(batch, [dead[index][0] for index in sorted(refused)])
+        health_records().count_parked(batch.endpoint, len(refused) - len(batch.messages))
+        given_up += len(dead) - len(refused)
+        logger.warning(
+            "parked deliveries given up",
+            extra={"endpoint_id": batch.endpoint[1], "given_up": len(dead) - len(refused), "reason": EXPIRED},
+        )
+        if why is not None:
+            raise UpstreamFailure(why)
+    return given_up

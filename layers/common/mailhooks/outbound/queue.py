@@ -1,14 +1,16 @@
-"""Sending messages to SQS, ten to a call, as the fan-out, the deliver function and parking all do; and the
-longest waits SQS allows."""
+"""Sending messages to SQS, ten to a call, as the fan-out, the deliver function and parking all do; the
+dead-letter queue's message; and the longest waits SQS allows."""
 
+import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from mailhooks.aws import aws, upstream
 from mailhooks.errors import UpstreamFailure
 
 if TYPE_CHECKING:
-    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
+    from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef, SendMessageBatchRequestEntryTypeDef
 
 # The most messages one SendMessageBatch takes.
 SQS_BATCH = 10
@@ -18,6 +20,31 @@ SQS_BATCH = 10
 MAX_HOLD_SECONDS = 12 * 3600 - 300
 # SQS's longest delay of a new message: the longest a copy (a throttled message, say) waits.
 MAX_DELAY_SECONDS = 900
+# The characters SQS refuses in a message attribute (it takes XML's: #x9, #xA, #xD, #x20 to #xD7FF, #xE000
+# to #xFFFD, #x10000 to #x10FFFF). A message it refuses stays on its queue, received again and again.
+_REFUSED_IN_ATTRIBUTES = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def attribute_text(text: str) -> str:
+    """Text as SQS takes it in a message attribute: each character it refuses replaced with U+FFFD."""
+    return _REFUSED_IN_ATTRIBUTES.sub("\ufffd", text)
+
+
+def dead_letter(
+    body: str, error: str | None, attempts: int | None, at: datetime, status_code: int | None = None
+) -> dict[str, Any]:
+    """The dead-letter queue's entry of a message given up: its body as it was queued, so that the queue's
+    redrive can send it back for another round, with why it failed in its attributes. `error` may quote the
+    receiver's answer, which may hold any character."""
+    attributes: dict[str, MessageAttributeValueTypeDef] = {
+        "error": {"DataType": "String", "StringValue": attribute_text(error or "unknown")},
+        # As the log counts them: a receipt that died before its attempt is none.
+        "attempts": {"DataType": "Number", "StringValue": str(attempts or 0)},
+        "failed_at": {"DataType": "String", "StringValue": at.isoformat()},
+    }
+    if status_code is not None:
+        attributes["status_code"] = {"DataType": "Number", "StringValue": str(status_code)}
+    return {"MessageBody": body, "MessageAttributes": attributes}
 
 
 def send_messages(queue_url: str, entries: Sequence[Mapping[str, Any]]) -> tuple[set[int], str | None]:

@@ -198,9 +198,10 @@ class HealthRecords:
 
     def count_parked(self, key: EndpointKey, count: int, at: datetime | None = None) -> None:
         """`count` more deliveries to the endpoint are parked (fewer, when negative), the last of them at
-        `at`: once its breaker closes, the batches that read parked_at queue them again."""
+        `at`: once its breaker closes, the batches that read parked_at queue them again. Fewer are counted
+        only while the endpoint has its health: a deleted endpoint's must not come back."""
         if at is None:
-            update(self.table, _key(key), "ADD parked :count", count=count)
+            update(self.table, _key(key), "ADD parked :count", "attribute_exists(pk)", count=count)
         else:
             update(
                 self.table, _key(key), "ADD parked :count SET parked_at = :at", count=count, at=sortable(at)

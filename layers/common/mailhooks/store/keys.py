@@ -30,6 +30,8 @@ The delivery table (the account in every key keeps accounts apart):
 - an endpoint's health, throttle and parked deliveries, in its own partition
   ACCOUNT#<account id>#ENDPOINT#<endpoint id> / HEALTH, INFLIGHT, SECOND#<epoch second>
   (store.endpoint_health), PARKED#<when, fixed-width UTC>#<token> (store.parking)
+- index oldest_parked, on the parked batches alone: parking_lot = PARKED, parked_since = when the batch was
+  parked, in fixed-width UTC (the batches parked longest, whatever their endpoint, from the key alone)
 """
 
 import re
@@ -63,6 +65,10 @@ def webhook_key(token: str) -> dict[str, str]:
 def sortable(at: datetime) -> str:
     """A time in fixed-width UTC, which sorts as it reads: the index's sort key."""
     return at.astimezone(UTC).strftime(_SORTABLE_FORMAT)
+
+
+def from_sortable(text: str) -> datetime:
+    return datetime.strptime(text, _SORTABLE_FORMAT).replace(tzinfo=UTC)
 
 
 def delivery_partition(account_id: int, webhook_id: str) -> str:

@@ -4,8 +4,12 @@ Keys (in the endpoint's partition, beside its health; the account in the key kee
 - parked batch  ACCOUNT#<account id>#ENDPOINT#<endpoint id> / PARKED#<when, fixed-width UTC>#<token>
   the queue messages of one batch of deliveries parked together (by one fan-out or one deliver batch), as
   JSON text: one write parks a whole batch, and the oldest batches are read first, from the key alone.
-  A batch being queued again holds a lease (lease_until), so that two invocations never queue it both.
-Each batch expires 30 days after it was parked, as the delivery log does.
+  A batch being queued again, or given up, holds a lease (lease_until), so that two invocations never
+  queue it both.
+- index oldest_parked: parking_lot = PARKED / parked_since = when it was parked, in fixed-width UTC; keys
+  only. Every parked batch is in it, whatever became of its endpoint: the batches parked longest are found
+  there, to be given up.
+No batch expires: one leaves only by being queued again or given up (mailhooks.outbound.parking).
 """
 
 import json
@@ -15,15 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from mailhooks.aws import aws
-from mailhooks.store.delivery_log import RETENTION
-from mailhooks.store.items import update
-from mailhooks.store.keys import EndpointKey, endpoint_key, endpoint_partition, sortable
+from mailhooks.store.items import condition_failed, update
+from mailhooks.store.keys import EndpointKey, endpoint_key, endpoint_partition, from_sortable, sortable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 _PARKED = "PARKED#"
+OLDEST_PARKED = "oldest_parked"
+_LOT = "PARKED"
 # Well below DynamoDB's 400 KB an item: a batch of messages larger than this is parked as several.
 MAX_BATCH_BYTES = 300_000
 
@@ -34,6 +41,10 @@ class ParkedBatch:
     sort_key: str
     # The queue messages' bodies, oldest first.
     messages: list[str]
+
+    @property
+    def parked_at(self) -> datetime:
+        return from_sortable(self.sort_key.split("#")[1])
 
 
 def _chunks(messages: list[str]) -> Iterator[list[str]]:
@@ -65,7 +76,8 @@ class ParkedDeliveries:
                     "pk": endpoint_partition(endpoint),
                     "sk": f"{_PARKED}{sortable(at)}#{secrets.token_hex(4)}",
                     "messages": json.dumps(chunk),
-                    "expires_at": int((at + RETENTION).timestamp()),
+                    "parking_lot": _LOT,
+                    "parked_since": sortable(at),
                 }
             )
 
@@ -88,14 +100,47 @@ class ParkedDeliveries:
 
     def take(self, batch: ParkedBatch, at: datetime, lease: timedelta) -> bool:
         """Lease the batch to queue it again; False when it is gone, or another invocation holds it."""
-        return update(
-            self.table,
-            {"pk": endpoint_partition(batch.endpoint), "sk": batch.sort_key},
-            "SET lease_until = :until",
-            "attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until < :now)",
-            until=int((at + lease).timestamp()),
-            now=int(at.timestamp()),
+        return (
+            self._lease({"pk": endpoint_partition(batch.endpoint), "sk": batch.sort_key}, at, lease)
+            is not None
         )
+
+    def take_parked_before(self, cutoff: datetime, at: datetime, lease: timedelta) -> Iterator[ParkedBatch]:
+        """Every batch parked before `cutoff`, whatever its endpoint, oldest first, each leased (as it now
+        stands) when it is yielded; one another invocation holds is left to it."""
+        query: dict[str, Any] = {
+            "IndexName": OLDEST_PARKED,
+            "KeyConditionExpression": "parking_lot = :lot AND parked_since < :cutoff",
+            "ExpressionAttributeValues": {":lot": _LOT, ":cutoff": sortable(cutoff)},
+        }
+        while True:
+            page = self.table.query(**query)
+            for item in page["Items"]:
+                if (taken := self._lease({"pk": item["pk"], "sk": item["sk"]}, at, lease)) is not None:
+                    yield taken
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _lease(self, key: dict[str, Any], at: datetime, lease: timedelta) -> ParkedBatch | None:
+        """The batch, leased; None when it is gone, or another invocation holds it."""
+        try:
+            answer = self.table.update_item(
+                Key=key,
+                UpdateExpression="SET lease_until = :until",
+                ConditionExpression="attribute_exists(pk) AND "
+                "(attribute_not_exists(lease_until) OR lease_until < :now)",
+                ExpressionAttributeValues={
+                    ":until": int((at + lease).timestamp()),
+                    ":now": int(at.timestamp()),
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if condition_failed(error):
+                return None
+            raise
+        return _batch(answer["Attributes"])
 
     def keep(self, batch: ParkedBatch, messages: list[str]) -> None:
         """What is left of a taken batch: those of its messages still parked (none: it is gone), its lease

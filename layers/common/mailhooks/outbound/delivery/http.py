@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NameResolutionError
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NameResolutionError, ReadTimeoutError
 
 from mailhooks import clock
 from mailhooks.models import ExportEndpoint
@@ -184,7 +184,7 @@ def _new_session() -> requests.Session:
     # cookie must not travel to another account's endpoint on its domain.
     session.trust_env = False
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    # Only the first bytes of an answer are read: as sent, not as they decompress.
+    # Only the first bytes of an answer are read, as sent (_read): asking for them uncompressed.
     session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
     adapter = _GuardedAdapter(pool_connections=BATCH_SIZE, pool_maxsize=BATCH_SIZE)
     session.mount("https://", adapter)
@@ -225,12 +225,21 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _read(response: requests.Response) -> bytes:
+    """The answer's first MAX_RESPONSE_BYTES as sent. urllib3 would inflate a gzip or deflate answer whatever
+    Accept-Encoding asked for: a few kilobytes a receiver compressed can inflate to gigabytes. urllib3's own
+    errors are given as requests gives them, to be described like any other."""
     body = b""
-    for chunk in response.iter_content(MAX_RESPONSE_BYTES):
-        body += chunk
-        if len(body) >= MAX_RESPONSE_BYTES:
-            break
-    return body[:MAX_RESPONSE_BYTES]
+    try:
+        # A read ends early when the deadline shuts the socket: the next one tells a cut answer from a whole.
+        while len(body) < MAX_RESPONSE_BYTES and (
+            chunk := response.raw.read(MAX_RESPONSE_BYTES - len(body), decode_content=False)
+        ):
+            body += chunk
+    except ReadTimeoutError as error:
+        raise requests.ReadTimeout(error) from error
+    except HTTPError as error:
+        raise requests.ConnectionError(error) from error
+    return body
 
 
 def _answer(response: requests.Response, body: bytes) -> ReceiverAnswer:
@@ -273,7 +282,7 @@ def _post(endpoint: ExportEndpoint, message: DeliveryMessage) -> ReceiverAnswer:
             with SESSION.post(
                 endpoint.url,
                 data=message.body().encode(),
-                headers=signed_headers(message, endpoint.secret, int(time.time())),
+                headers=signed_headers(message, endpoint.signing_secrets(clock.now()), int(time.time())),
                 timeout=(limits.delivery_connect_timeout, limits.delivery_timeout),
                 allow_redirects=False,
                 stream=True,

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -11,29 +11,15 @@ from mailhooks.aws import aws
 from mailhooks.outbound.delivery.outcomes import THROTTLE_WAITS, Outcome, Result
 from mailhooks.outbound.endpoint_health.breaker import Gate
 from mailhooks.outbound.parking import park
-from mailhooks.outbound.queue import MAX_DELAY_SECONDS, send_messages
+from mailhooks.outbound.queue import MAX_DELAY_SECONDS, dead_letter, send_messages
 from mailhooks.settings import settings
 from mailhooks.store.keys import EndpointKey
-
-if TYPE_CHECKING:
-    from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef
-
 
 logger = Logger(child=True)
 
 
 def _dead_letter(outcome: Outcome) -> dict[str, Any]:
-    """The message as it was queued, so that the dead-letter queue's redrive can send it back for another
-    round, with why it failed in its attributes."""
-    attributes: dict[str, MessageAttributeValueTypeDef] = {
-        "error": {"DataType": "String", "StringValue": outcome.error or "unknown"},
-        # As the log counts them: a receipt that died before its attempt is none.
-        "attempts": {"DataType": "Number", "StringValue": str(outcome.attempts or 0)},
-        "failed_at": {"DataType": "String", "StringValue": clock.now().isoformat()},
-    }
-    if outcome.status_code is not None:
-        attributes["status_code"] = {"DataType": "Number", "StringValue": str(outcome.status_code)}
-    return {"MessageBody": outcome.queued.body, "MessageAttributes": attributes}
+    return dead_letter(outcome.queued.body, outcome.error, outcome.attempts, clock.now(), outcome.status_code)
 
 
 def _copy(outcome: Outcome) -> dict[str, Any]:

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mailhooks.outbound.delivery_message import DeliveryMessage
@@ -26,10 +27,15 @@ def signature(secret: str, webhook_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def signed_headers(message: DeliveryMessage, secret: str, timestamp: int) -> dict[str, str]:
+def signed_headers(message: DeliveryMessage, secrets: Sequence[str], timestamp: int) -> dict[str, str]:
+    """The headers of a delivery signed with each of the secrets: a receiver that verifies with any of them
+    accepts it (Standard Webhooks separates signatures with spaces)."""
+    body = message.body()
     return {
         "Content-Type": "application/json",
         "webhook-id": message.webhook_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(secret, message.webhook_id, timestamp, message.body()),
+        "webhook-signature": " ".join(
+            signature(secret, message.webhook_id, timestamp, body) for secret in secrets
+        ),
     }

@@ -1,4 +1,5 @@
-"""The SSRF guard: an endpoint's URL is https, and its host leads only to public addresses."""
+"""The SSRF guard: an endpoint's URL is https, its host leads only to public addresses, and it is not this
+API's own host."""
 
 import ipaddress
 import socket
@@ -51,20 +52,32 @@ def _check_addresses(host: str, addresses: Sequence[str]) -> None:
             raise InvalidInput(f"{where} is {kind} address: {REFUSED}")
 
 
-def check_endpoint_url(url: str) -> None:
-    """Refuse, saying why, a URL an export endpoint must not have: one that is not https, or whose host is a
-    loopback, private, link-local or otherwise non-public address. A host name is resolved and checked at
-    each delivery, since what it resolves to can change."""
+def _is_this_api(host: str, port: int, api_host: str) -> bool:
+    """Whether host:port is this API at api_host; one named with its port (the local stack's) is there
+    only."""
+    this = urlsplit(f"//{api_host}")
+    return (this.hostname or "").rstrip(".") == host.rstrip(".") and this.port in (None, port)
+
+
+def check_endpoint_url(url: str, api_host: str | None = None) -> None:
+    """Refuse, saying why, a URL an export endpoint must not have: one that is not https, one on this API's
+    own host (the setting's, or `api_host`, where the caller reached it), or one whose host is a loopback,
+    private, link-local or otherwise non-public address. A host name is resolved and checked at each
+    delivery, since what it resolves to can change."""
     parts = urlsplit(url)
-    local = settings().allow_local_endpoints
+    limits = settings()
+    local = limits.allow_local_endpoints
     if parts.scheme != "https" and not (local and parts.scheme == "http"):
         raise InvalidInput(f"an export endpoint's URL must start with https://; {url[:100]!r} does not")
     try:
-        host, _ = parts.hostname, parts.port
+        host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as error:
         raise InvalidInput("the URL's port must be a number from 1 to 65535") from error
     if not host:
         raise InvalidInput("the URL has no host")
+    if any(_is_this_api(host, port, this) for this in (limits.api_host, api_host) if this):
+        # Its inbound webhooks make activities, whose deliveries would call it again, without end.
+        raise InvalidInput(f"{host} is this API's own host: an export endpoint must be elsewhere")
     if local:
         return
     if host == "localhost" or host.endswith(".localhost"):

@@ -1,4 +1,5 @@
-"""The scheduled review: auto-disable, warning the owner, and the probe of a quiet endpoint."""
+"""The scheduled review: auto-disable, warning the owner, the probe of a quiet endpoint, and giving up the
+deliveries parked for too long."""
 
 import html
 from datetime import datetime, timedelta
@@ -8,7 +9,7 @@ from aws_lambda_powertools import Logger
 from mailhooks.aws import aws
 from mailhooks.errors import UpstreamFailure
 from mailhooks.models import ExportEndpoint
-from mailhooks.outbound.parking import probe
+from mailhooks.outbound.parking import give_up_expired, probe
 from mailhooks.sending.mail import send_mail
 from mailhooks.settings import settings
 from mailhooks.store.endpoint_health import EndpointHealth, health_records
@@ -116,7 +117,7 @@ def _warn(endpoint: ExportEndpoint, health: EndpointHealth, since: datetime, at:
 def review(at: datetime) -> None:
     """Warn the owners of the endpoints that have only failed for the warning span, disable those that have
     for the disabling span, and probe those whose breaker's wait is over and whose deliveries are parked:
-    what the scheduled review runs."""
+    what the scheduled review runs. Then give up the deliveries parked for as long as the log keeps them."""
     limits = settings()
     warn_cutoff = at - timedelta(seconds=limits.endpoint_warn_after_seconds)
     disable_cutoff = at - timedelta(seconds=limits.endpoint_disable_after_seconds)
@@ -138,3 +139,7 @@ def review(at: datetime) -> None:
                 probe(key, at)
         except Exception:
             logger.exception("endpoint could not be reviewed", extra={"endpoint_id": key[1]})
+    try:
+        give_up_expired(at)
+    except Exception:
+        logger.exception("parked deliveries could not be given up")
