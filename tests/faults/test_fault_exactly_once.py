@@ -26,6 +26,8 @@ from mailhooks.aws import aws
 from mailhooks.models import ActivityKind
 from mailhooks.settings import settings
 from tests.support.helpers import (
+    EMAIL_CALL,
+    SMS_CALL,
     FakeLambdaContext,
     call,
     hook_event,
@@ -41,13 +43,7 @@ from tests.support.triggers import Crash
 # A handler that dies before adding a metric leaves Powertools nothing to publish, and it says so.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 Hook = Callable[[str, Callable[..., Any]], None]
-EMAIL = {
-    "body": "<p>Order 1001</p>",
-    "to_email": "ana@example.com",
-    "from_email": "o@shop.example",
-    "subject": "1001",
-}
-SMS = {"body": "Shipped", "recipient": "+34600000000", "sender": "ShopEx"}
+EMAIL, SMS = EMAIL_CALL, SMS_CALL
 SENDS = {
     "send_email": (EMAIL, 200, sent_emails),
     "send_sms": (SMS, 201, sent_sms),

@@ -11,17 +11,12 @@ import pytest
 from devstack.template import ROOT, Stack
 from functions.inbound.app import logger
 from mailhooks.aws import aws
-from tests.support.helpers import call, hook_event, seed_account, seed_webhook
+from tests.support.helpers import EMAIL_CALL, SMS_CALL, call, hook_event, seed_account, seed_webhook
 from tests.support.receivers import Receiver, Reply
 
 STACK = Stack.from_file()
-EMAIL = {
-    "body": "<p>Order 1001</p>",
-    "to_email": "ana.garcia@example.com",
-    "from_email": "o@shop.example",
-    "subject": "1001",
-}
-SMS = {"body": "Shipped", "recipient": "+34612345678", "sender": "ShopEx"}
+EMAIL = {**EMAIL_CALL, "to_email": "ana.garcia@example.com"}
+SMS = {**SMS_CALL, "recipient": "+34612345678"}
 SES_REJECTED = Reply(
     status=400,
     headers={"Content-Type": "application/json", "x-amzn-ErrorType": "MessageRejected"},

@@ -7,16 +7,10 @@ import pytest
 
 from devstack.template import Stack
 from mailhooks.aws import aws
-from tests.support.helpers import call, hook_event, seed_account, seed_webhook
+from tests.support.helpers import EMAIL_CALL, SMS_CALL, call, hook_event, seed_account, seed_webhook
 from tests.support.receivers import Receiver, Reply
 
-EMAIL = {
-    "body": "<p>Order 1001</p>",
-    "to_email": "ana@example.com",
-    "from_email": "o@shop.example",
-    "subject": "1001",
-}
-SMS = {"body": "Shipped", "recipient": "+34600000000", "sender": "ShopEx"}
+EMAIL, SMS = EMAIL_CALL, SMS_CALL
 # What a provider answers when it failed, or could not tell whether it sent: botocore retries it by default.
 SES_FAILED = Reply(
     status=500, headers={"Content-Type": "application/json"}, body=b'{"message": "InternalFailure"}'

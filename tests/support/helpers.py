@@ -41,6 +41,14 @@ CAMPAIGN_CALL = {
     "template_id": 31,
 }
 CAMPAIGN_MAPPING = {name: f"/{name}" for name in CAMPAIGN_CALL}
+# A send_email and a send_sms call of account 12, likewise.
+EMAIL_CALL = {
+    "body": "<p>Order 1001</p>",
+    "to_email": "ana@example.com",
+    "from_email": "o@shop.example",
+    "subject": "1001",
+}
+SMS_CALL = {"body": "Shipped", "recipient": "+34600000000", "sender": "ShopEx"}
 
 
 class FakeLambdaContext(LambdaContext):
