@@ -173,6 +173,37 @@ def test_send_sms_publishes_through_sns_with_the_sender_id() -> None:
     assert (phone, text) == ("+34600000000", "Your order has shipped")
 
 
+@pytest.mark.parametrize("recipient", [34600000000, "34600000000", "0034600000000"])
+def test_send_sms_takes_a_number_whose_plus_was_dropped_or_written_00(recipient: Any) -> None:
+    seed_account()
+    webhook = seed_webhook("send_sms", {"body": "/text", "recipient": "/to", "sender": "/from"})
+
+    status, _, _ = call(
+        hook_event(webhook.token, json.dumps({"text": "Hi", "to": recipient, "from": "ShopEx"}))
+    )
+
+    assert status == 201
+    assert [phone for phone, *_ in sent_sms().values()] == ["+34600000000"]
+
+
+def test_send_sms_refuses_a_national_number_without_its_prefix() -> None:
+    seed_account()
+    webhook = seed_webhook("send_sms", {"body": "/text", "recipient": "/to", "sender": "/from"})
+
+    status, body, _ = call(
+        hook_event(webhook.token, json.dumps({"text": "Hi", "to": 600000000, "from": "ShopEx"}))
+    )
+
+    assert (status, body) == (
+        400,
+        {
+            "error": "parameter 'recipient': must be a valid phone number with its international prefix, "
+            "such as +34600000000 or 0034600000000 (received 600000000)"
+        },
+    )
+    assert sent_sms() == {}
+
+
 def test_send_email_sends_a_transactional_email_through_ses() -> None:
     seed_account()
     webhook = seed_webhook(
