@@ -319,6 +319,22 @@ def test_head_answers_an_active_webhook_without_running_anything() -> None:
     assert inbound_webhook_records().find_inbound_webhook(webhook.token).stats.success_count == 0  # type: ignore[union-attr]
 
 
+def test_head_on_a_free_plan_accounts_webhook_answers_403_as_a_post_does() -> None:
+    seed_account(plan="free")
+    webhook = seed_webhook("send_sms", {"body": "/text", "recipient": "/to", "sender": "/from"})
+    body = json.dumps({"text": "Hi", "to": "+34600000000", "from": "ShopEx"})
+
+    head = call(hook_event(webhook.token, body, method="HEAD"))
+    post = call(hook_event(webhook.token, body))
+
+    assert (head[0], head[1]) == (403, None)
+    assert post[:2] == (
+        403,
+        {"error": "inbound webhooks are a feature of paid plans, and this account is on the free plan"},
+    )
+    assert sent_sms() == {}
+
+
 def test_tokens_are_256_bit_url_safe() -> None:
     seed_account()
     tokens = {seed_webhook("send_sms", {}).token for _ in range(20)}

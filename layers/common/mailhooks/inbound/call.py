@@ -28,7 +28,7 @@ from mailhooks.inbound.mapping import extract, parse_body
 from mailhooks.inbound.operations import OPERATIONS, Answer, Operation, OperationContext
 from mailhooks.inbound.pace import keep_pace
 from mailhooks.inbound.parameters import bind
-from mailhooks.models import InboundCallRecord, InboundWebhook
+from mailhooks.models import Account, InboundCallRecord, InboundWebhook
 from mailhooks.settings import settings
 from mailhooks.store.accounts import account_records
 from mailhooks.store.inbound_webhooks import inbound_webhook_records
@@ -52,7 +52,8 @@ class InboundCall:
     lambda_context: Any = None
 
 
-def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
+def _account_answering(webhook: InboundWebhook) -> Account:
+    """The webhook's account, if the webhook may be called: switched on, of an account on a paid plan."""
     if not webhook.active and not webhook.listening:
         raise Forbidden("this webhook is switched off; its owner can switch it on again")
     account = account_records().get_account(webhook.account_id)
@@ -60,6 +61,20 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
         raise NotFound(NO_WEBHOOK)
     if account.plan != "paid":
         raise Forbidden("inbound webhooks are a feature of paid plans, and this account is on the free plan")
+    return account
+
+
+def _head(webhook: InboundWebhook) -> Answer:
+    """What a POST would meet before its body is read, so that a sender's check of the URL tells the truth."""
+    try:
+        _account_answering(webhook)
+    except MailhooksError as error:
+        return Answer(error.status, {})
+    return Answer(200, {})
+
+
+def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
+    account = _account_answering(webhook)
     keep_pace(webhook, account, now)
     limit = settings().max_body_bytes
     if len(call.body) > limit:
@@ -166,7 +181,7 @@ def answer_call(call: InboundCall) -> Answer:
     if webhook is None:
         return Answer(404, {"error": NO_WEBHOOK})
     if call.method == "HEAD":
-        return Answer(200 if webhook.active else 403, {})
+        return _head(webhook)
     now = clock.now()
     try:
         answer = _run(webhook, call, now)
