@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from mailhooks.aws import aws
 from mailhooks.models import CustomField
 from mailhooks.store.campaigns import campaign_records
 from mailhooks.store.inbound_webhooks import inbound_webhook_records
@@ -333,6 +334,28 @@ def test_head_on_a_free_plan_accounts_webhook_answers_403_as_a_post_does() -> No
         {"error": "inbound webhooks are a feature of paid plans, and this account is on the free plan"},
     )
     assert sent_sms() == {}
+
+
+def test_last_call_at_stays_at_the_later_call_when_an_earlier_one_is_counted_after_it() -> None:
+    seed_account()
+    webhook = seed_webhook("send_sms", {"body": "/text", "recipient": "/to", "sender": "/from"})
+    overtaking: list[tuple[int, dict[str, Any] | None, dict[str, str]]] = []
+
+    def call_meanwhile(**_: Any) -> None:
+        # A call that arrives while this one sends, and is answered and counted first.
+        if not overtaking:
+            overtaking.append(call(hook_event(webhook.token, json.dumps({"text": "Hi"}))))
+
+    aws().sns.meta.events.register("before-call.sns.Publish", call_meanwhile)
+    first = call(
+        hook_event(webhook.token, json.dumps({"text": "Hi", "to": "+34600000000", "from": "ShopEx"}))
+    )
+
+    assert (first[0], overtaking[0][0]) == (201, 400)
+    earlier, later = sorted(record.at for record in inbound_webhook_records().inbound_calls(webhook.id))
+    stats = inbound_webhook_records().find_inbound_webhook(webhook.token).stats  # type: ignore[union-attr]
+    assert (stats.success_count, stats.error_count, stats.last_call_at) == (1, 1, later)
+    assert earlier < later
 
 
 def test_tokens_are_256_bit_url_safe() -> None:
