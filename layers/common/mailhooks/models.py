@@ -13,6 +13,7 @@ CustomFieldType = Literal["text", "number", "date", "boolean"]
 SubscriberStatus = Literal["active", "pending", "unsubscribed"]
 CampaignStatus = Literal["queued", "sending", "sent"]
 JsonValue = Any
+DEFAULT_REPLAY_WINDOW_SECONDS = 600
 
 
 class AccountLimits(BaseModel):
@@ -137,6 +138,8 @@ class InboundCallRecord(BaseModel):
 
     at: datetime
     status: int
+    # The answer of an identical call within the webhook's window, given again: nothing ran.
+    replayed: bool = False
     error: str | None = None
     # The received body as text, cut to its first 4 KiB.
     body: str
@@ -159,6 +162,9 @@ class InboundWebhook(BaseModel):
     # The owner's own pace for the webhook, at most the account's; None: the account's.
     calls_per_second: int | None = None
     burst: int | None = None
+    # A call that repeats one carried out within this many seconds (same parameters, or the same delivery id
+    # in a header) gets that call's answer and runs nothing; 0: every call runs.
+    replay_window_seconds: int = DEFAULT_REPLAY_WINDOW_SECONDS
     # Milliseconds since the epoch, the state of the webhook's pace (inbound.pace); never an owner's.
     paced_until: int = 0
     stats: WebhookStats = WebhookStats()

@@ -34,6 +34,7 @@ _WEBHOOK_SETTINGS = (
     "listening",
     "calls_per_second",
     "burst",
+    "replay_window_seconds",
     "updated_at",
 )
 CALL_LOG_RETENTION = timedelta(days=30)
