@@ -194,6 +194,13 @@ class SendingType(IntEnum):
     CHALLENGE = 6
 
 
+class Automation(IntEnum):
+    """action_id of a trigger send (type_id 3): the automation that sent it."""
+
+    DOUBLE_OPTIN_CONFIRMATION = 1
+    WELCOME_EMAIL = 2
+
+
 class ExportEndpoint(BaseModel):
     """A URL of the account's that receives, signed, every activity of the kinds it ticks."""
 

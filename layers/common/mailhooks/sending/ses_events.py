@@ -1,8 +1,9 @@
 """Opens, clicks and complaints, from the notifications Amazon SES publishes for the configuration set.
 
 Each notification is SES's own JSON (eventType, mail, and an object named after the event). The message
-tags every sending of the platform carries (account, action, type) say whose activity it is; mails
-without them (the platform's own confirmation and welcome emails) are no one's activity.
+tags every sending of the platform carries (account, action, type) say whose activity it is: a
+campaign's, a transactional email's, or an automation's (the double opt-in confirmation and the welcome
+email, type 3); mails without them (the platform's mail to endpoint owners) are no one's activity.
 """
 
 import hashlib
