@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailhooks.errors import internal_error
 from mailhooks.inbound.call import NO_WEBHOOK, InboundCall, answer_call
+from mailhooks.inbound.replays import REPLAYED_HEADER, delivery_id
 from mailhooks.links import api_base_url
 from mailhooks.logs import MaskedFormatter
 
@@ -33,7 +34,7 @@ def call_webhook(token: str) -> Response[str]:
             content_type=event.headers.get("content-type"),
             body=body,
             base_url=api_base_url(event),
-            idempotency_key=event.headers.get("idempotency-key"),
+            delivery_id=delivery_id(event.headers),
             lambda_context=app.lambda_context,
         )
     )
@@ -41,9 +42,8 @@ def call_webhook(token: str) -> Response[str]:
         name="InboundCalls" if answer.status < 400 else "InboundErrors", unit=MetricUnit.Count, value=1
     )
     text = "" if event.http_method == "HEAD" else json.dumps(answer.body)
-    return Response(
-        status_code=answer.status, content_type="application/json", body=text, headers=answer.headers
-    )
+    headers = {**answer.headers, REPLAYED_HEADER: "true"} if answer.replayed else answer.headers
+    return Response(status_code=answer.status, content_type="application/json", body=text, headers=headers)
 
 
 @app.route("/hooks/<token>", method=OTHER_METHODS)

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from mailhooks.models import ActivityKind, SendingType
+from mailhooks.models import ActivityKind, Automation, SendingType
 from mailhooks.store.lists import list_records
 from tests.support.activities import (
     activities,
@@ -82,7 +82,7 @@ def test_double_optin_records_the_subscribe_when_the_link_is_followed_and_only_o
     pending = list_records().get_subscriber(2222, "ana@example.com")
     assert pending is not None
     assert pending.status == "pending"
-    assert activities() == []
+    [confirmation] = activities()
 
     status, page, headers = subscriber_page(confirm_event(pending.confirm_token))  # type: ignore[arg-type]
     again = subscriber_page(confirm_event(pending.confirm_token))  # type: ignore[arg-type]
@@ -93,9 +93,14 @@ def test_double_optin_records_the_subscribe_when_the_link_is_followed_and_only_o
     confirmed = list_records().get_subscriber(2222, "ana@example.com")
     assert confirmed is not None
     assert (confirmed.status, confirmed.confirm_token, confirmed.id) == ("active", None, pending.id)
-    [record] = activities()
+    sent_first, record, welcome = activities()
+    assert sent_first == confirmation
     assert held(record) == activity(ActivityKind.SUBSCRIBE, SendingType.CAMPAIGN, 2222, "ana@example.com")
     assert published(record)["activity_id"] == 4
+    assert [published(send) for send in (confirmation, welcome)] == [
+        {"account_id": 12, "action_id": 1, "type_id": 3, "activity_id": 1, "email": "ana@example.com"},
+        {"account_id": 12, "action_id": 2, "type_id": 3, "activity_id": 1, "email": "ana@example.com"},
+    ]
     assert again[0] == 404
     assert "unknown or was used already" in again[1]
     assert [email.subject for email in sent_emails()] == [
@@ -122,10 +127,46 @@ def test_following_a_confirmation_link_only_shows_its_button_and_changes_nothing
     assert '<form method="post"><button type="submit">Confirm</button></form>' in page
     assert (headers["Cache-Control"], headers["Referrer-Policy"]) == (["no-store"], ["no-referrer"])
     assert records() == before
-    assert activities() == []
+    assert [record.action_id for record in activities()] == [Automation.DOUBLE_OPTIN_CONFIRMATION]
     assert [email.subject for email in sent_emails()] == ["Confirm your subscription to List 2222"]
     assert subscriber_page(confirm_event(pending.confirm_token))[0] == 200  # type: ignore[arg-type]
     assert list_records().get_subscriber(2222, "ana@example.com").status == "active"  # type: ignore[union-attr]
+
+
+def test_a_welcome_emails_send_and_its_opens_and_clicks_are_exported_as_a_trigger_send() -> None:
+    token = add_subscriber_hook(welcome_email="1")
+
+    with ses_requests() as requests:
+        status, body, _ = call(
+            hook_event(token, json.dumps({"email": "Ana@example.com", "welcome_email": 1}))
+        )
+    [request] = requests
+    for sample in ("sns_ses_open.json", "sns_ses_click.json"):
+        event = load_event(sample)
+        notification = json.loads(event["Records"][0]["Sns"]["Message"])
+        notification["mail"]["tags"] = {name: [value] for name, value in tags(request).items()}
+        event["Records"][0]["Sns"]["Message"] = json.dumps(notification)
+        invoke_ses_events(event)
+
+    assert (status, body) == (201, {"id": body["id"], "email": "ana@example.com"})  # type: ignore[index]
+    by_kind = {record.activity_id: record for record in activities()}
+    assert sorted(by_kind) == [
+        ActivityKind.SEND,
+        ActivityKind.OPEN,
+        ActivityKind.CLICK,
+        ActivityKind.SUBSCRIBE,
+    ]
+    assert published(by_kind.pop(ActivityKind.SUBSCRIBE))["type_id"] == 1
+    assert {(record.type_id, record.action_id, record.email) for record in by_kind.values()} == {
+        (3, 2, "ana@example.com")
+    }
+    assert published(by_kind[ActivityKind.SEND]) == {
+        "account_id": 12,
+        "action_id": 2,
+        "type_id": 3,
+        "activity_id": 1,
+        "email": "ana@example.com",
+    }
 
 
 def test_an_unknown_confirmation_link_answers_404_and_writes_nothing() -> None:
@@ -323,8 +364,8 @@ def test_a_complaint_records_each_complained_recipient_of_a_transactional_email(
 @pytest.mark.parametrize(
     "tags",
     [
-        # The platform's own emails (confirmation, welcome) carry only account and list.
-        {"ses:configuration-set": ["mailhooks-dev"], "account": ["12"], "list": ["2222"]},
+        # The platform's mail to an export endpoint's owner is no sending of the account's.
+        {"ses:configuration-set": ["mailhooks-dev"], "account": ["12"], "endpoint": ["e-1"]},
         {"account": ["12"], "action": ["345"], "type": ["99"]},
     ],
 )

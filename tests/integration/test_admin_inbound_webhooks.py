@@ -85,6 +85,37 @@ def test_operations_describe_each_parameter() -> None:
     assert optin["description"]
 
 
+def test_operations_of_a_list_include_its_custom_fields_among_add_subscribers_parameters() -> None:
+    list_id = new_list(city="text", score="number", born="date")
+
+    status, operations = admin("GET", "/admin/operations", query={"list_id": str(list_id)})
+    missing = admin("GET", "/admin/operations", query={"list_id": "9999"})
+    others = admin("GET", "/admin/operations", 13, query={"list_id": str(list_id)})
+
+    assert status == 200
+    by_name = {operation["name"]: operation for operation in operations}
+    parameters = {p["name"]: p for p in by_name["add_subscriber"]["parameters"]}
+    assert list(parameters) == [
+        "email",
+        "double_optin",
+        "welcome_email",
+        "update_subscriber",
+        "city",
+        "score",
+        "born",
+    ]
+    assert [
+        (parameters[name]["type"], parameters[name]["required"]) for name in ("city", "score", "born")
+    ] == [
+        ("string", False),
+        ("number", False),
+        ("date", False),
+    ]
+    assert [p["name"] for p in by_name["send_sms"]["parameters"]] == ["body", "recipient", "sender"]
+    assert missing == (404, {"error": "list 9999 was not found"})
+    assert others == (404, {"error": f"list {list_id} was not found"})
+
+
 def test_lists_with_custom_fields_and_their_subscribers_page_by_page() -> None:
     list_id = new_list(name="text", city="text")
     webhook = subscriber_webhook(list_id)

@@ -72,9 +72,9 @@ def test_every_invalid_value_is_named_in_one_error(platform: Stack) -> None:
         hook_event(webhook.token, json.dumps({"b": "", "to": "600000000", "from": "My Shop!"})),
         400,
         "parameter 'body': String should have at least 1 character (received ''); "
-        "parameter 'recipient': must be a phone number with its international prefix, such as +34600000000 "
-        "(received '600000000'); parameter 'sender': must be 1 to 11 letters or digits, with at least one "
-        "letter (received 'My Shop!')",
+        "parameter 'recipient': must be a valid phone number with its international prefix, such as "
+        "+34600000000 or 0034600000000 (received '600000000'); parameter 'sender': must be 1 to 11 letters "
+        "or digits, with at least one letter (received 'My Shop!')",
         platform,
     )
 

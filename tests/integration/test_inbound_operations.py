@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from mailhooks.aws import aws
 from mailhooks.models import CustomField
 from mailhooks.store.campaigns import campaign_records
 from mailhooks.store.inbound_webhooks import inbound_webhook_records
@@ -173,6 +174,37 @@ def test_send_sms_publishes_through_sns_with_the_sender_id() -> None:
     assert (phone, text) == ("+34600000000", "Your order has shipped")
 
 
+@pytest.mark.parametrize("recipient", [34600000000, "34600000000", "0034600000000"])
+def test_send_sms_takes_a_number_whose_plus_was_dropped_or_written_00(recipient: Any) -> None:
+    seed_account()
+    webhook = seed_webhook("send_sms", {"body": "/text", "recipient": "/to", "sender": "/from"})
+
+    status, _, _ = call(
+        hook_event(webhook.token, json.dumps({"text": "Hi", "to": recipient, "from": "ShopEx"}))
+    )
+
+    assert status == 201
+    assert [phone for phone, *_ in sent_sms().values()] == ["+34600000000"]
+
+
+def test_send_sms_refuses_a_national_number_without_its_prefix() -> None:
+    seed_account()
+    webhook = seed_webhook("send_sms", {"body": "/text", "recipient": "/to", "sender": "/from"})
+
+    status, body, _ = call(
+        hook_event(webhook.token, json.dumps({"text": "Hi", "to": 600000000, "from": "ShopEx"}))
+    )
+
+    assert (status, body) == (
+        400,
+        {
+            "error": "parameter 'recipient': must be a valid phone number with its international prefix, "
+            "such as +34600000000 or 0034600000000 (received 600000000)"
+        },
+    )
+    assert sent_sms() == {}
+
+
 def test_send_email_sends_a_transactional_email_through_ses() -> None:
     seed_account()
     webhook = seed_webhook(
@@ -286,6 +318,44 @@ def test_head_answers_an_active_webhook_without_running_anything() -> None:
     assert (status, body) == (200, None)
     assert list_records().get_subscriber(2222, "ana@example.com") is None
     assert inbound_webhook_records().find_inbound_webhook(webhook.token).stats.success_count == 0  # type: ignore[union-attr]
+
+
+def test_head_on_a_free_plan_accounts_webhook_answers_403_as_a_post_does() -> None:
+    seed_account(plan="free")
+    webhook = seed_webhook("send_sms", {"body": "/text", "recipient": "/to", "sender": "/from"})
+    body = json.dumps({"text": "Hi", "to": "+34600000000", "from": "ShopEx"})
+
+    head = call(hook_event(webhook.token, body, method="HEAD"))
+    post = call(hook_event(webhook.token, body))
+
+    assert (head[0], head[1]) == (403, None)
+    assert post[:2] == (
+        403,
+        {"error": "inbound webhooks are a feature of paid plans, and this account is on the free plan"},
+    )
+    assert sent_sms() == {}
+
+
+def test_last_call_at_stays_at_the_later_call_when_an_earlier_one_is_counted_after_it() -> None:
+    seed_account()
+    webhook = seed_webhook("send_sms", {"body": "/text", "recipient": "/to", "sender": "/from"})
+    overtaking: list[tuple[int, dict[str, Any] | None, dict[str, str]]] = []
+
+    def call_meanwhile(**_: Any) -> None:
+        # A call that arrives while this one sends, and is answered and counted first.
+        if not overtaking:
+            overtaking.append(call(hook_event(webhook.token, json.dumps({"text": "Hi"}))))
+
+    aws().sns.meta.events.register("before-call.sns.Publish", call_meanwhile)
+    first = call(
+        hook_event(webhook.token, json.dumps({"text": "Hi", "to": "+34600000000", "from": "ShopEx"}))
+    )
+
+    assert (first[0], overtaking[0][0]) == (201, 400)
+    earlier, later = sorted(record.at for record in inbound_webhook_records().inbound_calls(webhook.id))
+    stats = inbound_webhook_records().find_inbound_webhook(webhook.token).stats  # type: ignore[union-attr]
+    assert (stats.success_count, stats.error_count, stats.last_call_at) == (1, 1, later)
+    assert earlier < later
 
 
 def test_tokens_are_256_bit_url_safe() -> None:

@@ -104,7 +104,10 @@ def subscribe_by_following_the_confirmation_link(outbound: Outbound) -> None:
 
     webhook = seed_webhook("add_subscriber", {"email": "/email", "double_optin": "/optin"}, list_id=2222)
     assert call(hook_event(webhook.token, json.dumps({"email": "ana@example.com", "optin": 1})))[0] == 201
-    assert outbound.deliver() == []  # nothing until confirmed
+    # No subscribe until confirmed: only the confirmation email's send.
+    [confirmation] = outbound.deliver()
+    published(1, 3, 1, "ana@example.com")(confirmation)
+    outbound.receiver.received.clear()
     token = list_records().get_subscriber(2222, "ana@example.com").confirm_token  # type: ignore[union-attr]
     event = load_event("subscriptions_confirm.json")
     event.update(httpMethod="POST", path=f"/subscriptions/confirm/{token}", pathParameters={"token": token})
@@ -118,6 +121,11 @@ def unsubscribe_through_a_webhook(outbound: Outbound) -> None:
     outbound.receiver.received.clear()
     webhook = seed_webhook("unsubscribe", {"email": "/email", "list_id": "/list"})
     assert call(hook_event(webhook.token, json.dumps({"email": "ana@example.com", "list": 2222})))[0] == 201
+
+
+def send_a_confirmation_email(outbound: Outbound) -> None:
+    webhook = seed_webhook("add_subscriber", {"email": "/email", "double_optin": "/optin"}, list_id=2222)
+    assert call(hook_event(webhook.token, json.dumps({"email": "ana@example.com", "optin": 1})))[0] == 201
 
 
 def send_a_transactional_email(outbound: Outbound) -> None:
@@ -180,6 +188,7 @@ def last_action_id() -> int:
         (subscribe_through_a_webhook, lambda: published(4, 1, 2222, "ana@example.com")),
         (subscribe_by_following_the_confirmation_link, lambda: published(4, 1, 2222, "ana@example.com")),
         (unsubscribe_through_a_webhook, lambda: published(5, 1, 2222, "ana@example.com")),
+        (send_a_confirmation_email, lambda: published(1, 3, 1, "ana@example.com")),
         (send_a_transactional_email, lambda: published(1, 4, last_action_id(), "ana@example.com")),
         (send_an_sms, lambda: published(1, 5, last_action_id(), "+34600000000")),
         (send_a_campaign, lambda: published(1, 1, 1, "ana@example.com")),
@@ -208,6 +217,16 @@ def test_each_source_reaches_the_endpoint_in_the_published_format(
     [body] = outbound.deliver()
 
     expected()(body)
+
+
+def test_a_welcome_emails_send_reaches_the_endpoint_as_a_trigger_send(outbound: Outbound) -> None:
+    webhook = seed_webhook("add_subscriber", {"email": "/email", "welcome_email": "/welcome"}, list_id=2222)
+    assert call(hook_event(webhook.token, json.dumps({"email": "ana@example.com", "welcome": 1})))[0] == 201
+
+    subscribe, welcome = sorted(outbound.deliver(), key=lambda body: -body["activity_id"])
+
+    published(4, 1, 2222, "ana@example.com")(subscribe)
+    published(1, 3, 2, "ana@example.com")(welcome)
 
 
 def test_endpoints_get_only_the_kinds_they_tick(outbound: Outbound) -> None:

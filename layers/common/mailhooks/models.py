@@ -11,8 +11,12 @@ from mailhooks import clock
 Plan = Literal["paid", "free"]
 CustomFieldType = Literal["text", "number", "date", "boolean"]
 SubscriberStatus = Literal["active", "pending", "unsubscribed"]
-CampaignStatus = Literal["queued", "sending", "sent"]
+# An A/B campaign is first "testing" (its variants to the test share), then "waiting" for the winner,
+# then "sending" the winner to the rest.
+CampaignStatus = Literal["queued", "testing", "waiting", "sending", "sent"]
+WinnerBy = Literal["opens", "clicks"]
 JsonValue = Any
+DEFAULT_REPLAY_WINDOW_SECONDS = 600
 
 
 class AccountLimits(BaseModel):
@@ -108,6 +112,31 @@ class RecipientCursor(BaseModel):
     after: str | None = None
 
 
+class Variant(BaseModel):
+    """One version of an A/B campaign, and what its recipients did with it."""
+
+    subject: str
+    template_id: int
+    sends: int = 0
+    # Recipients who opened or clicked it, each counted once.
+    opens: int = 0
+    clicks: int = 0
+
+
+class AbTest(BaseModel):
+    """How an A/B campaign tests its variants: a share of its recipients split evenly among them, and after
+    the wait, the variant with the most opens (or clicks) sent to the rest."""
+
+    variants: list[Variant] = Field(min_length=2, max_length=4)
+    # Percent of the recipients, each drawn by a hash of the campaign and its address.
+    test_share: int
+    wait_seconds: int
+    winner_by: WinnerBy
+    # Index of the winning variant, once chosen.
+    winner: int | None = None
+    winner_due_at: datetime | None = None
+
+
 class Campaign(BaseModel):
     id: int
     account_id: int
@@ -123,6 +152,7 @@ class Campaign(BaseModel):
     sent_count: int = 0
     # Where the campaign sender resumes; None before it starts and once it is done.
     cursor: RecipientCursor | None = None
+    ab_test: AbTest | None = None
     created_at: datetime = Field(default_factory=clock.now)
 
 
@@ -137,6 +167,8 @@ class InboundCallRecord(BaseModel):
 
     at: datetime
     status: int
+    # The answer of an identical call within the webhook's window, given again: nothing ran.
+    replayed: bool = False
     error: str | None = None
     # The received body as text, cut to its first 4 KiB.
     body: str
@@ -159,6 +191,9 @@ class InboundWebhook(BaseModel):
     # The owner's own pace for the webhook, at most the account's; None: the account's.
     calls_per_second: int | None = None
     burst: int | None = None
+    # A call that repeats one carried out within this many seconds (same parameters, or the same delivery id
+    # in a header) gets that call's answer and runs nothing; 0: every call runs.
+    replay_window_seconds: int = DEFAULT_REPLAY_WINDOW_SECONDS
     # Milliseconds since the epoch, the state of the webhook's pace (inbound.pace); never an owner's.
     paced_until: int = 0
     stats: WebhookStats = WebhookStats()
@@ -186,6 +221,13 @@ class SendingType(IntEnum):
     TRANSACTIONAL_EMAIL = 4
     SMS = 5
     CHALLENGE = 6
+
+
+class Automation(IntEnum):
+    """action_id of a trigger send (type_id 3): the automation that sent it."""
+
+    DOUBLE_OPTIN_CONFIRMATION = 1
+    WELCOME_EMAIL = 2
 
 
 class ExportEndpoint(BaseModel):

@@ -22,9 +22,6 @@ class Settings(BaseModel):
     # From address of the mails the platform itself sends (confirmation, welcome).
     sender_email: str
     ses_configuration_set: str | None = None
-    # A call that repeats a successful one (same webhook and parameters, or same Idempotency-Key) within
-    # this window is a sender's retry: it gets the first answer and runs nothing.
-    idempotency_window_seconds: int = 600
     max_body_bytes: int = 256 * 1024
     # The ARN of an SES identity is this prefix and the domain: a send names the account's own identity.
     ses_identity_arn_prefix: str = "arn:aws:ses:us-east-1:123456789012:identity/"

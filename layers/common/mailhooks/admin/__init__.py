@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from mailhooks.admin import export_endpoints, inbound_webhooks, lists, operations, sending_domains
+from mailhooks.admin import campaigns, export_endpoints, inbound_webhooks, lists, operations, sending_domains
 from mailhooks.admin.base import error_response, validation_problems
 from mailhooks.errors import InvalidInput, MailhooksError, NotFound, internal_error
 
@@ -17,6 +17,7 @@ TITLE = "mailhooks admin API"
 ROUTERS = (
     operations.router,
     lists.router,
+    campaigns.router,
     inbound_webhooks.router,
     export_endpoints.router,
     sending_domains.router,

@@ -39,6 +39,7 @@ class InboundWebhookView(BaseModel):
     listening: bool
     calls_per_second: int | None
     burst: int | None
+    replay_window_seconds: int
     stats: WebhookStats
     created_at: datetime
     updated_at: datetime

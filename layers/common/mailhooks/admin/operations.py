@@ -1,13 +1,15 @@
 """The operations an inbound webhook can run, and the nodes of a payload its parameters can be mapped to."""
 
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from mailhooks.admin.base import new_router
-from mailhooks.errors import InvalidInput
+from mailhooks.admin.base import account_id, new_router
+from mailhooks.errors import InvalidInput, NotFound
 from mailhooks.inbound.mapping import FORM_TYPE, parse_body, selectable_nodes
 from mailhooks.inbound.operations import OPERATIONS
+from mailhooks.store.lists import list_records
 
 router = new_router()
 
@@ -36,10 +38,22 @@ def _type_name(schema: dict[str, Any]) -> str:
 
 
 @router.get("/admin/operations", summary="The operations an inbound webhook can run, with their parameters")
-def list_operations() -> list[OperationDescription]:
+def list_operations(
+    list_id: Annotated[
+        int | None,
+        Query(
+            ge=1, le=2**63 - 1, description="A list whose custom fields add_subscriber's parameters include"
+        ),
+    ] = None,
+) -> list[OperationDescription]:
+    webhook_list = None
+    if list_id is not None:
+        webhook_list = list_records().get_list(account_id(router), list_id)
+        if webhook_list is None:
+            raise NotFound(f"list {list_id} was not found")
     described = []
     for operation in OPERATIONS.values():
-        schema = operation.parameters.model_json_schema()
+        schema = operation.parameters_of(webhook_list).model_json_schema()
         required = set(schema.get("required", []))
         parameters = [
             OperationParameter(

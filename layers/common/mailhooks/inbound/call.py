@@ -5,17 +5,10 @@ from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-)
-from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import DataclassSerializer
 
 from mailhooks import clock
 from mailhooks.aws import aws
 from mailhooks.errors import (
-    Conflict,
     Forbidden,
     MailhooksError,
     NotFound,
@@ -28,7 +21,8 @@ from mailhooks.inbound.mapping import extract, parse_body
 from mailhooks.inbound.operations import OPERATIONS, Answer, Operation, OperationContext
 from mailhooks.inbound.pace import keep_pace
 from mailhooks.inbound.parameters import bind
-from mailhooks.models import InboundCallRecord, InboundWebhook
+from mailhooks.inbound.replays import run_once
+from mailhooks.models import Account, InboundCallRecord, InboundWebhook
 from mailhooks.settings import settings
 from mailhooks.store.accounts import account_records
 from mailhooks.store.inbound_webhooks import inbound_webhook_records
@@ -47,12 +41,14 @@ class InboundCall:
     body: bytes
     # Where this API is reached, for links the operation puts in emails.
     base_url: str
-    idempotency_key: str | None = None
+    # The id the sender gave this delivery in a header (inbound.replays), the same on each of its retries.
+    delivery_id: str | None = None
     # The invocation's LambdaContext, whose request id a failure's answer quotes.
     lambda_context: Any = None
 
 
-def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
+def _account_answering(webhook: InboundWebhook) -> Account:
+    """The webhook's account, if the webhook may be called: switched on, of an account on a paid plan."""
     if not webhook.active and not webhook.listening:
         raise Forbidden("this webhook is switched off; its owner can switch it on again")
     account = account_records().get_account(webhook.account_id)
@@ -60,6 +56,20 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
         raise NotFound(NO_WEBHOOK)
     if account.plan != "paid":
         raise Forbidden("inbound webhooks are a feature of paid plans, and this account is on the free plan")
+    return account
+
+
+def _head(webhook: InboundWebhook) -> Answer:
+    """What a POST would meet before its body is read, so that a sender's check of the URL tells the truth."""
+    try:
+        _account_answering(webhook)
+    except MailhooksError as error:
+        return Answer(error.status, {})
+    return Answer(200, {})
+
+
+def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
+    account = _account_answering(webhook)
     keep_pace(webhook, account, now)
     limit = settings().max_body_bytes
     if len(call.body) > limit:
@@ -83,40 +93,13 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
     parameters = operation.parameters_of(context.webhook_list() if operation.uses_webhook_list else None)
     required = {name for name, field in parameters.model_fields.items() if field.is_required()}
     bound = bind(parameters, extract(webhook.mapping, document, required))
-    # What makes two calls the same: the sender's own Idempotency-Key, or else the same parameters.
-    key = (
-        {"webhook": webhook.id, "idempotency_key": call.idempotency_key}
-        if call.idempotency_key
-        else {"webhook": webhook.id, "parameters": bound.model_dump(mode="json")}
+    window = webhook.replay_window_seconds
+    return run_once(
+        webhook,
+        bound.model_dump(mode="json"),
+        call.delivery_id,
+        lambda: _carry_out(operation, bound, context, window),
     )
-    window = settings().idempotency_window_seconds
-    carried_out: list[Answer] = []
-
-    def run_operation(*, key: dict[str, Any]) -> Answer:
-        carried_out.append(_carry_out(operation, bound, context, window))
-        return carried_out[0]
-
-    run_once = idempotent_function(
-        data_keyword_argument="key",
-        persistence_store=aws().idempotency_store,
-        config=IdempotencyConfig(expires_after_seconds=window),
-        output_serializer=DataclassSerializer(Answer),
-    )(run_operation)
-    try:
-        answer: Answer = run_once(key=key)
-    except IdempotencyAlreadyInProgressError:
-        raise Conflict(
-            "an identical call is being carried out, or was interrupted and may have been carried out; it is "
-            f"not carried out twice: retry in a few seconds, or after {window} s to carry it out anew"
-        ) from None
-    except IdempotencyPersistenceLayerError:
-        if not carried_out:
-            raise
-        # Done, but neither its record nor its send activity could be written: the caller learns what was
-        # done, the record stays in progress so that the same call is not carried out again.
-        logger.exception("a carried-out call was not recorded", extra={"sent": _sent_id(carried_out[0])})
-        return replace(carried_out[0], sent=None)
-    return answer
 
 
 def _carry_out(operation: Operation[Any], parameters: Any, context: OperationContext, window: int) -> Answer:
@@ -124,20 +107,15 @@ def _carry_out(operation: Operation[Any], parameters: Any, context: OperationCon
         answer = operation.run(parameters, context)
     except OutcomeUnknown as error:
         # Kept as the call's answer, as a success is: the same call gets it again and sends nothing more.
-        return Answer(
-            error.status,
-            {
-                "error": f"{error.message}; it may have been carried out, so an identical call within "
-                f"{window} s gets this same answer and changes nothing"
-            },
+        again = (
+            f"an identical call within {window} s gets this same answer and changes nothing"
+            if window
+            else "this webhook keeps no record of its calls: an identical call carries it out again"
         )
+        return Answer(error.status, {"error": f"{error.message}; it may have been carried out, so {again}"})
     if context.sent is None:
         return answer
     return replace(answer, sent=context.sent.model_dump(mode="json"))
-
-
-def _sent_id(answer: Answer) -> str | None:
-    return answer.sent["id"] if answer.sent else None
 
 
 def _call_record(now: datetime, answer: Answer, call: InboundCall) -> InboundCallRecord:
@@ -145,6 +123,7 @@ def _call_record(now: datetime, answer: Answer, call: InboundCall) -> InboundCal
     return InboundCallRecord(
         at=now,
         status=answer.status,
+        replayed=answer.replayed,
         error=answer.body.get("error"),
         body=shown,
         truncated=len(call.body) > CALL_LOG_BODY_BYTES,
@@ -166,7 +145,7 @@ def answer_call(call: InboundCall) -> Answer:
     if webhook is None:
         return Answer(404, {"error": NO_WEBHOOK})
     if call.method == "HEAD":
-        return Answer(200 if webhook.active else 403, {})
+        return _head(webhook)
     now = clock.now()
     try:
         answer = _run(webhook, call, now)
@@ -182,6 +161,7 @@ def answer_call(call: InboundCall) -> Answer:
             "account_id": webhook.account_id,
             "operation": webhook.operation,
             "status": answer.status,
+            "replayed": answer.replayed,
             "error": answer.body.get("error"),
         },
     )

@@ -13,13 +13,15 @@ from mailhooks.inbound.mapping import MissingNode, resolve
 from mailhooks.inbound.operations import OPERATIONS
 from mailhooks.inbound.pace import pace_problems
 from mailhooks.inbound.parameters import Id, Line
-from mailhooks.models import InboundCallRecord, InboundWebhook, MailingList
+from mailhooks.models import DEFAULT_REPLAY_WINDOW_SECONDS, InboundCallRecord, InboundWebhook, MailingList
 from mailhooks.store.accounts import account_records
 from mailhooks.store.inbound_webhooks import SAMPLE_LIMIT_BYTES, inbound_webhook_records, sample_json
 from mailhooks.store.lists import list_records
 
 # The shape of every URL token the platform issues: secrets.token_urlsafe(32).
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+# A call is in progress for its whole window (store/idempotency.py): a day at most.
+MAX_REPLAY_WINDOW_SECONDS = 24 * 3600
 
 
 def check_sample_size(document: Any, what: str) -> None:
@@ -56,6 +58,14 @@ class WebhookSettings(BaseModel):
     burst: int | None = Field(
         None, description="Calls the webhook takes at once above its pace, at most the account's."
     )
+    replay_window_seconds: int = Field(
+        DEFAULT_REPLAY_WINDOW_SECONDS,
+        ge=0,
+        le=MAX_REPLAY_WINDOW_SECONDS,
+        description="A call repeating one carried out this many seconds before (the same parameters, or "
+        "the same Idempotency-Key or sender's delivery id header) gets its answer again, with "
+        "Idempotent-Replayed: true, and runs nothing; 0: every call runs.",
+    )
 
     _operation = field_validator("operation")(_known_operation)
 
@@ -73,6 +83,7 @@ class WebhookChanges(BaseModel):
     active: bool | None = None
     calls_per_second: int | None = None
     burst: int | None = None
+    replay_window_seconds: int | None = Field(None, ge=0, le=MAX_REPLAY_WINDOW_SECONDS)
 
     @model_validator(mode="before")
     @classmethod
@@ -81,7 +92,7 @@ class WebhookChanges(BaseModel):
         if isinstance(data, dict):
             nulls = [
                 name
-                for name in ("name", "operation", "mapping", "active")
+                for name in ("name", "operation", "mapping", "active", "replay_window_seconds")
                 if name in data and data[name] is None
             ]
             if nulls:
@@ -105,6 +116,7 @@ def new_inbound_webhook(
     active: bool = True,
     calls_per_second: int | None = None,
     burst: int | None = None,
+    replay_window_seconds: int = DEFAULT_REPLAY_WINDOW_SECONDS,
 ) -> InboundWebhook:
     """A webhook with a fresh secret URL token: 256 bits from `secrets`, URL-safe."""
     return InboundWebhook(
@@ -119,6 +131,7 @@ def new_inbound_webhook(
         active=active,
         calls_per_second=calls_per_second,
         burst=burst,
+        replay_window_seconds=replay_window_seconds,
     )
 
 

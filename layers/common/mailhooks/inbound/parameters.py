@@ -36,19 +36,32 @@ def _integer_list(value: Any) -> Any:
     return value if isinstance(value, list) else [value]
 
 
+_PHONE_FORM = (
+    "must be a valid phone number with its international prefix, such as +34600000000 or 0034600000000"
+)
+
+
 def _phone_text(value: Any) -> Any:
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    """A written number in the + form: senders drop the +, write 00 for it, or send the digits as a JSON
+    number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("00"):
+        return "+" + text[2:]
+    return text if text.startswith("+") else "+" + text
 
 
 def _e164(value: str) -> str:
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
-        raise ValueError(
-            "must be a phone number with its international prefix, such as +34600000000"
-        ) from None
+        raise ValueError(_PHONE_FORM) from None
+    # A national number without its country's prefix is mostly no valid number with a + before it.
     if not phonenumbers.is_valid_number(number):
-        raise ValueError("is not a valid phone number")
+        raise ValueError(_PHONE_FORM)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -66,7 +79,7 @@ Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 # Ids as a JSON array, the quoted "[2222, 2223]", a comma-separated "2222,2223", or one number.
 IdList = Annotated[list[Id], BeforeValidator(_integer_list)]
-# Any written form with an international prefix, normalised to E.164.
+# Any written form with an international prefix (+34, 0034, or the bare digits 34...), normalised to E.164.
 Phone = Annotated[str, BeforeValidator(_phone_text), AfterValidator(_e164)]
 Email = EmailStr
 

@@ -1,8 +1,9 @@
 """Opens, clicks and complaints, from the notifications Amazon SES publishes for the configuration set.
 
 Each notification is SES's own JSON (eventType, mail, and an object named after the event). The message
-tags every sending of the platform carries (account, action, type) say whose activity it is; mails
-without them (the platform's own confirmation and welcome emails) are no one's activity.
+tags every sending of the platform carries (account, action, type) say whose activity it is: a
+campaign's, a transactional email's, or an automation's (the double opt-in confirmation and the welcome
+email, type 3); mails without them (the platform's mail to endpoint owners) are no one's activity.
 """
 
 import hashlib
@@ -16,6 +17,7 @@ from pydantic.alias_generators import to_camel
 from mailhooks.models import ActivityKind, SendingType
 from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.store.activity import activity_log
+from mailhooks.store.campaigns import campaign_records
 
 logger = Logger(child=True)
 
@@ -61,6 +63,12 @@ class Sending(BaseModel):
     account: int
     action: int
     type: SendingType
+    # An A/B campaign's variant, by its number (1 and on).
+    variant: int | None = Field(None, ge=1)
+
+
+# What an A/B campaign's winner is chosen by, of each SES event.
+_REACTIONS = {"Open": "opens", "Click": "clicks"}
 
 
 def _sending(mail: Mail) -> Sending | None:
@@ -114,9 +122,22 @@ def activities_of(notification_id: str, notification: SesNotification) -> list[A
     ]
 
 
+def _count_reaction(notification: SesNotification) -> None:
+    """An open or a click of an A/B campaign's variant, counted towards its winner once per recipient."""
+    sending = _sending(notification.mail)
+    reaction = _REACTIONS.get(notification.event_type)
+    if sending is None or sending.variant is None or reaction is None:
+        return
+    campaign_records().count_reaction(
+        sending.account, sending.action, sending.variant - 1, reaction, notification.mail.destination[0]
+    )
+
+
 def record_notifications(notifications: Iterable[tuple[str, str]]) -> None:
-    """Record the activities of SES notifications, each given as (its SNS message id, its JSON)."""
+    """Record the activities of SES notifications, each given as (its SNS message id, its JSON), and count
+    A/B campaigns' opens and clicks. A retry of the whole does each once more, changing nothing."""
     activities: list[ActivityRecord] = []
+    notified: list[SesNotification] = []
     for notification_id, message in notifications:
         try:
             notification = SesNotification.model_validate_json(message)
@@ -127,4 +148,7 @@ def record_notifications(notifications: Iterable[tuple[str, str]]) -> None:
             )
             continue
         activities.extend(activities_of(notification_id, notification))
+        notified.append(notification)
     activity_log().put(activities)
+    for notification in notified:
+        _count_reaction(notification)

@@ -19,10 +19,11 @@ from mailhooks import clock
 from mailhooks.aws import Aws, aws
 from mailhooks.errors import UpstreamFailure
 from mailhooks.links import Page
-from mailhooks.models import ActivityKind, MailingList, SendingType, Subscriber
+from mailhooks.models import ActivityKind, Automation, MailingList, SendingType, Subscriber
 from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.sending.mail import send_mail
 from mailhooks.settings import Settings, settings
+from mailhooks.store.activity import activity_log
 from mailhooks.store.lists import ListMember, list_records
 
 logger = Logger(child=True)
@@ -52,6 +53,27 @@ def unsubscribe(account_id: int, list_id: int, email: str, at: datetime) -> bool
     )
 
 
+def _trigger_send(automation: Automation, account_id: int, email: str, at: datetime) -> ActivityRecord:
+    """The send of an automation's email: its opens and clicks come back tagged the same (_trigger_tags)."""
+    return ActivityRecord(
+        account_id=account_id,
+        action_id=automation,
+        type_id=SendingType.TRIGGER,
+        activity_id=ActivityKind.SEND,
+        email=email.lower(),
+        occurred_at=at,
+    )
+
+
+def _trigger_tags(automation: Automation, account_id: int, mailing_list: MailingList) -> dict[str, str]:
+    return {
+        "account": str(account_id),
+        "action": str(int(automation)),
+        "type": str(int(SendingType.TRIGGER)),
+        "list": str(mailing_list.id),
+    }
+
+
 def send_confirmation_request(
     aws: Aws,
     settings: Settings,
@@ -68,7 +90,7 @@ def send_confirmation_request(
         sender=settings.sender_email,
         to=subscriber.email,
         subject=f"Confirm your subscription to {mailing_list.name}",
-        tags={"account": str(account_id), "list": str(mailing_list.id)},
+        tags=_trigger_tags(Automation.DOUBLE_OPTIN_CONFIRMATION, account_id, mailing_list),
         html=f"<p>Please confirm your subscription to {name}: follow this link, and press Confirm on the "
         f'page it opens: <a href="{link}">{link}</a></p>',
     )
@@ -83,7 +105,7 @@ def send_welcome(
         sender=settings.sender_email,
         to=email,
         subject=f"Welcome to {mailing_list.name}",
-        tags={"account": str(account_id), "list": str(mailing_list.id)},
+        tags=_trigger_tags(Automation.WELCOME_EMAIL, account_id, mailing_list),
         html=f"<p>Welcome to {escape(mailing_list.name)}. You are now subscribed.</p>",
     )
 
@@ -125,12 +147,23 @@ def confirm_subscription(token: str) -> Page:
     if not list_records().confirm_subscriber(token, member, activity):
         return UNKNOWN_CONFIRMATION
     if subscriber.welcome_on_confirm:
-        try:
-            send_welcome(aws(), settings(), member.account_id, mailing_list, member.email)
-        except UpstreamFailure:
-            # The subscription stands: the welcome email is a courtesy, and the link is used up.
-            logger.exception("welcome email not sent", extra={"list_id": member.list_id})
+        _welcome_on_confirm(member, mailing_list)
     return Page(200, "Subscription confirmed", f"{member.email} is now subscribed to {mailing_list.name}.")
+
+
+def _welcome_on_confirm(member: ListMember, mailing_list: MailingList) -> None:
+    try:
+        send_welcome(aws(), settings(), member.account_id, mailing_list, member.email)
+    except UpstreamFailure:
+        # The subscription stands: the welcome email is a courtesy, and the link is used up.
+        logger.exception("welcome email not sent", extra={"list_id": member.list_id})
+        return
+    sent = _trigger_send(Automation.WELCOME_EMAIL, member.account_id, member.email, clock.now())
+    try:
+        activity_log().put_one(sent)
+    except Exception:
+        # Sent: the page says so; only what export endpoints hear of it is lost.
+        logger.exception("welcome email's send not recorded", extra={"list_id": member.list_id})
 
 
 def _unsubscribe_link(token: str) -> tuple[ListMember, MailingList] | None:

@@ -34,6 +34,10 @@ class ActivityLog:
             for record in records:
                 batch.put_item(Item=activity_item(record))
 
+    def put_one(self, record: ActivityRecord) -> None:
+        """Write one record with a single put, which a function allowed no batch writes may make."""
+        self.table.put_item(Item=activity_item(record))
+
 
 def activity_from_stream_image(image: dict[str, Any]) -> ActivityRecord:
     """The record a DynamoDB stream's NewImage (in DynamoDB JSON) stands for."""

@@ -1,20 +1,16 @@
-"""Templates and campaigns, in the data table, and the claims of a campaign's recipients."""
+"""Templates and campaigns, in the data table, the claims of a campaign's recipients, and the opens and
+clicks of an A/B campaign's recipients, each counted once."""
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 
 from boto3.dynamodb.conditions import Attr
 
 from mailhooks import clock
 from mailhooks.aws import aws
 from mailhooks.models import Campaign, CampaignStatus, EmailTemplate, RecipientCursor
-from mailhooks.store.items import Records, put
+from mailhooks.store.items import Records, put, update
 from mailhooks.store.keys import account_key, padded
-
-if TYPE_CHECKING:
-    pass
-
 
 # Longer than any campaign takes to send.
 CLAIM_RETENTION = timedelta(days=30)
@@ -58,22 +54,92 @@ class CampaignRecords(Records):
         self.table.delete_item(Key={"pk": f"CAMPAIGN#{campaign_id}", "sk": f"SENT#{email.lower()}"})
 
     def advance_campaign(
-        self, campaign: Campaign, status: CampaignStatus, cursor: RecipientCursor | None, sent: int
+        self,
+        campaign: Campaign,
+        status: CampaignStatus,
+        cursor: RecipientCursor | None,
+        sent: int,
+        variant_sends: dict[int, int] | None = None,
     ) -> None:
-        """Save where the campaign sender got to, and count what it sent on the way."""
+        """Save where the campaign sender got to, and count what it sent on the way (each A/B variant's
+        too, by its index)."""
+        counted = "".join(
+            f", ab_test.variants[{index}].sends = ab_test.variants[{index}].sends + :sends{index}"
+            for index in variant_sends or {}
+        )
         self.table.update_item(
-            Key={"pk": account_key(campaign.account_id), "sk": padded("CAMPAIGN", campaign.id)},
-            UpdateExpression="SET #status = :status, #cursor = :cursor ADD sent_count :sent",
+            Key=self._campaign_key(campaign),
+            UpdateExpression=f"SET #status = :status, #cursor = :cursor{counted} ADD sent_count :sent",
             ConditionExpression=Attr("pk").exists(),
             ExpressionAttributeNames={"#status": "status", "#cursor": "cursor"},
             ExpressionAttributeValues={
                 ":status": status,
                 ":cursor": cursor.model_dump() if cursor else None,
                 ":sent": sent,
+                **{f":sends{index}": count for index, count in (variant_sends or {}).items()},
             },
         )
 
-    # export endpoints
+    def wait_for_winner(self, campaign: Campaign, due_at: datetime) -> None:
+        """An A/B campaign's test is sent: its winner is chosen at due_at."""
+        update(
+            self.table,
+            self._campaign_key(campaign),
+            "SET #status = :waiting, ab_test.winner_due_at = :due_at",
+            "#status = :testing",
+            waiting="waiting",
+            testing="testing",
+            due_at=due_at.isoformat(),
+        )
+
+    def start_winner(self, campaign: Campaign, winner: int, cursor: RecipientCursor) -> bool:
+        """Send the A/B campaign's winning variant to the rest, from the cursor; False when another
+        invocation chose the winner already."""
+        return update(
+            self.table,
+            self._campaign_key(campaign),
+            "SET #status = :sending, ab_test.winner = :winner, #cursor = :cursor",
+            "#status = :waiting",
+            sending="sending",
+            waiting="waiting",
+            winner=winner,
+            cursor=cursor.model_dump(),
+        )
+
+    def count_reaction(
+        self, account_id: int, campaign_id: int, variant: int, reaction: str, email: str
+    ) -> bool:
+        """Count an open or a click (reaction: "opens", "clicks") of an A/B variant, once per recipient;
+        False when it was counted before, or the campaign is no A/B campaign of the account's."""
+        marker = {
+            "pk": f"CAMPAIGN#{campaign_id}",
+            "sk": f"{reaction.upper()}#{email.lower()}",
+            "expires_at": int((clock.now() + CLAIM_RETENTION).timestamp()),
+        }
+        counter = f"ab_test.variants[{variant}].{reaction}"
+        return self._transact(
+            [
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": marker,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": {"pk": account_key(account_id), "sk": padded("CAMPAIGN", campaign_id)},
+                        "UpdateExpression": f"SET {counter} = {counter} + :one",
+                        "ConditionExpression": f"attribute_exists({counter})",
+                        "ExpressionAttributeValues": {":one": 1},
+                    }
+                },
+            ]
+        )
+
+    def _campaign_key(self, campaign: Campaign) -> dict[str, str]:
+        return {"pk": account_key(campaign.account_id), "sk": padded("CAMPAIGN", campaign.id)}
 
 
 def campaign_records() -> CampaignRecords:

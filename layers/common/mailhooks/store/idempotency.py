@@ -4,7 +4,7 @@ what the call sent."""
 import json
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from boto3.dynamodb.types import TypeSerializer
 
@@ -25,6 +25,13 @@ class CallRecords(DynamoDBPersistenceLayer):
     def __init__(self, table_name: str, activity_table: str, client: "DynamoDBClient") -> None:
         super().__init__(table_name=table_name, boto3_client=client)
         self.activity_table = activity_table
+
+    def configure(
+        self, config: IdempotencyConfig, function_name: str | None = None, key_prefix: str | None = None
+    ) -> None:
+        super().configure(config, function_name, key_prefix)
+        # Each webhook has a window of its own, and Powertools configures a layer once per container.
+        self.expires_after_seconds = config.expires_after_seconds
 
     def save_inprogress(self, data: dict[str, Any], remaining_time_in_millis: int | None = None) -> None:
         # In progress for the whole window, not only until the invocation's end: a run killed after its send

@@ -16,7 +16,7 @@ from mailhooks.models import (
     InboundWebhook,
     WebhookStats,
 )
-from mailhooks.store.items import Item, Records, condition_failed, plain, to_item
+from mailhooks.store.items import Item, Records, condition_failed, plain, to_item, update
 from mailhooks.store.keys import account_key
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ _WEBHOOK_SETTINGS = (
     "listening",
     "calls_per_second",
     "burst",
+    "replay_window_seconds",
     "updated_at",
 )
 CALL_LOG_RETENTION = timedelta(days=30)
@@ -182,19 +183,22 @@ class InboundWebhookRecords(Records):
         )
 
     def record_inbound_call(self, webhook: InboundWebhook, call: InboundCallRecord) -> None:
-        """Count one answered call (atomically: concurrent calls never lose a count) and log it."""
-        try:
-            self.table.update_item(
-                Key={"pk": f"INBOUND#{webhook.token}", "sk": "INBOUND"},
-                UpdateExpression="ADD #count :one SET last_call_at = :at",
-                ConditionExpression=Attr("pk").exists(),
-                ExpressionAttributeNames={"#count": "success_count" if call.status < 400 else "error_count"},
-                ExpressionAttributeValues={":one": 1, ":at": call.at.isoformat()},
-            )
-        except ClientError as error:
-            if condition_failed(error):  # deleted while the call ran: nothing left to count
-                return
-            raise
+        """Count one answered call (atomically: concurrent calls never lose a count) and log it. last_call_at
+        only moves forward: a call that began before another and ended after it leaves the later time."""
+        key = {"pk": f"INBOUND#{webhook.token}", "sk": "INBOUND"}
+        counted = "success_count" if call.status < 400 else "error_count"
+        at = call.at.isoformat()
+        # Times in UTC ISO 8601, compared as strings; a webhook never called holds null there.
+        newest = (
+            "attribute_exists(pk) AND (attribute_not_exists(last_call_at)"
+            " OR attribute_type(last_call_at, :null) OR last_call_at < :at)"
+        )
+        moved = update(
+            self.table, key, f"ADD #{counted} :one SET last_call_at = :at", newest, one=1, at=at, null="NULL"
+        )
+        # Else a later call was counted already, or the webhook was deleted while the call ran.
+        if not moved and not update(self.table, key, f"ADD #{counted} :one", "attribute_exists(pk)", one=1):
+            return
         # Not in one transaction with the count: concurrent transactions on one item conflict, and the
         # count must never be lost.
         logged = to_item(call, f"CALLS#{webhook.id}", f"{call.at.isoformat()}#{secrets.token_hex(4)}")

@@ -12,6 +12,8 @@ The data table holds the platform's records. Keys, by access path:
 - owner email            OWNER_EMAIL#<sha256 of the token> / OWNER_EMAIL (points to the export endpoint;
   confirmation             expires; store.export_endpoints)
 - campaign recipient     CAMPAIGN#<id>     / SENT#<email> (claimed before its email is sent: once each)
+- A/B campaign reaction  CAMPAIGN#<id>     / OPENS#<email>, CLICKS#<email> (a recipient's open or click,
+                                             counted once on its variant; expires with the claims)
 - inbound webhook        INBOUND#<token>   / INBOUND  (the inbound call finds it with one read)
 - its call log           CALLS#<webhook id> / <time>#<random>  (expires after 30 days)
 - id counters            COUNTER           / <kind>

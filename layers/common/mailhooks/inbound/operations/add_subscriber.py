@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, Field, create_model
 from mailhooks.errors import OutcomeUnknown, UpstreamFailure
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
 from mailhooks.inbound.parameters import Email, Flag, Parameters
-from mailhooks.models import ActivityKind, CustomFieldType, MailingList, Subscriber
+from mailhooks.models import ActivityKind, Automation, CustomFieldType, MailingList, SendingType, Subscriber
 from mailhooks.sending.subscriptions import list_activity, send_confirmation_request, send_welcome
 from mailhooks.store.counters import next_id
 from mailhooks.store.lists import list_records
@@ -91,6 +91,7 @@ def _request_confirmation(
     except UpstreamFailure:
         list_records().remove_new_subscriber(subscriber)
         raise
+    context.record_send(SendingType.TRIGGER, Automation.DOUBLE_OPTIN_CONFIRMATION, subscriber.email)
 
 
 def _welcome(subscriber: Subscriber, mailing_list: MailingList, context: OperationContext) -> dict[str, str]:
@@ -100,6 +101,7 @@ def _welcome(subscriber: Subscriber, mailing_list: MailingList, context: Operati
     except UpstreamFailure as failure:
         # The subscription stands, written with its activity: the welcome email is a courtesy.
         return {"welcome_email_error": failure.message}
+    context.record_send(SendingType.TRIGGER, Automation.WELCOME_EMAIL, subscriber.email)
     return {}
 
 

@@ -25,6 +25,8 @@ class Answer:
     # The send activity of a message the provider accepted, as JSON: written in the same step that completes
     # the call's idempotency record (store/idempotency.py), never on its own.
     sent: dict[str, Any] | None = None
+    # The answer an identical call got within the webhook's window, given again: nothing ran for this one.
+    replayed: bool = False
 
 
 @dataclass

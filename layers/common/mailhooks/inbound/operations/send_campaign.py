@@ -2,11 +2,11 @@
 
 from pydantic import Field
 
-from mailhooks.errors import NotFound, UpstreamFailure
+from mailhooks.errors import NotFound
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
 from mailhooks.inbound.parameters import Email, Id, IdList, Line, Parameters
 from mailhooks.models import Campaign
-from mailhooks.sending.campaign_sender import queue_campaign
+from mailhooks.sending.campaign_sender import queue_new_campaign
 from mailhooks.sending.sending_domains import sender_identity
 from mailhooks.store.campaigns import campaign_records
 from mailhooks.store.counters import next_id
@@ -43,13 +43,8 @@ def run(params: SendCampaignParameters, context: OperationContext) -> Answer:
         base_url=context.base_url,
         created_at=context.now,
     )
-    campaign_records().put_campaign(campaign)
-    try:
-        # Sent by the campaign sender, never inline: a campaign may reach more people than one call can.
-        queue_campaign(context.aws, context.settings, campaign)
-    except UpstreamFailure:
-        campaign_records().delete_campaign(campaign.account_id, campaign.id)
-        raise
+    # Sent by the campaign sender, never inline: a campaign may reach more people than one call can.
+    queue_new_campaign(context.aws, context.settings, campaign)
     return Answer(200, {"id": campaign.id})
 
 

@@ -24,7 +24,9 @@ def _sender_id(value: str) -> str:
 
 class SendSmsParameters(Parameters):
     body: str = Field(min_length=1, max_length=1600, description="Text of the message.")
-    recipient: Phone = Field(description="Phone number with its international prefix, such as +34600000000.")
+    recipient: Phone = Field(
+        description="Phone number with its international prefix: +34600000000, 0034600000000 or 34600000000."
+    )
     sender: Annotated[str, AfterValidator(_sender_id)] = Field(
         description="Sender id shown to the recipient: 1 to 11 letters or digits."
     )
