@@ -70,7 +70,7 @@ def _head(webhook: InboundWebhook) -> Answer:
 
 def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
     account = _account_answering(webhook)
-    keep_pace(webhook, account, now)
+    keep_pace(webhook, account)
     limit = settings().max_body_bytes
     if len(call.body) > limit:
         raise PayloadTooLarge(
