@@ -4,7 +4,6 @@ import json
 from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
-import phonenumbers
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -55,6 +54,10 @@ def _phone_text(value: Any) -> Any:
 
 
 def _e164(value: str) -> str:
+    # Imported at the first number: its metadata is a tenth of a second of every cold start otherwise, and
+    # only SMS take numbers.
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:

@@ -5,8 +5,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-import phonenumbers
-
 from mailhooks.errors import Forbidden, OutcomeUnknown, TooManyRequests, UpstreamFailure
 from mailhooks.models import Account
 from mailhooks.settings import settings
@@ -54,6 +52,8 @@ def allowance(account: Account, channel: Channel, now: datetime) -> Iterator[Non
 
 def check_sms(account: Account, recipient: str, sender: str) -> None:
     """Forbidden unless the number's country and the sender id are allowed for the account."""
+    import phonenumbers  # only SMS pay for it (see inbound.parameters)
+
     region = phonenumbers.region_code_for_number(phonenumbers.parse(recipient)) or "unknown"
     allowed = sms_countries(account)
     if region not in allowed:
