@@ -10,10 +10,12 @@ export async function showExport(main) {
   const list = h("div", { class: "endpoints" }, h("p", {}, t("loading")));
   const created = h("div");
   const newEndpoint = h("button", { type: "button", class: "primary", onclick: () => {
-    fill(created, endpointForm(null, (endpoint) => {
-      fill(created, secretNote(endpoint));
-      load(list);
-    }));
+    fill(created, h("section", { class: "card", "aria-labelledby": "new-endpoint" },
+      h("h2", { id: "new-endpoint" }, t("endpoint_new")),
+      endpointForm(null, (endpoint) => {
+        fill(created, secretNote(endpoint));
+        load(list);
+      })));
     created.querySelector("input")?.focus();
   } }, t("endpoint_new"));
   fill(
@@ -49,9 +51,15 @@ function secretNote(endpoint) {
 
 function card(endpoint, reload) {
   const log = deliveryLog(endpoint);
+  const title = h("h2", {}, endpoint.url);
+  // Saved in place: the form already shows what was stored, and its check mark stays in view.
+  const saved = (stored) => {
+    title.textContent = stored.url;
+    section.setAttribute("aria-label", stored.url);
+  };
   const section = h("section", { class: "card endpoint", "aria-label": endpoint.url, "data-endpoint": endpoint.id },
-    h("h2", {}, endpoint.url),
-    endpointForm(endpoint, reload),
+    title,
+    endpointForm(endpoint, saved),
     health(endpoint, reload),
     testEvent(endpoint),
     log);

@@ -1,0 +1,137 @@
+"""The owner's inbound webhooks in the console: the story from a pasted form body to a counted call, a
+sample captured from a live call, and the API's problems shown next to their fields."""
+
+import base64
+import json
+import re
+import secrets
+
+from playwright.sync_api import Locator, Page, expect
+
+from devstack.template import ROOT
+from tests.browser.conftest import Console, assert_accessible, shoot, sign_in
+from tests.support.local_stack import http
+
+
+def _elementor_body() -> str:
+    """The body an Elementor form posts, as events/ keeps it: form-encoded, keys like fields[email][value]."""
+    event = json.loads((ROOT / "events" / "inbound_add_subscriber_form.json").read_text())
+    return base64.b64decode(event["body"]).decode()
+
+
+def _new_webhook(page: Page, name: str, operation: str) -> None:
+    page.get_by_role("button", name="New webhook").click()
+    dialog = page.get_by_role("dialog", name="New webhook")
+    dialog.get_by_label("Name", exact=True).fill(name)
+    dialog.get_by_label("Operation", exact=True).select_option(label=operation)
+
+
+def _row(page: Page, name: str) -> Locator:
+    return page.locator("tbody tr").filter(has=page.get_by_role("rowheader", name=name, exact=True))
+
+
+def test_the_owner_story_from_a_pasted_form_to_a_counted_call(page: Page, console: Console) -> None:
+    name = f"Newsletter form {secrets.token_hex(3)}"
+    sign_in(page, console)
+    assert page.evaluate("Object.keys(sessionStorage)") == ["mailhooks.adminKey"]
+    assert console.admin_key not in page.url
+    assert_accessible(page)
+
+    _new_webhook(page, name, "Add a subscriber to a list")
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("List", exact=True).select_option(label="Newsletter")
+    dialog.get_by_label("Form body").check()
+    dialog.get_by_label("Paste a form body").fill(_elementor_body())
+    dialog.get_by_role("button", name="Read the sample").click()
+    email = dialog.get_by_label("email (required)")
+    expect(email).to_be_enabled()
+    # The list's own fields are parameters too; each select offers every node with its example value.
+    expect(dialog.get_by_label("city")).to_be_visible()
+    expect(email.locator("option", has_text='/fields[email][value] = "ana@example.com"')).to_have_count(1)
+    expect(dialog.get_by_label("double_optin")).to_contain_text("Not used (default: false)")
+    email.select_option("/fields[email][value]")
+    dialog.get_by_label("name", exact=True).select_option("/fields[name][value]")
+    assert_accessible(page)
+    shoot(page, "webhook-dialog-en")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+
+    row = _row(page, name)
+    expect(row).to_have_count(1)
+    row.get_by_role("button", name="Copy URL").click()
+    expect(page.get_by_role("status").filter(has_text="URL copied.")).to_have_count(2)
+    url = page.evaluate("navigator.clipboard.readText()")
+    assert re.fullmatch(rf"{console.base_url}/hooks/[\w-]{{43}}", url), url
+    status, _, answer = http(
+        "POST", url, _elementor_body().encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert status == 201, answer
+
+    page.get_by_role("button", name="Refresh").click()
+    expect(row.locator("td[data-label=Successes]")).to_have_text("1")
+    expect(row.locator("td[data-label=Errors]")).to_have_text("0")
+    shoot(page, "webhooks-en")
+    row.get_by_role("button", name="Last calls").click()
+    calls = page.get_by_role("dialog", name=f"Last calls: {name}")
+    expect(calls.locator("li")).to_have_count(1)
+    expect(calls.locator("li strong")).to_have_text("201")
+    expect(calls.locator("pre")).to_contain_text("fields%5Bemail%5D%5Bvalue%5D=ana%40example.com")
+    assert_accessible(page)
+
+
+def test_a_sample_captured_from_a_live_call(page: Page, console: Console) -> None:
+    name = f"Unsubscribe from the shop {secrets.token_hex(3)}"
+    sign_in(page, console)
+    _new_webhook(page, name, "Unsubscribe")
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Listen for a call").click()
+    url = dialog.get_by_label("Webhook URL")
+    expect(url).to_have_value(re.compile(r"^http://127\.0\.0\.1:\d+/hooks/[\w-]{43}$"))
+    expect(dialog.get_by_role("status").filter(has_text="Waiting for a call")).to_be_visible()
+
+    sample = {"event": "unsubscribed", "contact": {"address": "leo@example.com", "list": 2222}}
+    status, _, answer = http(
+        "POST", url.input_value(), json.dumps(sample).encode(), {"Content-Type": "application/json"}
+    )
+    assert status == 202, answer
+
+    expect(dialog.get_by_text("The sample arrived")).to_be_visible()
+    email = dialog.get_by_label("email (required)")
+    expect(email.locator("option", has_text='/contact/address = "leo@example.com"')).to_have_count(1)
+    email.select_option("/contact/address")
+    dialog.get_by_label("list_id (required)").select_option("/contact/list")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    expect(_row(page, name).get_by_role("switch")).to_be_checked()
+
+
+def test_a_problem_the_api_finds_is_shown_next_to_its_field_and_the_keyboard_suffices(
+    page: Page, console: Console
+) -> None:
+    sign_in(page, console)
+    new = page.get_by_role("button", name="New webhook")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if new.evaluate("(button) => button === document.activeElement"):
+            break
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="New webhook")
+    expect(dialog.get_by_label("Name", exact=True)).to_be_focused()
+    page.keyboard.type("Checkout")
+    dialog.get_by_label("Operation", exact=True).select_option(label="Add a subscriber to a list")
+    dialog.get_by_label("List", exact=True).select_option(label="Newsletter")
+    dialog.get_by_label("Paste a JSON document").fill('{"customer": {"mail": "bo@example.com"}}')
+    dialog.get_by_role("button", name="Read the sample").click()
+    expect(dialog.get_by_label("email (required)")).to_be_enabled()
+    dialog.get_by_role("button", name="Save").focus()
+    page.keyboard.press("Enter")
+
+    email = dialog.get_by_label("email (required)")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_be_focused()
+    error = dialog.locator(f"#{email.get_attribute('id')}-error")
+    expect(error).to_contain_text("'email' is required")
+    assert error.get_attribute("id") in (email.get_attribute("aria-describedby") or "").split()
+    assert_accessible(page)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
