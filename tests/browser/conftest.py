@@ -51,6 +51,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     with running_stack(tmp_path_factory.mktemp("stack")) as running:
         base_url = running.read_until(r"Listening on (http://127\.0\.0\.1:\d+) ").group(1)
         key = running.find(r"^  (mhk_\S+)$").group(1)
+        # Printed beside the key, as the owner finds it.
+        assert running.find(r"^  Console: (\S+)$").group(1) == f"{base_url}/console"
         receiver = running.find(r"Receiver +(http://127\.0\.0\.1:\d+)/ ").group(1)
         yield Console(base_url, key, receiver, running)
 
@@ -102,6 +104,15 @@ def shoot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     file_name = re.sub(r"[^\w-]", "_", name)
     page.screenshot(path=SCREENSHOTS / f"{file_name}.png", full_page=True)
+
+
+def shoot_dialog(page: Page, name: str) -> None:
+    """A screenshot of the open dialog whole: the window made tall enough that it needs no scrolling."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": DESKTOP["width"], "height": 1800})
+    shoot(page, name)
+    if size is not None:
+        page.set_viewport_size(size)
 
 
 def sign_in(page: Page, console: Console, key_label: str = "Admin API key", button: str = "Sign in") -> None:

@@ -9,7 +9,7 @@ import secrets
 from playwright.sync_api import Locator, Page, expect
 
 from devstack.template import ROOT
-from tests.browser.conftest import Console, assert_accessible, shoot, sign_in
+from tests.browser.conftest import Console, assert_accessible, shoot, shoot_dialog, sign_in
 from tests.support.local_stack import http
 
 
@@ -32,6 +32,10 @@ def _row(page: Page, name: str) -> Locator:
 
 def test_the_owner_story_from_a_pasted_form_to_a_counted_call(page: Page, console: Console) -> None:
     name = f"Newsletter form {secrets.token_hex(3)}"
+    status, headers, _ = http("GET", console.url)
+    assert (status, headers["Content-Type"]) == (200, "text/html; charset=utf-8")
+    [script_src] = [part for part in headers["Content-Security-Policy"].split(";") if "script-src" in part]
+    assert script_src.split() == ["script-src", "'self'"]
     sign_in(page, console)
     assert page.evaluate("Object.keys(sessionStorage)") == ["mailhooks.adminKey"]
     assert console.admin_key not in page.url
@@ -52,7 +56,7 @@ def test_the_owner_story_from_a_pasted_form_to_a_counted_call(page: Page, consol
     email.select_option("/fields[email][value]")
     dialog.get_by_label("name", exact=True).select_option("/fields[name][value]")
     assert_accessible(page)
-    shoot(page, "webhook-dialog-en")
+    shoot_dialog(page, "webhook-dialog-en")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
 
