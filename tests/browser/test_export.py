@@ -37,6 +37,8 @@ def test_an_endpoint_ticks_its_kinds_and_its_test_event_reaches_the_delivery_log
     expect(log.locator("td[data-label=Activity]")).to_have_text("Test event")
     expect(log.locator("td[data-label=Answer]")).to_have_text("204")
     expect(card.locator("dd.state")).to_have_text("Healthy")
+    log.get_by_role("button", name="Send again").click()
+    expect(card.get_by_role("status").filter(has_text="Queued to be sent again.")).to_be_visible()
 
     page.reload()
     card = page.get_by_role("region", name=receiver_url)

@@ -63,7 +63,7 @@ def test_the_owner_story_from_a_pasted_form_to_a_counted_call(page: Page, consol
     row = _row(page, name)
     expect(row).to_have_count(1)
     row.get_by_role("button", name="Copy URL").click()
-    expect(page.get_by_role("status").filter(has_text="URL copied.")).to_have_count(2)
+    expect(page.locator(".message")).to_have_text("URL copied.")
     url = page.evaluate("navigator.clipboard.readText()")
     assert re.fullmatch(rf"{console.base_url}/hooks/[\w-]{{43}}", url), url
     status, _, answer = http(
@@ -83,7 +83,7 @@ def test_the_owner_story_from_a_pasted_form_to_a_counted_call(page: Page, consol
     assert_accessible(page)
 
 
-def test_a_sample_captured_from_a_live_call(page: Page, console: Console) -> None:
+def test_a_sample_captured_from_a_live_call_then_a_new_url_and_deletion(page: Page, console: Console) -> None:
     name = f"Unsubscribe from the shop {secrets.token_hex(3)}"
     sign_in(page, console)
     _new_webhook(page, name, "Unsubscribe")
@@ -94,8 +94,9 @@ def test_a_sample_captured_from_a_live_call(page: Page, console: Console) -> Non
     expect(dialog.get_by_role("status").filter(has_text="Waiting for a call")).to_be_visible()
 
     sample = {"event": "unsubscribed", "contact": {"address": "leo@example.com", "list": 2222}}
+    first_url = url.input_value()
     status, _, answer = http(
-        "POST", url.input_value(), json.dumps(sample).encode(), {"Content-Type": "application/json"}
+        "POST", first_url, json.dumps(sample).encode(), {"Content-Type": "application/json"}
     )
     assert status == 202, answer
 
@@ -106,12 +107,34 @@ def test_a_sample_captured_from_a_live_call(page: Page, console: Console) -> Non
     dialog.get_by_label("list_id (required)").select_option("/contact/list")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
-    expect(_row(page, name).get_by_role("switch")).to_be_checked()
+    row = _row(page, name)
+    expect(row.get_by_role("switch")).to_be_checked()
+
+    # A new URL, then deletion, each after the owner confirms; the old URL and then the new one stop.
+    page.once("dialog", lambda confirmation: confirmation.accept())
+    row.get_by_role("button", name="New URL").click()
+    expect(page.get_by_text(f"“{name}” has a new URL.")).to_be_visible()
+    assert http("HEAD", first_url)[0] == 404
+    row.get_by_role("button", name="Copy URL").click()
+    expect(page.locator(".message")).to_have_text("URL copied.")
+    rotated = page.evaluate("navigator.clipboard.readText()")
+    assert http("HEAD", rotated)[0] == 200
+    page.once("dialog", lambda confirmation: confirmation.dismiss())
+    row.get_by_role("button", name="Delete").click()
+    expect(row).to_have_count(1)
+    page.once("dialog", lambda confirmation: confirmation.accept())
+    row.get_by_role("button", name="Delete").click()
+    expect(row).to_have_count(0)
+    assert http("HEAD", rotated)[0] == 404
 
 
-def test_a_problem_the_api_finds_is_shown_next_to_its_field_and_the_keyboard_suffices(
-    page: Page, console: Console
-) -> None:
+def test_problems_shown_next_to_their_fields_by_keyboard_then_sign_out(page: Page, console: Console) -> None:
+    page.goto(console.url)
+    key = page.get_by_label("Admin API key")
+    key.fill("mhk_not-a-key-of-anyone")
+    key.press("Enter")
+    expect(page.get_by_text("This key was not accepted")).to_be_visible()
+    expect(key).to_have_attribute("aria-invalid", "true")
     sign_in(page, console)
     new = page.get_by_role("button", name="New webhook")
     for _ in range(20):
@@ -139,3 +162,7 @@ def test_a_problem_the_api_finds_is_shown_next_to_its_field_and_the_keyboard_suf
     assert_accessible(page)
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to your mailhooks console")).to_be_visible()
+    assert page.evaluate("sessionStorage.length") == 0

@@ -75,7 +75,7 @@ export async function copy(text) {
   }
 }
 
-/** Said to screen readers, and kept visible in the screen's own message line if it has one. */
+/** Said to screen readers, through the page's one hidden status region. */
 export function announce(text) {
   const status = document.getElementById("status");
   if (status) status.textContent = text;

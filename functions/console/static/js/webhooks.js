@@ -1,6 +1,6 @@
 // Inbound webhooks: the list with each one's switch, stats and actions, and its call log.
 import { api } from "./api.js";
-import { announce, copy, fill, h, hidden, modal } from "./dom.js";
+import { copy, fill, h, hidden, modal } from "./dom.js";
 import { t, when } from "./i18n.js";
 import { editWebhook } from "./webhook_dialog.js";
 
@@ -100,10 +100,10 @@ function row(webhook, listNames, message, refresh) {
   );
 }
 
+// The screen's own message line is a status region: screen readers say it, once.
 function say(message, text, isError = false) {
   message.textContent = text;
   message.classList.toggle("error", isError);
-  announce(text);
 }
 
 async function rotate(webhook, message, refresh) {
