@@ -110,8 +110,9 @@ async function rotate(webhook, message, refresh) {
   if (!window.confirm(t("rotate_confirm", { name: webhook.name }))) return;
   try {
     await api("POST", `/inbound-webhooks/${webhook.id}/rotate-url`);
-    say(message, t("url_rotated", { name: webhook.name }));
+    // The list first: until it is drawn again, its buttons would act on what was before.
     await refresh();
+    say(message, t("url_rotated", { name: webhook.name }));
   } catch (error) {
     say(message, error.message, true);
   }
@@ -121,8 +122,9 @@ async function remove(webhook, message, refresh) {
   if (!window.confirm(t("delete_confirm", { name: webhook.name }))) return;
   try {
     await api("DELETE", `/inbound-webhooks/${webhook.id}`);
-    say(message, t("webhook_deleted", { name: webhook.name }));
+    // The list first: until it is drawn again, its buttons would act on what was before.
     await refresh();
+    say(message, t("webhook_deleted", { name: webhook.name }));
   } catch (error) {
     say(message, error.message, true);
   }
