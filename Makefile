@@ -53,12 +53,22 @@ build: $(BIN)/.installed
 		$(BIN)/sam build --cached --parallel && $(BIN)/python tools/check_layer_arch.py .aws-sam/build/CommonLayer; \
 	else echo "sam build skipped: the functions' runtime, Python 3.12, is not installed"; fi
 
+# The console's browser tests (tests/browser) drive Debian's Chromium through Playwright, whose own browser
+# download this machine's network does not reach.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMIUM):
+	@echo "The console's browser tests need Chromium, and $(CHROMIUM) is missing: installing Debian's chromium package."
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq chromium
+
 # The whole suite, on as many workers as cores (pytest-xdist). Every test sets up its own moto stack and
 # receivers on free ports, so tests are dealt out one by one; a test that asserts a timing is marked
 # `alone` (see tests/conftest.py). Work stealing: a worker that runs out takes tests queued on the other,
 # which xdist's default deals out ahead and would leave waiting behind the chaos test for minutes.
-pytest: $(BIN)/.installed
+pytest: $(BIN)/.installed $(CHROMIUM)
 	$(BIN)/pytest -n auto --dist worksteal
+
 
 # Pure logic only (tests/unit): seconds, without moto; one process, as xdist's start-up would cost more.
 unit: $(BIN)/.installed

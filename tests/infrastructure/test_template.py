@@ -38,6 +38,9 @@ ON_ACCOUNTS_IDENTITIES = {
         "ses:TagResource",
     },
 }
+# Functions that call no AWS service, whose roles have no statement of their own (only Lambda's logging
+# and tracing): the console only answers with the files it ships.
+CALLS_NO_AWS = {"ConsoleFunction"}
 ACCOUNT_IDENTITIES = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 # Lambda advises a queue's visibility timeout of six times its function's timeout.
 VISIBILITY_FACTOR = 6
@@ -137,7 +140,7 @@ def test_each_function_role_names_only_resources_of_the_template(
         for policy in role["Properties"].get("Policies", [])
         for statement in policy["PolicyDocument"]["Statement"]
     ]
-    assert statements, f"{function} has no policy statements"
+    assert bool(statements) != (function in CALLS_NO_AWS), f"{function}: {len(statements)} policy statements"
     assert [problem for statement in statements for problem in _violations(function, statement)] == []
 
 
