@@ -8,14 +8,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bench import prices
-from bench.harness import by_operation, counting_aws_calls, moto_stack
+from bench.harness import moto_stack
 from mailhooks.models import ActivityKind, CustomField, ExportEndpoint
 from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.store.activity import activity_log
 from mailhooks.store.export_endpoints import export_endpoint_records
+from tests.support.counting import by_operation, counting_aws_calls
 from tests.support.helpers import (
-    CAMPAIGN_CALL,
-    CAMPAIGN_MAPPING,
+    OPERATION_CALLS,
     FakeLambdaContext,
     call,
     campaign_activity,
@@ -88,38 +88,6 @@ def _usd_per_million(
     return round(each * 1e6, 2)
 
 
-def _inbound_calls() -> dict[str, tuple[str, dict[str, str], dict[str, Any]]]:
-    """Each operation's webhook mapping and a body it accepts."""
-    return {
-        "add_subscriber": (
-            "add_subscriber",
-            {"email": "/email", "name": "/name"},
-            {"email": "a@example.com", "name": "Ana"},
-        ),
-        "delete_subscriber": (
-            "delete_subscriber",
-            {"email": "/email", "list_id": "/list"},
-            {"email": "a@example.com", "list": 2222},
-        ),
-        "unsubscribe": (
-            "unsubscribe",
-            {"email": "/email", "list_id": "/list"},
-            {"email": "b@example.com", "list": 2222},
-        ),
-        "send_sms": (
-            "send_sms",
-            {"body": "/t", "recipient": "/to", "sender": "/from"},
-            {"t": "Shipped", "to": "+34600000000", "from": "Shop"},
-        ),
-        "send_email": (
-            "send_email",
-            {"body": "/b", "to_email": "/to", "from_email": "/from", "subject": "/s"},
-            {"b": "<p>Hi</p>", "to": "a@example.com", "from": "shop@example.com", "s": "Hi"},
-        ),
-        "send_campaign": ("send_campaign", CAMPAIGN_MAPPING, CAMPAIGN_CALL),
-    }
-
-
 def _inbound() -> dict[str, object]:
     figures: dict[str, object] = {}
     with moto_stack():
@@ -128,10 +96,8 @@ def _inbound() -> dict[str, object]:
         seed_template(12, 31)
         other = seed_webhook("add_subscriber", {"email": "/email"}, list_id=2222)
         call(hook_event(other.token, json.dumps({"email": "b@example.com"})))  # for unsubscribe; warms up
-        for name, (operation, mapping, body) in _inbound_calls().items():
-            webhook = seed_webhook(
-                operation, mapping, list_id=2222 if operation == "add_subscriber" else None
-            )
+        for name, (mapping, body) in OPERATION_CALLS.items():
+            webhook = seed_webhook(name, mapping, list_id=2222 if name == "add_subscriber" else None)
             with counting_aws_calls() as calls:
                 started = time.perf_counter()
                 status = call(hook_event(webhook.token, json.dumps(body)))[0]

@@ -9,14 +9,12 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import boto3
 import requests
 from moto import mock_aws
 
@@ -56,29 +54,6 @@ def moto_stack(**environment: str) -> Iterator[Stack]:
         os.environ.update(saved)
         settings.cache_clear()
         aws.cache_clear()
-
-
-@contextmanager
-def counting_aws_calls() -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """Every AWS API call made meanwhile, as (service.Operation, its parameters)."""
-    calls: list[tuple[str, dict[str, Any]]] = []
-
-    def count(event_name: str, params: dict[str, Any], **_hook: Any) -> None:
-        _, service, name = event_name.split(".")
-        calls.append((f"{service}.{name}", params))
-
-    session = boto3._get_default_session()
-    session.events.register("provide-client-params.*.*", count)
-    aws.cache_clear()  # clients copy the session's hooks when they are created
-    try:
-        yield calls
-    finally:
-        session.events.unregister("provide-client-params.*.*", count)
-        aws.cache_clear()
-
-
-def by_operation(calls: list[tuple[str, dict[str, Any]]]) -> Counter[str]:
-    return Counter(name for name, _ in calls)
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -49,6 +49,16 @@ EMAIL_CALL = {
     "subject": "1001",
 }
 SMS_CALL = {"body": "Shipped", "recipient": "+34600000000", "sender": "ShopEx"}
+# Each operation's webhook mapping and a body it accepts, on account 12 and its list 2222 (with the custom
+# field "name"); the unsubscribe is of b@example.com, whom the caller subscribes first.
+OPERATION_CALLS: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
+    "add_subscriber": ({"email": "/email", "name": "/name"}, {"email": "a@example.com", "name": "Ana"}),
+    "delete_subscriber": ({"email": "/email", "list_id": "/list"}, {"email": "a@example.com", "list": 2222}),
+    "unsubscribe": ({"email": "/email", "list_id": "/list"}, {"email": "b@example.com", "list": 2222}),
+    "send_sms": ({name: f"/{name}" for name in SMS_CALL}, SMS_CALL),
+    "send_email": ({name: f"/{name}" for name in EMAIL_CALL}, EMAIL_CALL),
+    "send_campaign": (CAMPAIGN_MAPPING, CAMPAIGN_CALL),
+}
 
 
 class FakeLambdaContext(LambdaContext):
