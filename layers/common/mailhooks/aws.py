@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, ReadTimeoutError
 from botocore.exceptions import ConnectionError as NoConnection
 from botocore.parsers import ResponseParserError
 
@@ -96,4 +96,4 @@ def upstream(service: str) -> Iterator[None]:
 def _reason(error: Exception) -> str:
     if isinstance(error, ResponseParserError):
         return "it answered what is not an AWS answer"
-    return "it did not answer in time" if "timeout" in type(error).__name__.lower() else str(error)
+    return "it did not answer in time" if isinstance(error, ReadTimeoutError) else str(error)

@@ -65,6 +65,17 @@ export function fill(element, ...children) {
   return element;
 }
 
+/** What read() answers; or, when the API refuses or cannot be reached, undefined, with why shown in the
+ * element in place of what it held. */
+export async function readOrShowError(element, read) {
+  try {
+    return await read();
+  } catch (error) {
+    fill(element, h("p", { class: "error", role: "alert" }, error.message));
+    return undefined;
+  }
+}
+
 /** The text into the clipboard; false when the browser refused. */
 export async function copy(text) {
   try {

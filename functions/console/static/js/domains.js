@@ -1,6 +1,6 @@
 // Sending domains: add one, publish its DKIM records, and see SES verify it.
 import { api, ApiError, problems } from "./api.js";
-import { field, fill, h, showError } from "./dom.js";
+import { field, fill, h, readOrShowError, showError } from "./dom.js";
 import { t } from "./i18n.js";
 
 export async function showDomains(main) {
@@ -25,13 +25,8 @@ export async function showDomains(main) {
 }
 
 async function load(list) {
-  let domains;
-  try {
-    domains = await api("GET", "/sending-domains");
-  } catch (error) {
-    fill(list, h("p", { class: "error", role: "alert" }, error.message));
-    return;
-  }
+  const domains = await readOrShowError(list, () => api("GET", "/sending-domains"));
+  if (domains === undefined) return;
   fill(list, domains.length ? domains.map(card) : h("p", {}, t("domains_none")));
 }
 

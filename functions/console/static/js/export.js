@@ -1,7 +1,7 @@
 // Activity export: the account's endpoints, each with its kinds, switch, owner email and limits, its
 // health, a test event and its delivery log.
 import { api } from "./api.js";
-import { announce, copy, fill, h } from "./dom.js";
+import { announce, copy, fill, h, readOrShowError } from "./dom.js";
 import { percent, t } from "./i18n.js";
 import { deliveryLog } from "./deliveries.js";
 import { endpointForm } from "./endpoint_form.js";
@@ -29,13 +29,8 @@ export async function showExport(main) {
 }
 
 async function load(list) {
-  let endpoints;
-  try {
-    endpoints = await api("GET", "/endpoints");
-  } catch (error) {
-    fill(list, h("p", { class: "error", role: "alert" }, error.message));
-    return;
-  }
+  const endpoints = await readOrShowError(list, () => api("GET", "/endpoints"));
+  if (endpoints === undefined) return;
   fill(list, endpoints.length ? endpoints.map((endpoint) => card(endpoint, () => load(list))) : h("p", {}, t("endpoints_none")));
 }
 

@@ -1,6 +1,6 @@
 // Inbound webhooks: the list with each one's switch, stats and actions, and its call log.
 import { api } from "./api.js";
-import { copy, fill, h, hidden, modal } from "./dom.js";
+import { copy, fill, h, hidden, modal, readOrShowError } from "./dom.js";
 import { t, when } from "./i18n.js";
 import { editWebhook } from "./webhook_dialog.js";
 
@@ -27,13 +27,9 @@ export async function showWebhooks(main) {
 }
 
 async function load(body, message) {
-  let webhooks, lists;
-  try {
-    [webhooks, lists] = await Promise.all([api("GET", "/inbound-webhooks"), api("GET", "/lists")]);
-  } catch (error) {
-    fill(body, h("p", { class: "error", role: "alert" }, error.message));
-    return;
-  }
+  const read = await readOrShowError(body, () => Promise.all([api("GET", "/inbound-webhooks"), api("GET", "/lists")]));
+  if (read === undefined) return;
+  const [webhooks, lists] = read;
   const listNames = new Map(lists.map((item) => [item.id, item.name]));
   if (!webhooks.length) {
     fill(body, h("p", {}, t("webhooks_none")));
@@ -134,13 +130,8 @@ async function showCalls(webhook) {
   const content = h("div", { class: "calls" }, h("p", {}, t("loading")));
   const close = h("button", { type: "button", onclick: () => dialog.close() }, t("close"));
   const dialog = modal(t("calls_title", { name: webhook.name }), content, h("div", { class: "actions" }, close));
-  let calls;
-  try {
-    calls = await api("GET", `/inbound-webhooks/${webhook.id}/calls`);
-  } catch (error) {
-    fill(content, h("p", { class: "error", role: "alert" }, error.message));
-    return;
-  }
+  const calls = await readOrShowError(content, () => api("GET", `/inbound-webhooks/${webhook.id}/calls`));
+  if (calls === undefined) return;
   if (!calls.length) {
     fill(content, h("p", {}, t("calls_none")));
     return;

@@ -44,9 +44,8 @@ def _after(sequence: str, last: str) -> bool:
     return int(sequence) > int(last)
 
 
-def _batch(info: dict[str, Any]) -> list[tuple[str, ActivityRecord]]:
+def _batch(streams: Any, info: dict[str, Any]) -> list[tuple[str, ActivityRecord]]:
     """The new activities of a described batch, in stream order."""
-    streams = boto3.client("dynamodbstreams")
     try:
         iterator: str | None = streams.get_shard_iterator(
             StreamArn=info["streamArn"],
@@ -88,12 +87,13 @@ def _described() -> Iterator["MessageTypeDef"]:
 def replay_failed_fan_outs() -> Replay:
     replay = Replay()
     queue_url = settings().fan_out_failure_queue_url
+    streams = boto3.client("dynamodbstreams")
     kept: list[str] = []
     for message in _described():
         info = json.loads(message["Body"])["DDBStreamBatchInfo"]
         where = f"records {info['startSequenceNumber']} to {info['endSequenceNumber']} of {info['shardId']}"
         try:
-            activities = _batch(info)
+            activities = _batch(streams, info)
         except _Gone as gone:
             replay.left.append(f"{where}: the stream no longer holds them ({gone})")
             kept.append(message["ReceiptHandle"])
