@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from mailhooks import clock
 from mailhooks.aws import aws
 from mailhooks.errors import InvalidInput
-from mailhooks.store.items import condition_failed
+from mailhooks.store.items import condition_failed, queried
 from mailhooks.store.keys import delivery_partition, endpoint_status, sortable
 
 if TYPE_CHECKING:
@@ -251,12 +251,7 @@ class DeliveryLog:
                 ":since": sortable(since),
             },
         }
-        while True:
-            page = self.table.query(**query)
-            yield from (_delivery(item) for item in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        yield from (_delivery(item) for item in queried(self.table, query))
 
 
 def _delivery(item: dict[str, Any]) -> Delivery:

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from mailhooks.aws import aws
 from mailhooks.store.delivery_log import BY_ENDPOINT_STATUS
-from mailhooks.store.items import condition_failed, get_many, update
+from mailhooks.store.items import condition_failed, get_many, queried, update
 from mailhooks.store.keys import EndpointKey, endpoint_key, endpoint_partition, sortable
 
 if TYPE_CHECKING:
@@ -276,13 +276,8 @@ class HealthRecords:
             "KeyConditionExpression": "endpoint_status = :failing AND status_at <= :cutoff",
             "ExpressionAttributeValues": {":failing": _FAILING, ":cutoff": sortable(cutoff)},
         }
-        while True:
-            page = self.table.query(**query)
-            for item in page["Items"]:
-                yield endpoint_key(str(item["pk"])), _health(item)
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in queried(self.table, query):
+            yield endpoint_key(str(item["pk"])), _health(item)
 
     # the throttle
 

@@ -2,6 +2,7 @@
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -35,6 +36,17 @@ def get_many(table: "Table", keys: list[Item]) -> list[Item]:
             found.extend(answer["Responses"].get(table.name, []))
             wanted = answer.get("UnprocessedKeys") or None
     return found
+
+
+def queried(table: "Table", query: Item) -> Iterator[Item]:
+    """Every item a query finds, page after page, read as they are needed."""
+    request = dict(query)
+    while True:
+        page = table.query(**request)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def condition_failed(error: ClientError) -> bool:
@@ -104,18 +116,12 @@ class Records:
 
     def _query(self, pk: str, prefix: str) -> list[Item]:
         """Every item of a partition whose sort key starts with prefix, all pages, strongly consistent."""
-        items: list[Item] = []
         query: Item = {
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
             "ExpressionAttributeValues": {":pk": pk, ":prefix": prefix},
             "ConsistentRead": True,
         }
-        while True:
-            page = self.table.query(**query)
-            items.extend(plain(item) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return items
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [plain(item) for item in queried(self.table, query)]
 
     def _transact(self, writes: list[Item]) -> bool:
         """Write all or nothing; False when a condition failed."""

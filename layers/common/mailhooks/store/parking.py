@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from mailhooks.aws import aws
-from mailhooks.store.items import condition_failed, update
+from mailhooks.store.items import condition_failed, queried, update
 from mailhooks.store.keys import EndpointKey, endpoint_key, endpoint_partition, from_sortable, sortable
 
 if TYPE_CHECKING:
@@ -91,12 +91,7 @@ class ParkedDeliveries:
         }
         if page_size is not None:
             query["Limit"] = page_size
-        while True:
-            page = self.table.query(**query)
-            yield from (_batch(item) for item in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        yield from (_batch(item) for item in queried(self.table, query))
 
     def take(self, batch: ParkedBatch, at: datetime, lease: timedelta) -> bool:
         """Lease the batch to queue it again; False when it is gone, or another invocation holds it."""
@@ -113,14 +108,9 @@ class ParkedDeliveries:
             "KeyConditionExpression": "parking_lot = :lot AND parked_since < :cutoff",
             "ExpressionAttributeValues": {":lot": _LOT, ":cutoff": sortable(cutoff)},
         }
-        while True:
-            page = self.table.query(**query)
-            for item in page["Items"]:
-                if (taken := self._lease({"pk": item["pk"], "sk": item["sk"]}, at, lease)) is not None:
-                    yield taken
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in queried(self.table, query):
+            if (taken := self._lease({"pk": item["pk"], "sk": item["sk"]}, at, lease)) is not None:
+                yield taken
 
     def _lease(self, key: dict[str, Any], at: datetime, lease: timedelta) -> ParkedBatch | None:
         """The batch, leased; None when it is gone, or another invocation holds it."""
