@@ -182,8 +182,16 @@ def seed_template(account_id: int = 12, template_id: int = 31) -> EmailTemplate:
 def seed_webhook(
     operation: str, mapping: dict[str, str], account_id: int = 12, **options: Any
 ) -> InboundWebhook:
+    # Carrying its account and list, as the admin API saves a webhook.
+    list_id = options.get("list_id")
     webhook = new_inbound_webhook(
-        account_id=account_id, name=f"{operation} hook", operation=operation, mapping=mapping, **options
+        account_id=account_id,
+        name=f"{operation} hook",
+        operation=operation,
+        mapping=mapping,
+        account=account_records().get_account(account_id),
+        webhook_list=list_records().get_list(account_id, list_id) if list_id else None,
+        **options,
     )
     inbound_webhook_records().put_inbound_webhook(webhook)
     return webhook

@@ -199,6 +199,11 @@ class InboundWebhook(BaseModel):
     stats: WebhookStats = WebhookStats()
     created_at: datetime = Field(default_factory=clock.now)
     updated_at: datetime = Field(default_factory=clock.now)
+    # What a call needs of the webhook's account and list, carried on its item so that a call reads one
+    # item: copied as the webhook is saved, and the account again as the operator changes it (a list never
+    # changes). None on an item saved before they were carried: the call reads them.
+    account: Account | None = None
+    webhook_list: MailingList | None = None
 
 
 class ActivityKind(IntEnum):

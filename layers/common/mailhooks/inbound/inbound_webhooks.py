@@ -13,7 +13,13 @@ from mailhooks.inbound.mapping import MissingNode, resolve
 from mailhooks.inbound.operations import OPERATIONS
 from mailhooks.inbound.pace import pace_problems
 from mailhooks.inbound.parameters import Id, Line
-from mailhooks.models import DEFAULT_REPLAY_WINDOW_SECONDS, InboundCallRecord, InboundWebhook, MailingList
+from mailhooks.models import (
+    DEFAULT_REPLAY_WINDOW_SECONDS,
+    Account,
+    InboundCallRecord,
+    InboundWebhook,
+    MailingList,
+)
 from mailhooks.store.accounts import account_records
 from mailhooks.store.inbound_webhooks import SAMPLE_LIMIT_BYTES, inbound_webhook_records, sample_json
 from mailhooks.store.lists import list_records
@@ -117,8 +123,11 @@ def new_inbound_webhook(
     calls_per_second: int | None = None,
     burst: int | None = None,
     replay_window_seconds: int = DEFAULT_REPLAY_WINDOW_SECONDS,
+    account: Account | None = None,
+    webhook_list: MailingList | None = None,
 ) -> InboundWebhook:
-    """A webhook with a fresh secret URL token: 256 bits from `secrets`, URL-safe."""
+    """A webhook with a fresh secret URL token: 256 bits from `secrets`, URL-safe; carrying its account and
+    list, as its calls read them."""
     return InboundWebhook(
         id=secrets.token_hex(8),
         account_id=account_id,
@@ -132,6 +141,8 @@ def new_inbound_webhook(
         calls_per_second=calls_per_second,
         burst=burst,
         replay_window_seconds=replay_window_seconds,
+        account=account,
+        webhook_list=webhook_list,
     )
 
 
@@ -147,10 +158,10 @@ def _list_problems(account_id: int, settings: WebhookSettings) -> tuple[MailingL
     return found, [] if found else [f"list_id: list {settings.list_id} was not found"]
 
 
-def settings_problems(account_id: int, settings: WebhookSettings) -> list[str]:
-    """Everything wrong with the settings, each named: unknown parameters, paths the sample payload does
+def _mapping_problems(webhook_list: MailingList | None, settings: WebhookSettings) -> list[str]:
+    """Everything wrong with the mapping, each named: unknown parameters, paths the sample payload does
     not have, and (on an active webhook) required parameters and list fields left unmapped."""
-    webhook_list, problems = _list_problems(account_id, settings)
+    problems: list[str] = []
     operation = OPERATIONS[settings.operation]
     parameters = operation.parameters_of(webhook_list).model_fields
     for name, pointer in settings.mapping.items():
@@ -176,15 +187,17 @@ def settings_problems(account_id: int, settings: WebhookSettings) -> list[str]:
     return problems
 
 
-def _checked(account_id: int, settings: WebhookSettings) -> WebhookSettings:
+def _checked(account_id: int, settings: WebhookSettings) -> dict[str, Any]:
+    """The settings, checked, with the account and the list the webhook's calls need."""
     check_sample_size(settings.sample_payload, "sample_payload")
-    problems = settings_problems(account_id, settings)
+    webhook_list, problems = _list_problems(account_id, settings)
+    problems += _mapping_problems(webhook_list, settings)
     account = account_records().get_account(account_id)
     if account is not None:
         problems += pace_problems(account, settings.calls_per_second, settings.burst)
     if problems:
         raise InvalidInput("; ".join(problems))
-    return settings
+    return {**settings.model_dump(), "account": account, "webhook_list": webhook_list}
 
 
 def webhook_of(account_id: int, webhook_id: str) -> InboundWebhook:
@@ -196,7 +209,7 @@ def webhook_of(account_id: int, webhook_id: str) -> InboundWebhook:
 
 
 def create_inbound_webhook(account_id: int, settings: WebhookSettings) -> InboundWebhook:
-    webhook = new_inbound_webhook(account_id=account_id, **_checked(account_id, settings).model_dump())
+    webhook = new_inbound_webhook(account_id=account_id, **_checked(account_id, settings))
     inbound_webhook_records().put_inbound_webhook(webhook)
     return webhook
 
@@ -218,7 +231,7 @@ def change_inbound_webhook(account_id: int, webhook_id: str, changes: WebhookCha
     except ValidationError as error:
         problems = [f"{'.'.join(map(str, each['loc']))}: {each['msg']}" for each in error.errors()]
         raise InvalidInput("; ".join(problems)) from None
-    return _save(webhook, **_checked(account_id, wanted).model_dump())
+    return _save(webhook, **_checked(account_id, wanted))
 
 
 def rotate_url(account_id: int, webhook_id: str) -> InboundWebhook:

@@ -2,7 +2,7 @@
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 Item = dict[str, Any]
+_FAILED = "ConditionalCheckFailed"
 Owned = TypeVar("Owned", bound=BaseModel)
 
 
@@ -53,6 +54,32 @@ def condition_failed(error: ClientError) -> bool:
     """Whether a write failed on its condition: a single one, or one of a transaction's."""
     code = error.response.get("Error", {}).get("Code")
     return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A conditional write of what a send takes (its place in an hourly quota, its campaign, the check of
+    its domain), made in one transaction with the call's record right before the send (store.idempotency).
+    When its condition fails, `refused` raises what the call is answered; or it returns, having made the
+    condition hold (a domain SES verified since it was last asked), and the writes are made again."""
+
+    write: Item
+    refused: Callable[[], None]
+
+
+def cancelled(table: "Table", writes: list[Item]) -> dict[int, Item]:
+    """Write all or nothing (through the table's client, in any table): nothing when written; else, by
+    index, the cancellation reason of each write whose condition failed, with the item it found when the
+    write asked for it (ReturnValuesOnConditionCheckFailure), in DynamoDB's typed form."""
+    try:
+        table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+    except ClientError as error:
+        reasons: list[Item] = error.response.get("CancellationReasons", [])  # type: ignore[assignment]
+        failed = {index: reason for index, reason in enumerate(reasons) if reason.get("Code") == _FAILED}
+        if failed:
+            return failed
+        raise
+    return {}
 
 
 def to_item(record: BaseModel, pk: str, sk: str) -> Item:
