@@ -100,8 +100,8 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime, progress: _P
         settings=settings(),
         base_url=call.base_url,
         now=now,
-        log_entry=lambda status: inbound_webhook_records().log_entry(
-            webhook, _call_record(now, Answer(status, {}), call)
+        log_entry=lambda answer: inbound_webhook_records().log_entry(
+            webhook, _call_record(now, answer, call)
         ),
     )
     parameters = operation.parameters_of(context.webhook_list() if operation.uses_webhook_list else None)

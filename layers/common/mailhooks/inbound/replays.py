@@ -22,7 +22,7 @@ from mailhooks.inbound.operations import Answer, OperationContext
 from mailhooks.models import InboundWebhook
 from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.store.activity import activity_log, activity_put
-from mailhooks.store.items import Item, Taken, cancelled
+from mailhooks.store.items import Taken
 
 logger = Logger(child=True)
 
@@ -93,35 +93,27 @@ def run_once(
     change nothing twice (an address added again keeps its id, one deleted is gone)."""
     window = webhook.replay_window_seconds
     records = aws().idempotency_store
-    key = _record_key(webhook, parameters, sender_id)
+    # A webhook whose window is 0 keeps no record: what the send takes is written alone.
+    key = _record_key(webhook, parameters, sender_id) if window else None
     begun: list[bool] = []
 
     def take(needs: list[Taken]) -> None:
         for _ in range(2):
-            writes = [need.write for need in needs]
-            if window:
-                outcome = records.begin(key, int(clock.now().timestamp()), window, writes)
-                if outcome.existing is not None:
-                    if outcome.existing.answer is None:
-                        raise _conflict(window)
-                    raise _Replayed(Answer(**json.loads(outcome.existing.answer)))
-                refused = outcome.refused
-            else:
-                refused = cancelled(records.table, writes) if writes else {}
-            if not refused:
+            outcome = records.begin(key, int(clock.now().timestamp()), window, [need.write for need in needs])
+            if outcome.existing is not None:
+                if outcome.existing.answer is None:
+                    raise _conflict(window)
+                raise _Replayed(Answer(**json.loads(outcome.existing.answer)))
+            if not outcome.refused:
                 begun.append(True)
                 return
-            for index in refused:
+            for index in sorted(outcome.refused):
                 needs[index].refused()
-        raise _conflict(window)
+        # A refusal that said its condition now holds, twice: a fault of ours, not the caller's.
+        raise RuntimeError("what the send needs was refused again after its refusal was resolved")
 
-    def give_back(writes: list[Item]) -> None:
-        if window:
-            records.abandon(key, writes)
-        elif writes:
-            records.table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
-
-    context.take, context.give_back = take, give_back
+    context.take = take
+    context.give_back = lambda writes: records.abandon(key, writes)
     try:
         answer = carry_out()
     except _Replayed as replayed:
@@ -130,14 +122,12 @@ def run_once(
         if answer.sent is not None:  # the courtesy email of an operation that keeps no record: a welcome
             return _recorded_alone(answer)
         return answer
-    written = [context.log_entry(answer.status)]  # an OutcomeUnknown's 502 included: logged as it is kept
+    written = [context.log_entry(answer)]  # an OutcomeUnknown's 502 too: logged as it is kept
     if answer.sent is not None:
         written.append(activity_put(ActivityRecord.model_validate(answer.sent)))
     try:
-        if window:
-            records.complete(key, json.dumps(asdict(answer)), written)
-        else:
-            records.table.meta.client.transact_write_items(TransactItems=written)  # type: ignore[arg-type]
+        # Kept without what it sent: the record holds no address.
+        records.complete(key, json.dumps(asdict(replace(answer, sent=None))), written)
     except Exception:
         # Done, but neither its record nor its send activity could be written: the caller learns what was
         # done, the record stays in progress so that the same call is not carried out again.

@@ -46,9 +46,11 @@ class CallRecords:
 
     expiry_attr = EXPIRY
 
-    def begin(self, key: str, now: int, window: int, taken: list[Item]) -> Begun:
+    def begin(self, key: str | None, now: int, window: int, taken: list[Item]) -> Begun:
         """Begin the call's record, expiring `window` seconds after `now` (epoch seconds), with the writes of
-        what its send takes."""
+        what its send takes; with no key (a webhook that keeps no record), those writes alone."""
+        if key is None:
+            return Begun(refused=cancelled(self.table, taken) if taken else {})
         record: Item = {
             "Put": {
                 "TableName": self.table.name,
@@ -65,19 +67,24 @@ class CallRecords:
             return Begun(existing=CallRecord(found[DATA]["S"] if completed else None))
         return Begun(refused={index - 1: reason for index, reason in failed.items()})
 
-    def complete(self, key: str, answer: str, written_with: list[Item]) -> None:
-        done: Item = {
-            "Update": {
+    def complete(self, key: str | None, answer: str, written_with: list[Item]) -> None:
+        done: list[Item] = []
+        if key is not None:
+            update = {
                 "TableName": self.table.name,
                 "Key": {KEY: key},
                 "UpdateExpression": "SET #status = :completed, #data = :answer",
                 "ExpressionAttributeNames": {"#status": STATUS, "#data": DATA},
                 "ExpressionAttributeValues": {":completed": COMPLETED, ":answer": answer},
             }
-        }
-        self.table.meta.client.transact_write_items(TransactItems=[done, *written_with])  # type: ignore[list-item]
+            done.append({"Update": update})
+        self._write([*done, *written_with])
 
-    def abandon(self, key: str, given_back: list[Item]) -> None:
+    def abandon(self, key: str | None, given_back: list[Item]) -> None:
         """Delete the record of a call whose send reached nobody, giving back what the send took."""
-        deleted: Item = {"Delete": {"TableName": self.table.name, "Key": {KEY: key}}}
-        self.table.meta.client.transact_write_items(TransactItems=[deleted, *given_back])  # type: ignore[list-item]
+        deleted = [] if key is None else [{"Delete": {"TableName": self.table.name, "Key": {KEY: key}}}]
+        self._write([*deleted, *given_back])
+
+    def _write(self, writes: list[Item]) -> None:
+        if writes:
+            self.table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]

@@ -137,15 +137,15 @@ def run(params: AddSubscriberParameters, context: OperationContext) -> Answer:
                 ActivityKind.SUBSCRIBE, context.account.id, mailing_list.id, subscriber.email, context.now
             )
         )
-        logged = [] if subscriber.confirm_token else [context.log_entry(201)]
+        added = {"id": subscriber.id, "email": subscriber.email}
+        logged = [] if subscriber.confirm_token else [context.log_entry(Answer(201, added))]
         if store.create_subscriber(subscriber, context.account.id, subscribed, logged):
             context.logged = bool(logged)
-            answer = {"id": subscriber.id, "email": subscriber.email}
             if subscriber.confirm_token:
                 _request_confirmation(subscriber, mailing_list, context)
             elif params.welcome_email:
-                answer.update(_welcome(subscriber, mailing_list, context))
-            return Answer(201, answer)
+                added.update(_welcome(subscriber, mailing_list, context))
+            return Answer(201, added)
         # Stored before (a sender's retry, or a concurrent call): answer as a retry; gone again: add it.
         existing = store.get_subscriber(mailing_list.id, params.email)
     if params.update_subscriber and params.custom_fields():

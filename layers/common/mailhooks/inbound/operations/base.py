@@ -46,9 +46,9 @@ class OperationContext:
     # Where this API is reached, for links put in emails (confirmation, unsubscribe).
     base_url: str
     now: datetime
-    # The Put of the call's log entry, answered with this status: an operation that writes its effect in one
+    # The Put of the call's log entry, as it is answered: an operation that writes its effect in one
     # transaction writes the entry in it, and sets logged once written: the call is logged with its effect.
-    log_entry: Callable[[int], Item] = _no_frame
+    log_entry: Callable[[Answer], Item] = _no_frame
     logged: bool = False
     # Set by the call (inbound.replays): take what a send needs, right before it; give back what it took,
     # when the provider refused the send.

@@ -17,13 +17,14 @@ def run(params: DeleteSubscriberParameters, context: OperationContext) -> Answer
     store = list_records()
     # The list's owner checked, and the call logged, in the one write that deletes.
     owned = store.list_check(context.account.id, params.list_id)
-    failed = store.delete_subscriber(params.list_id, params.email, [owned, context.log_entry(201)])
+    answer = Answer(201, {"email": params.email})
+    failed = store.delete_subscriber(params.list_id, params.email, [owned, context.log_entry(answer)])
     if 1 in failed:
         raise NotFound(f"list {params.list_id} was not found")
     if failed:
         raise NotFound(f"subscriber {params.email} is not in list {params.list_id}")
     context.logged = True
-    return Answer(201, {"email": params.email})
+    return answer
 
 
 OPERATION = Operation(

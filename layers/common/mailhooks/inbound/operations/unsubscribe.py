@@ -17,8 +17,9 @@ class UnsubscribeParameters(Parameters):
 def run(params: UnsubscribeParameters, context: OperationContext) -> Answer:
     # The list's owner checked, and the call logged, in the one write that unsubscribes.
     owned = list_records().list_check(context.account.id, params.list_id)
+    answer = Answer(201, {})
     done = unsubscribe(
-        context.account.id, params.list_id, params.email, context.now, [owned, context.log_entry(201)]
+        context.account.id, params.list_id, params.email, context.now, [owned, context.log_entry(answer)]
     )
     if done == "refused":
         raise NotFound(f"list {params.list_id} was not found")
@@ -26,7 +27,7 @@ def run(params: UnsubscribeParameters, context: OperationContext) -> Answer:
         raise NotFound(f"subscriber {params.email} is not in list {params.list_id}")
     # Unsubscribed already: nothing was written, the call's entry with the rest.
     context.logged = done == "changed"
-    return Answer(201, {})
+    return answer
 
 
 OPERATION = Operation(
