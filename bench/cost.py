@@ -15,6 +15,7 @@ from mailhooks.store.activity import activity_log
 from mailhooks.store.export_endpoints import export_endpoint_records
 from tests.support.counting import by_operation, counting_aws_calls
 from tests.support.helpers import (
+    NUMBERED_OPERATIONS,
     OPERATION_CALLS,
     FakeLambdaContext,
     call,
@@ -98,6 +99,8 @@ def _inbound() -> dict[str, object]:
         call(hook_event(other.token, json.dumps({"email": "b@example.com"})))  # for unsubscribe; warms up
         for name, (mapping, body) in OPERATION_CALLS.items():
             webhook = seed_webhook(name, mapping, list_id=2222 if name == "add_subscriber" else None)
+            if name in NUMBERED_OPERATIONS:  # warmed up as test_aws_call_counts explains
+                call(hook_event(webhook.token, json.dumps(body), headers={"Idempotency-Key": "warm-up"}))
             with counting_aws_calls() as calls:
                 started = time.perf_counter()
                 status = call(hook_event(webhook.token, json.dumps(body)))[0]

@@ -59,6 +59,8 @@ OPERATION_CALLS: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
     "send_email": ({name: f"/{name}" for name in EMAIL_CALL}, EMAIL_CALL),
     "send_campaign": (CAMPAIGN_MAPPING, CAMPAIGN_CALL),
 }
+# The operations that number what they send, from a block of ids their container takes (store.counters).
+NUMBERED_OPERATIONS = ("send_sms", "send_email", "send_campaign")
 
 
 class FakeLambdaContext(LambdaContext):

@@ -1,4 +1,15 @@
-"""Answering a call to an inbound webhook's secret URL: find the webhook, map the body, run the operation."""
+"""Answering a call to an inbound webhook's secret URL: find the webhook, map the body, run the operation.
+
+A call is latency for the system waiting on it, so its AWS calls are few (tests/integration/
+test_aws_call_counts.py counts them):
+1. GetItem of the webhook, whose item carries its account (plan, limits) and its list.
+2. UpdateItem of its pace, which admits the call, counts it a success and moves last_call_at.
+3. One TransactWriteItems of the effect with the call's log entry, ownership checked by ConditionChecks
+   (a list, a template, a verified domain) rather than reads.
+An operation that sends makes instead: 3. one transaction that begins the call's record with what the send
+takes (its hourly quota, its campaign); 4. the send; 5. one transaction that completes the record with the
+send's activity and the log entry (inbound.replays). An error is counted and logged by two more writes.
+"""
 
 from dataclasses import dataclass, replace
 from datetime import datetime
