@@ -28,7 +28,6 @@ from mailhooks.outbound.endpoint_health.breaker import (
 )
 from mailhooks.outbound.endpoint_health.throttle import throttle, throttle_wait
 from mailhooks.store.delivery_log import Delivery, DeliveryAttempt, DeliveryLog, Unclaimable, delivery_log
-from mailhooks.store.export_endpoints import export_endpoint_records
 from mailhooks.store.keys import EndpointKey
 
 if TYPE_CHECKING:
@@ -248,8 +247,7 @@ def deliver_batch(batch: Sequence[QueuedMessage]) -> list[Outcome]:
         if isinstance(message, DeliveryMessage)
     ]
     # Read once per endpoint, when the message is delivered: what its owner saved applies to queued ones.
-    endpoints = export_endpoint_records().export_endpoints_by_key(keys)
-    endpoint_gates = gates(endpoints, clock.now())
+    endpoint_gates = gates(keys, clock.now())
     log = delivery_log()
     outcomes = list(
         _workers().map(
