@@ -680,3 +680,23 @@ def test_a_delivery_keeps_its_latest_attempts_in_its_own_item() -> None:
     assert [item.range_key.value for item in table.all_items()] == ["DELIVERY"]
     # A page lists deliveries without their attempts.
     assert log.page(12, "ep1", "pending")[0][0].attempts == []
+
+
+def test_a_first_receipts_log_is_written_only_where_nothing_of_the_delivery_is() -> None:
+    log, at = delivery_log(), clock.now()
+    attempt = DeliveryAttempt(number=1, at=at, status_code=200, latency_ms=3)
+
+    def delivery(webhook: str) -> Delivery:
+        return Delivery(webhook_id=webhook, account_id=12, endpoint_id="ep1", activity_id="1", payload={})
+
+    first = delivery("msg_new").model_copy(update={"status": "delivered", "attempt_count": 1})
+    assert log.first(first, attempt) == first.model_copy(update={"attempts": [attempt]})
+    assert log.first(first, attempt) == "delivered"
+    # Another copy holds the lease of its attempt: the first receipt's answer does not take its place.
+    leased = log.claim(delivery("msg_leased"), timedelta(seconds=60), seen=True)
+    assert isinstance(leased, Delivery)
+    assert log.first(first.model_copy(update={"webhook_id": "msg_leased"}), attempt) == "in flight"
+    found = log.get(12, "msg_leased")
+    assert found is not None
+    assert (found.status, found.attempt_count, found.attempts) == ("pending", 0, [])
+    assert log.claim(delivery("msg_leased"), timedelta(seconds=60), seen=True) == "in flight"
