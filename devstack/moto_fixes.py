@@ -34,6 +34,8 @@ ten possible members (S, N, M...) that way, absent ones through all six. An item
 thousands of such questions, and answers with items (BatchGetItem, UpdateItem's ALL_NEW) most of their
 time. For a value that is a plain dict, the answer depends only on the member's shape and its parent
 shape, which botocore keeps for the life of the process: it is asked once per shape and member.
+
+moto 5.2's DynamoDB transactions and queries cost more the larger the table: devstack.moto_dynamodb.
 """
 
 import functools
@@ -52,6 +54,8 @@ from moto.core.utils import unix_time_millis
 from moto.ses.models import EmailIdentity, ses_backends
 from moto.sqs.exceptions import ReceiptHandleIsInvalid
 from moto.sqs.models import Message, Queue, SQSBackend
+
+from devstack import moto_dynamodb
 
 
 def _within_retention_period(self: SQSBackend, queue_name: str, message: Message) -> bool:
@@ -179,3 +183,4 @@ def apply() -> None:
     SQSBackend.is_message_valid_based_on_retention_period = _within_retention_period  # type: ignore[method-assign]
     setattr(moto.sqs.models, "unix_time_millis", _unix_time_millis)  # noqa: B010
     EmailIdentity.__init__ = _email_identity_with_dkim  # type: ignore[method-assign]
+    moto_dynamodb.apply()
