@@ -8,9 +8,9 @@ from typing import Any
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import make_server
 
 from devstack import moto_fixes
+from devstack.keep_alive import KeepAlive, KeepAliveServer
 from devstack.template import REGION
 
 HOST = "127.0.0.1"
@@ -57,15 +57,22 @@ class _OneRequestAtATime:
             return list(self._app(environ, start_response))
 
 
+class _MotoKeepAlive(KeepAlive, MotoRequestHandler):
+    pass
+
+
 class _AtomicMotoServer(ThreadedMotoServer):
     def _server_entry(self) -> None:
-        # ThreadedMotoServer's own entry, with the application serialised.
+        # ThreadedMotoServer's own entry, with the application serialised and connections kept open.
         app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(
-            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
-        )
+        self._server = KeepAliveServer(self._ip_address, self._port, app, _MotoKeepAlive)
         self._server_ready_event.set()
         self._server.serve_forever()
+
+    def stop(self) -> None:
+        super().stop()
+        if self._server is not None:
+            self._server.server_close()
 
 
 class LocalAws:
