@@ -1,4 +1,5 @@
-"""AWS on loopback: moto's server in this process, and an environment that sends every boto3 client to it."""
+"""AWS on loopback: moto's server in this process, and an environment that sends every boto3 client to it
+(the clients of this process, the functions' and the pollers', without the socket: devstack.in_process)."""
 
 import logging
 import os
@@ -6,10 +7,12 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import boto3
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
 from devstack import moto_fixes
+from devstack.in_process import InProcess
 from devstack.keep_alive import KeepAlive, KeepAliveServer
 from devstack.template import REGION
 
@@ -62,10 +65,13 @@ class _MotoKeepAlive(KeepAlive, MotoRequestHandler):
 
 
 class _AtomicMotoServer(ThreadedMotoServer):
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+
     def _server_entry(self) -> None:
         # ThreadedMotoServer's own entry, with the application serialised and connections kept open.
-        app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
-        self._server = KeepAliveServer(self._ip_address, self._port, app, _MotoKeepAlive)
+        self._server = KeepAliveServer(self._ip_address, self._port, self.app, _MotoKeepAlive)
         self._server_ready_event.set()
         self._server.serve_forever()
 
@@ -81,6 +87,7 @@ class LocalAws:
     def __init__(self) -> None:
         self._server = _AtomicMotoServer(ip_address=HOST, port=0, verbose=False)
         self.endpoint = ""
+        self._in_process: InProcess | None = None
 
     def start(self) -> str:
         # moto and the front both log each request through werkzeug's logger; moto's would drown the
@@ -91,9 +98,21 @@ class LocalAws:
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
         _point_boto3_at(self.endpoint)
+        environment = client_environment(self.endpoint)
+        self._in_process = InProcess(self.endpoint, self._server.app, environment["AWS_ACCESS_KEY_ID"])
+        # The default session's handlers are copied into each client it creates from now on; this one's
+        # choose-signer before botocore's own. (botocore's stubs type a handler as answering nothing.)
+        events = boto3._get_default_session().events
+        events.register_first("choose-signer", self._in_process.choose_signer)
+        events.register("before-send", self._in_process.before_send)  # type: ignore[arg-type]
         return self.endpoint
 
     def stop(self) -> None:
+        if self._in_process is not None:
+            events = boto3._get_default_session().events
+            events.unregister("choose-signer", self._in_process.choose_signer)
+            events.unregister("before-send", self._in_process.before_send)  # type: ignore[arg-type]
+            self._in_process = None
         if self.endpoint:
             self._server.stop()
             self.endpoint = ""
