@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import boto3
+from flask import Flask
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
@@ -64,10 +65,19 @@ class _MotoKeepAlive(KeepAlive, MotoRequestHandler):
     pass
 
 
+def _backend_app(service: Any) -> Flask:
+    app = create_backend_app(service)
+    # moto runs its Flask applications in debug mode, where Flask builds a class at each request (to word
+    # a missing form field's error); an exception still reaches the server, which logs it and answers 500.
+    app.debug = False
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    return app
+
+
 class _AtomicMotoServer(ThreadedMotoServer):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self.app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        self.app = _OneRequestAtATime(DomainDispatcherApplication(_backend_app))
 
     def _server_entry(self) -> None:
         # ThreadedMotoServer's own entry, with the application serialised and connections kept open.
