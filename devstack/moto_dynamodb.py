@@ -15,14 +15,22 @@ Query. moto gathers a query's candidates from all the table's items, sorted (a c
 values in Python for each step of the sort), and sorts the ones it keeps again: a query of one partition
 cost a sort of the whole table. A query of the table gathers its partition's items alone, and a query of
 an index all items unsorted; what the query keeps is sorted as before, so that it answers the same.
+
+Answers with items. moto's serializer walks each AttributeValue of an answer through its shape, member by
+member: ten members for each value, each looked up through a picker that builds a context and a dotted path
+first. An answer with an item cost a millisecond or more of it. An AttributeValue as moto's DynamoDB keeps
+it is already what the shape makes of it, but for a binary one (which the serializer encodes): any other is
+answered as it is.
 """
 
 import copy
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
+from moto.core.model import StructureShape
+from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
@@ -182,7 +190,47 @@ def _all_items(self: Table) -> list[Item]:
     return list(found.values()) if self.range_key_attr is not None else [found]  # type: ignore[list-item]
 
 
+_moto_serialize_structure = BaseJSONSerializer._serialize_type_structure
+
+
+def _as_it_is(value: Any) -> bool:
+    """Whether an AttributeValue comes out of moto's serializer as it went in: any but a binary one."""
+    if type(value) is not dict or len(value) != 1:
+        return False
+    [(kind, inner)] = value.items()
+    if kind in ("S", "N"):
+        return type(inner) is str
+    if kind in ("BOOL", "NULL"):
+        return type(inner) is bool
+    if kind in ("SS", "NS"):
+        return type(inner) is list and all(type(each) is str for each in inner)
+    if kind == "M":
+        return type(inner) is dict and all(_as_it_is(each) for each in inner.values())
+    if kind == "L":
+        return type(inner) is list and all(_as_it_is(each) for each in inner)
+    return False
+
+
+def _serialize_structure(
+    self: BaseJSONSerializer,
+    serialized: MutableMapping[str, Any],
+    value: Any,
+    shape: StructureShape,
+    key: str,
+) -> None:
+    if (
+        key
+        and shape.name == "AttributeValue"
+        and not getattr(self._value_picker, "response_transformers", None)
+        and _as_it_is(value)
+    ):
+        serialized[self.get_serialized_name(shape, key)] = value
+        return
+    _moto_serialize_structure(self, serialized, value, shape, key)
+
+
 def apply() -> None:
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     Table.query = _query  # type: ignore[method-assign]
     Table.all_items = _all_items  # type: ignore[method-assign]
+    BaseJSONSerializer._serialize_type_structure = _serialize_structure  # type: ignore[method-assign]

@@ -135,3 +135,32 @@ def test_a_query_answers_its_partition_or_its_index_in_order_page_by_page(dynamo
     }
     # moto's order, as it answered before: the index has no sort key, and moto sorts by the table's
     assert query(**index) == [("c", "1"), ("b", "2"), ("b", "3"), ("a", "9")]
+
+
+def test_an_item_of_every_type_is_answered_as_it_was_written(dynamodb: Any) -> None:
+    item = {
+        **_item("a", "1", note="text"),
+        "count": {"N": "12.5"},
+        "flags": {"BOOL": False},
+        "nothing": {"NULL": True},
+        "tags": {"SS": ["x", "y"]},
+        "sizes": {"NS": ["1", "2"]},
+        "blob": {"B": b"\x00\xffbinary"},
+        "blobs": {"BS": [b"one", b"two"]},
+        "nested": {
+            "M": {"list": {"L": [{"S": "in a list"}, {"M": {"deep": {"B": b"deeper"}}}]}, "empty": {"M": {}}}
+        },
+    }
+    dynamodb.put_item(TableName="t", Item=item)
+
+    answered = dynamodb.get_item(TableName="t", Key=_item("a", "1"))["Item"]
+    updated = dynamodb.update_item(
+        TableName="t",
+        Key=_item("a", "1"),
+        UpdateExpression="SET note = :note",
+        ExpressionAttributeValues={":note": {"S": "changed"}},
+        ReturnValues="ALL_NEW",
+    )["Attributes"]
+
+    assert answered == item
+    assert updated == {**item, "note": {"S": "changed"}}
