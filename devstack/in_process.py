@@ -11,6 +11,12 @@ request), which the request gets as it would have had it. Every client of this p
 server (devstack.local_aws sets the environment so); a request to AWS itself could not be answered anyway,
 the credentials being moto's.
 
+moto's server is a Flask application per service, each request going to the handler of its path, and
+Flask's work around it (its contexts, the response it builds and finalizes, CORS headers which a botocore
+client does not read) cost as much as moto's handler itself. A request is handed to that handler as Flask
+hands it, as the request class of moto's server; one the application would answer otherwise (a path it
+has no handler for, a HEAD) goes through the whole application.
+
 A request whose body is streamed, or with a header name with "_" (which moto's server reads in a way of its
 own), goes over HTTP, unsigned with its credential likewise.
 """
@@ -21,17 +27,24 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import botocore
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
+from botocore.exceptions import ClientError
 from moto.core.botocore_stubber import MockRawResponse
-from werkzeug.exceptions import InternalServerError
+from moto.core.utils import convert_to_flask_response
+from moto.moto_api import recorder
+from moto.moto_server.werkzeug_app import BackendRequest, DomainDispatcherApplication
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.test import run_wsgi_app
+from werkzeug.wrappers import Response
 
 App = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+Answer = tuple[int, list[tuple[str, str]], bytes]
 # What choose-signer is asked for a presigned URL or POST (a suffix of the signature version): signed.
 _PRESIGNING = ("-query", "-presign-post")
 
@@ -39,9 +52,19 @@ _PRESIGNING = ("-query", "-presign-post")
 class InProcess:
     """The handlers of botocore's choose-signer and before-send events, for requests to the endpoint."""
 
-    def __init__(self, endpoint: str, app: App, access_key: str) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        app: App,
+        dispatcher: DomainDispatcherApplication,
+        lock: AbstractContextManager[Any],
+        access_key: str,
+    ) -> None:
+        """app: the server's application, which is the dispatcher's behind the lock."""
         self._prefix = endpoint + "/"
         self._app = app
+        self._dispatcher = dispatcher
+        self._lock = lock
         self._access_key = access_key
         # The credential of the request under way in each thread, between its signing and its sending.
         self._credential = threading.local()
@@ -61,16 +84,49 @@ class InProcess:
         body = request.body.encode() if isinstance(request.body, str) else request.body
         if not isinstance(body, bytes | None) or any("_" in name for name in request.headers):
             return None
+        environ = _environ(request, body or b"")
         try:
-            answer, status, headers = run_wsgi_app(self._app, _environ(request, body or b""), buffered=True)
-            content = b"".join(answer)
+            answer = self._handled(environ) or self._answered(environ)
         except Exception:
             # As werkzeug's server answers an exception of the application: logged, and a 500.
             print(f"Error on request:\n{traceback.format_exc()}", file=sys.stderr, flush=True)
-            response = InternalServerError().get_response()
-            status, headers, content = response.status, response.headers, response.get_data()
-        pairs = HTTPHeaders.from_pairs(list(headers))
-        return AWSResponse(request.url, int(status.split()[0]), pairs, MockRawResponse(content))
+            answer = _answer(InternalServerError().get_response())
+        status, headers, content = answer
+        return AWSResponse(request.url, status, HTTPHeaders.from_pairs(headers), MockRawResponse(content))
+
+    def _handled(self, environ: dict[str, Any]) -> Answer | None:
+        """The answer of moto's handler of the request, called as moto's Flask view calls it; None (and not
+        called) where the application would answer otherwise."""
+        if environ["REQUEST_METHOD"] == "HEAD":
+            return None
+        with self._lock:
+            app = self._dispatcher.get_application(environ)
+            try:
+                endpoint, _ = app.url_map.bind_to_environ(environ).match()
+            except HTTPException:
+                return None
+            view = app.view_functions.get(endpoint)
+            if not isinstance(view, convert_to_flask_response):
+                return None
+            request = BackendRequest(environ)
+            recorder._record_request(request)
+            try:
+                result = view.callback(request, request.raw_url, dict(request.headers))
+            except ClientError as error:
+                result = 400, {}, error.response["Error"]["Message"]
+            except HTTPException as error:  # which Flask answers with the error's own response
+                return _answer(error.get_response(environ))
+        status, headers, content = result if len(result) == 3 else (200, {}, result)
+        return _answer(Response(response=content, status=status, headers=headers))
+
+    def _answered(self, environ: dict[str, Any]) -> Answer:
+        """The answer of the server's whole application."""
+        chunks, status, headers = run_wsgi_app(self._app, environ, buffered=True)
+        return int(status.split()[0]), list(headers), b"".join(chunks)
+
+
+def _answer(response: Response) -> Answer:
+    return response.status_code, list(response.headers), response.get_data()
 
 
 def _environ(request: AWSPreparedRequest, body: bytes) -> dict[str, Any]:

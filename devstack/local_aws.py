@@ -4,7 +4,7 @@
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -52,13 +52,13 @@ class _OneRequestAtATime:
     are not thread-safe, and a transaction racing another fails inside moto. One request at a time gives
     the callers AWS's per-request atomicity while they still run concurrently between requests."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
-        self._app = app
-        self._lock = threading.Lock()
+    def __init__(self, app: DomainDispatcherApplication) -> None:
+        self.app = app
+        self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        with self._lock:
-            return list(self._app(environ, start_response))
+        with self.lock:
+            return list(self.app(environ, start_response))
 
 
 class _MotoKeepAlive(KeepAlive, MotoRequestHandler):
@@ -109,7 +109,8 @@ class LocalAws:
         self.endpoint = f"http://{host}:{port}"
         _point_boto3_at(self.endpoint)
         environment = client_environment(self.endpoint)
-        self._in_process = InProcess(self.endpoint, self._server.app, environment["AWS_ACCESS_KEY_ID"])
+        app = self._server.app
+        self._in_process = InProcess(self.endpoint, app, app.app, app.lock, environment["AWS_ACCESS_KEY_ID"])
         # The default session's handlers are copied into each client it creates from now on; this one's
         # choose-signer before botocore's own. (botocore's stubs type a handler as answering nothing.)
         events = boto3._get_default_session().events
