@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import cold_start, cost, end_to_end, inbound_load, noisy_neighbour, parallelism
+from bench import cold_start, cost, cpu, end_to_end, inbound_load, noisy_neighbour, parallelism
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -51,6 +51,20 @@ def table(results: dict[str, object]) -> str:
             f"{delivered['handler_ms_per_event']} ms",
             f"${delivered['usd_per_million']} per million (lower bound "
             f"${delivered['lower_bound_usd_per_million']})",
+        )
+    )
+    own = results["cpu"]
+    assert isinstance(own, dict)
+    recorded = (
+        "each AWS call answered from a recording: botocore builds, signs and parses it, nothing is sent"
+    )
+    inbound_cpu = ", ".join(f"{name} {figures['cpu_ms']} ms" for name, figures in own["inbound"].items())
+    rows.append(("our CPU per inbound call", recorded, inbound_cpu))
+    rows.append(
+        (
+            "our CPU per delivered event, fan-out and delivery",
+            recorded,
+            f"{own['delivered_event']['cpu_ms']} ms",
         )
     )
     parallel = results["parallelism"]
@@ -133,6 +147,7 @@ def _measure_all() -> dict[str, object]:
         "machine": _machine(),
         "cold_start": cold_start.measure(),
         "cost": cost.measure(),
+        "cpu": cpu.measure(),
         "parallelism": parallelism.measure(),
         "end_to_end": end_to_end.measure(),
         "inbound": inbound_load.measure(),

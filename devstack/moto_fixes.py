@@ -34,6 +34,12 @@ ten possible members (S, N, M...) that way, absent ones through all six. An item
 thousands of such questions, and answers with items (BatchGetItem, UpdateItem's ALL_NEW) most of their
 time. For a value that is a plain dict, the answer depends only on the member's shape and its parent
 shape, which botocore keeps for the life of the process: it is asked once per shape and member.
+
+moto 5.2's DynamoDB transactions and queries cost more the larger the table: devstack.moto_dynamodb.
+
+moto 5.2's server finds which service a request is for by listing its own package's directories on disk,
+two hundred of them, at each request; and which actions a service answers by listing its handler class's
+methods, at each request: each is listed once.
 """
 
 import functools
@@ -45,13 +51,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import moto.backends
+import moto.core.responses
 import moto.core.serialize
 import moto.sqs.models
 from moto.core.botocore_stubber import BotocoreStubber
+from moto.core.utils import method_names_from_class as _moto_method_names
 from moto.core.utils import unix_time_millis
 from moto.ses.models import EmailIdentity, ses_backends
 from moto.sqs.exceptions import ReceiptHandleIsInvalid
 from moto.sqs.models import Message, Queue, SQSBackend
+
+from devstack import moto_dynamodb
 
 
 def _within_retention_period(self: SQSBackend, queue_name: str, message: Message) -> bool:
@@ -148,6 +159,18 @@ def _atomic_process_request(self: BotocoreStubber, *args: Any, **kwargs: Any) ->
         return _process_request(self, *args, **kwargs)
 
 
+_moto_modules = tuple(moto.backends.list_of_moto_modules())
+
+
+def _listed_moto_modules() -> Iterable[str]:
+    return _moto_modules
+
+
+@functools.cache
+def _method_names(handler: type) -> frozenset[str]:
+    return frozenset(_moto_method_names(handler))
+
+
 _moto_email_identity = EmailIdentity.__init__
 
 
@@ -179,3 +202,6 @@ def apply() -> None:
     SQSBackend.is_message_valid_based_on_retention_period = _within_retention_period  # type: ignore[method-assign]
     setattr(moto.sqs.models, "unix_time_millis", _unix_time_millis)  # noqa: B010
     EmailIdentity.__init__ = _email_identity_with_dkim  # type: ignore[method-assign]
+    moto_dynamodb.apply()
+    moto.backends.list_of_moto_modules = _listed_moto_modules
+    setattr(moto.core.responses, "method_names_from_class", _method_names)  # noqa: B010

@@ -1,0 +1,236 @@
+"""Where moto 5.2's DynamoDB costs grow with a table's size, the fix (applied by devstack.moto_fixes).
+
+TransactWriteItems. moto backs up each table a transaction writes to before its first write, by
+deep-copying it whole: every item, and every record the table's stream has ever had. On the local stack,
+whose tables only grow, a transaction soon cost more than all of an inbound call's other requests together.
+Here each write keeps a copy of its one item as it was, and where the table's stream ended; a cancelled
+transaction puts those back, as DynamoDB leaves no trace of it, stream included. moto put the copied table
+in the place of the table itself, so that a stream's shard iterators, which hold the table's shard, read a
+shard no longer written to from then on; here the table stays the same one. The rest is moto's: the same
+checks in the same order, the same errors. Only a transaction that names two operations in one of its items
+is refused before any write, as DynamoDB refuses it, where moto had written the items before it and kept
+them.
+
+Query. moto gathers a query's candidates from all the table's items, sorted (a comparison of DynamoDB
+values in Python for each step of the sort), and sorts the ones it keeps again: a query of one partition
+cost a sort of the whole table. A query of the table gathers its partition's items alone, and a query of
+an index all items unsorted; what the query keeps is sorted as before, so that it answers the same.
+
+Answers with items. moto's serializer walks each AttributeValue of an answer through its shape, member by
+member: ten members for each value, each looked up through a picker that builds a context and a dotted path
+first. An answer with an item cost a millisecond or more of it. An AttributeValue as moto's DynamoDB keeps
+it is already what the shape makes of it, but for a binary one (which the serializer encodes): any other is
+answered as it is.
+"""
+
+import copy
+import functools
+import threading
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
+from moto.core.model import StructureShape
+from moto.core.serialize import BaseJSONSerializer
+from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.exceptions import (
+    ConditionalCheckFailed,
+    MockValidationException,
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
+
+_OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
+
+
+def _undoing(backend: DynamoDBBackend, table: Table, key: dict[str, Any]) -> Callable[[], None]:
+    """What puts the item of this key back as it is now, and the table's stream back where it ends now."""
+    hash_value, range_value = backend.get_keys_value(table, key)
+    before: Item | None = copy.deepcopy(table.get_item(hash_value, range_value))
+    shard = table.stream_shard
+    records = len(shard.items) if shard is not None else 0
+
+    def undo() -> None:
+        items: dict[Any, Any] = table.items[hash_value] if range_value is not None else table.items
+        place = hash_value if range_value is None else range_value
+        if before is None:
+            items.pop(place, None)
+        else:
+            items[place] = before
+        if shard is not None:
+            del shard.items[records:]
+
+    return undo
+
+
+def _write(backend: DynamoDBBackend, operation: str, write: dict[str, Any], key: dict[str, Any]) -> None:
+    table_name = write["TableName"]
+    condition = write.get("ConditionExpression")
+    names = write.get("ExpressionAttributeNames")
+    values = write.get("ExpressionAttributeValues")
+    if operation == "Put":
+        backend.put_item(
+            table_name,
+            write["Item"],
+            condition_expression=condition,
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
+    elif operation == "Delete":
+        backend.delete_item(
+            table_name,
+            key,
+            condition_expression=condition,
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
+    elif operation == "Update":
+        backend.update_item(
+            table_name,
+            key,
+            update_expression=write["UpdateExpression"],
+            condition_expression=condition,
+            expression_attribute_names=names,  # type: ignore[arg-type]
+            expression_attribute_values=values,  # type: ignore[arg-type]
+        )
+
+
+def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    if any(len(item) > 1 for item in transact_items):
+        raise TransactWriteSingleOpException
+    undos: list[Callable[[], None]] = []
+    targets: set[tuple[str, str]] = set()
+    errors: list[tuple[str, str, dict[str, Any] | None] | tuple[None, None, None]] = []
+
+    def roll_back() -> None:
+        for undo in reversed(undos):
+            undo()
+
+    for item in transact_items:
+        original_item: dict[str, Any] | None = None
+        try:
+            operation, write = next(iter(item.items()))
+            if operation not in _OPERATIONS:
+                raise ValueError("Unsupported transaction operation")
+            table_name = write["TableName"]
+            if operation == "Put":
+                attributes = write["Item"]
+                table = self.get_table(table_name)
+                key = {table.hash_key_attr: attributes[table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = attributes[table.range_key_attr]
+            else:
+                key = write["Key"]
+            target = (str(table_name), str(dict(sorted(key.items()))))
+            if target in targets:
+                raise MultipleTransactionsException()
+            targets.add(target)
+
+            current = self.get_item(table_name, key)
+            condition = write.get("ConditionExpression")
+            if condition is not None:
+                expression = get_filter_expression(
+                    condition, write.get("ExpressionAttributeNames"), write.get("ExpressionAttributeValues")
+                )
+                if not expression.expr(current):
+                    if write.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                        original_item = current.to_json()["Attributes"]
+                    raise ConditionalCheckFailed(item=original_item)
+            if operation != "ConditionCheck":
+                undos.append(_undoing(self, self.get_table(table_name), key))
+                _write(self, operation, write, key)
+            errors.append((None, None, None))
+        except (MultipleTransactionsException, MockValidationException):
+            roll_back()
+            raise
+        except ConditionalCheckFailed as error:
+            errors.append(("ConditionalCheckFailed", str(error.message), original_item))
+        except Exception as error:  # moto's: any other failure cancels the transaction with its reason
+            errors.append((type(error).__name__, str(error), original_item))
+
+    if any(code is not None for code, _, _ in errors):
+        roll_back()
+        raise TransactionCanceledException(errors)
+
+
+_moto_query = Table.query
+_moto_all_items = Table.all_items
+# The partition (its hash key) of the query of a table under way in this thread, or _AN_INDEX.
+_querying = threading.local()
+_AN_INDEX = object()
+
+
+@functools.wraps(_moto_query)
+def _query(self: Table, hash_key: DynamoType | None, *arguments: Any, **options: Any) -> Any:
+    index_name = options["index_name"] if "index_name" in options else arguments[6]
+    _querying.partition = _AN_INDEX if index_name else hash_key
+    try:
+        return _moto_query(self, hash_key, *arguments, **options)
+    finally:
+        _querying.partition = None
+
+
+def _all_items(self: Table) -> list[Item]:
+    partition = getattr(_querying, "partition", None)
+    if partition is None:
+        return _moto_all_items(self)  # a scan, an export: in moto's order
+    if partition is _AN_INDEX:
+        if self.range_key_attr is None:
+            return list(self.items.values())  # type: ignore[arg-type]
+        return [item for items in self.items.values() for item in items.values()]
+    if partition not in self.items:  # items is a defaultdict: not looked up by [], which would add it
+        return []
+    found = self.items[partition]
+    return list(found.values()) if self.range_key_attr is not None else [found]  # type: ignore[list-item]
+
+
+_moto_serialize_structure = BaseJSONSerializer._serialize_type_structure
+
+
+def _as_it_is(value: Any) -> bool:
+    """Whether an AttributeValue comes out of moto's serializer as it went in: any but a binary one."""
+    if type(value) is not dict or len(value) != 1:
+        return False
+    [(kind, inner)] = value.items()
+    if kind in ("S", "N"):
+        return type(inner) is str
+    if kind in ("BOOL", "NULL"):
+        return type(inner) is bool
+    if kind in ("SS", "NS"):
+        return type(inner) is list and all(type(each) is str for each in inner)
+    if kind == "M":
+        return type(inner) is dict and all(_as_it_is(each) for each in inner.values())
+    if kind == "L":
+        return type(inner) is list and all(_as_it_is(each) for each in inner)
+    return False
+
+
+def _serialize_structure(
+    self: BaseJSONSerializer,
+    serialized: MutableMapping[str, Any],
+    value: Any,
+    shape: StructureShape,
+    key: str,
+) -> None:
+    if (
+        key
+        and shape.name == "AttributeValue"
+        and not getattr(self._value_picker, "response_transformers", None)
+        and _as_it_is(value)
+    ):
+        serialized[self.get_serialized_name(shape, key)] = value
+        return
+    _moto_serialize_structure(self, serialized, value, shape, key)
+
+
+def apply() -> None:
+    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    Table.query = _query  # type: ignore[method-assign]
+    Table.all_items = _all_items  # type: ignore[method-assign]
+    BaseJSONSerializer._serialize_type_structure = _serialize_structure  # type: ignore[method-assign]
