@@ -56,14 +56,15 @@ def _unclaimable(queued: QueuedMessage, message: DeliveryMessage, why: Unclaimab
 
 
 def _claim(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage) -> Delivery | Outcome:
-    """The delivery, its lease taken, as its earlier attempts left it; or the outcome of a copy that must not
-    be attempted now."""
+    """The delivery to attempt: as its earlier attempts left it, its lease taken; at a first receipt, new and
+    without a lease. Or the outcome of a copy that must not be attempted now."""
     at = clock.now()
     delivery = Delivery(**message.model_dump(), created_at=at, updated_at=at)
     if queued.first_receipt:
-        # No lease, which would cost a write more: only a duplicate of the message (SQS's own, or the
-        # fan-out's, retried) can be attempting the delivery as well. Both POSTs carry the same webhook-id
-        # header (signing.signed_headers), on which receivers deduplicate; and only one of them is logged.
+        # No lease, which would cost a write more: only a duplicate of the message can be attempting its
+        # delivery too (SQS handing the message to two invocations, a retried fan-out queuing it twice).
+        # Both POSTs carry the same webhook-id header (signing.signed_headers), on which receivers
+        # deduplicate; and only one of them is logged (_logged).
         return delivery
     # A message received before was most likely logged at its first receipt.
     claimed = log.claim(delivery, LEASE, seen=queued.attempt > 1)

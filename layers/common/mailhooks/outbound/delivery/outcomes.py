@@ -62,8 +62,8 @@ class QueuedMessage:
 
 class Result(StrEnum):
     DELIVERED = "delivered"
-    # Delivered by another copy of the message: not POSTed again, unless this copy is a first receipt (whose
-    # POST receivers deduplicate by its webhook-id).
+    # Delivered before: not POSTed again. A first receipt finds out only after its POST, which its receiver
+    # deduplicates by its webhook-id.
     DUPLICATE = "duplicate"
     DROPPED = "dropped"
     ABORTED = "aborted"
