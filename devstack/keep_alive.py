@@ -52,9 +52,10 @@ class KeepAliveServer(ThreadedWSGIServer):
     would otherwise still be answered by a server that was stopped)."""
 
     def __init__(self, *arguments: Any, **options: Any) -> None:
-        super().__init__(*arguments, **options)
+        # Before werkzeug's own: given a socket (fd), it closes the one socketserver opened.
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+        super().__init__(*arguments, **options)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._open_lock:

@@ -1,12 +1,13 @@
-"""A WSGI application served on 127.0.0.1 by a thread of its own, and a thread per request."""
+"""A WSGI application served on 127.0.0.1 by a thread of its own, and a thread per connection."""
 
 import socket
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
+from devstack.keep_alive import KeepAlive, KeepAliveServer
 from devstack.local_aws import HOST
 
 if TYPE_CHECKING:
@@ -26,8 +27,9 @@ class RequestLog(WSGIRequestHandler):
         print(f"[{self.log_date_time_string()}] {message % args}", file=sys.stderr, flush=True)
 
 
-class QuietRequests(WSGIRequestHandler):
-    """No line per request: the application says what it received."""
+class QuietRequests(KeepAlive):
+    """No line per request: the application says what it received. Connections are kept, as a receiver on
+    the internet keeps them: the deliverer's pooled ones are not opened anew for each delivery."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
@@ -45,8 +47,8 @@ class LoopbackServer:
         # gets the OSError, and what was started is stopped on the way out.
         listening = socket.create_server((HOST, port))
         try:
-            self._server: BaseWSGIServer = make_server(
-                HOST, port, app, threaded=True, request_handler=request_handler, fd=listening.fileno()
+            self._server: BaseWSGIServer = KeepAliveServer(
+                HOST, port, app, request_handler, fd=listening.fileno()
             )
         finally:
             listening.close()  # werkzeug listens on a duplicate of it
