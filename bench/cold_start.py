@@ -9,22 +9,33 @@ references measured in the same run. The ratios are the figures:
   construct none, and the X-Ray SDK it imports costs more than all of mailhooks (README, "Tracing"). What a
   handler imports beyond the baseline is mailhooks and what only its own work needs.
 
+Each is imported as Lambda imports it: the function's folder and the layer on the path and nothing else
+(python -S, with the layer's requirements installed apart, as `sam build` installs them), and the function's
+environment as deployed (template.yaml's variables, and LAMBDA_TASK_ROOT, by which Powertools knows that it
+runs in Lambda). Not in the project's virtual environment: its development packages change both references
+(boto3 imports pyOpenSSL, cryptography and awscrt when they are there, and with them modules the handlers
+would otherwise import themselves; pydantic looks for plugins among all its packages).
+
 The figures are the import's CPU time in the fresh interpreter, median of RUNS: on a shared machine the
 wall time is mostly the neighbours' (a Lambda's init has its CPU to itself); the wall time is given beside
 it. The runs go round by round, each subject once per round, so that a busy moment of the machine weighs on
-all of them alike. Each function is imported with its environment as deployed: template.yaml's variables,
-and LAMBDA_TASK_ROOT, by which Powertools knows that it runs in Lambda."""
+all of them alike."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from bench.harness import FAKE_AWS, median, moto_stack
 
-RUNS = 7
+RUNS = 11
 ROOT = Path(__file__).resolve().parent.parent
+REQUIREMENTS = ROOT / "layers" / "common" / "requirements.txt"
+# Where the layer's requirements are installed for the bench, again when they change.
+PACKAGES = ROOT / ".aws-sam" / "cold-start-packages"
+_UV_INSTALL = [sys.executable, "-m", "uv", "pip", "install", "--quiet", "--python", sys.executable]
 BOTO3 = "boto3"
 BASELINE = "baseline"
 _TIMER = """
@@ -39,22 +50,39 @@ def _import_seconds(statement: str, path: list[str], environment: dict[str, str]
     """CPU and wall seconds of one import in a fresh interpreter."""
     # -X importtime would add its own cost; a fresh interpreter per run is what a cold start is.
     answer = subprocess.run(  # noqa: S603  # this interpreter, running code of ours
-        [sys.executable, "-c", _TIMER.format(statement=statement)],
+        [sys.executable, "-S", "-c", _TIMER.format(statement=statement)],
         capture_output=True,
         text=True,
         check=True,
         env={**os.environ, **environment, "PYTHONPATH": os.pathsep.join(path)},
+        # As Lambda starts in the function's folder; the project's own folders are not Lambda's.
+        cwd=path[0],
     )
     cpu, wall = answer.stdout.strip().splitlines()[-1].split()
     return float(cpu), float(wall)
 
 
+def _packages() -> str:
+    """The layer's requirements alone, installed apart from the project's virtual environment."""
+    wanted = f"Python {sys.version_info[:2]}\n{REQUIREMENTS.read_text()}"
+    stamp = PACKAGES / ".requirements"
+    if not stamp.exists() or stamp.read_text() != wanted:
+        shutil.rmtree(PACKAGES, ignore_errors=True)
+        subprocess.run(  # noqa: S603  # uv, which make installs in the virtual environment
+            [*_UV_INSTALL, "--target", str(PACKAGES), "-r", str(REQUIREMENTS)],
+            check=True,
+        )
+        stamp.write_text(wanted)
+    return str(PACKAGES)
+
+
 def _subjects() -> dict[str, tuple[str, list[str], dict[str, str]]]:
     """What to import, from where, in which environment: the two references, then every function."""
-    layer = str(ROOT / "layers" / "common")
+    packages = _packages()
+    layer = [str(ROOT / "layers" / "common"), packages]
     subjects = {
-        BOTO3: ("import boto3", [layer], FAKE_AWS),
-        BASELINE: ("import baseline_handler", [str(ROOT / "bench"), layer], FAKE_AWS),
+        BOTO3: ("import boto3", [packages], FAKE_AWS),
+        BASELINE: ("import baseline_handler", [str(ROOT / "bench"), packages], FAKE_AWS),
     }
     with moto_stack() as stack:
         for name in sorted(stack.of_type("AWS::Serverless::Function")):
@@ -62,7 +90,7 @@ def _subjects() -> dict[str, tuple[str, list[str], dict[str, str]]]:
             module, _, _ = properties["Handler"].partition(".")
             directory = str(ROOT / properties["CodeUri"])
             environment = {**FAKE_AWS, **stack.function_environment(name), "LAMBDA_TASK_ROOT": directory}
-            subjects[name] = (f"import {module}", [directory, layer], environment)
+            subjects[name] = (f"import {module}", [directory, *layer], environment)
     return subjects
 
 
