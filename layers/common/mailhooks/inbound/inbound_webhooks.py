@@ -3,14 +3,13 @@ sample payload, rotating their secret URL, capturing a sample, reading their cal
 
 import re
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mailhooks import clock
 from mailhooks.errors import InvalidInput, NotFound, PayloadTooLarge
 from mailhooks.inbound.mapping import MissingNode, resolve
-from mailhooks.inbound.operations import OPERATIONS
 from mailhooks.inbound.pace import pace_problems
 from mailhooks.inbound.parameters import Id, Line
 from mailhooks.models import (
@@ -23,6 +22,9 @@ from mailhooks.models import (
 from mailhooks.store.accounts import account_records
 from mailhooks.store.inbound_webhooks import SAMPLE_LIMIT_BYTES, inbound_webhook_records, sample_json
 from mailhooks.store.lists import list_records
+
+if TYPE_CHECKING:
+    from mailhooks.inbound.operations import Operation
 
 # The shape of every URL token the platform issues: secrets.token_urlsafe(32).
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -39,9 +41,17 @@ def check_sample_size(document: Any, what: str) -> None:
         )
 
 
+def operations() -> "dict[str, Operation[Any]]":
+    """Every operation, by name. Imported on first use, with each operation's parameters and the modules it
+    calls: the admin function imports this module, and most of its routes never need them."""
+    from mailhooks.inbound.operations import OPERATIONS
+
+    return OPERATIONS
+
+
 def _known_operation(name: str) -> str:
-    if name not in OPERATIONS:
-        raise ValueError(f"must be one of {', '.join(OPERATIONS)}")
+    if name not in operations():
+        raise ValueError(f"must be one of {', '.join(operations())}")
     return name
 
 
@@ -147,7 +157,7 @@ def new_inbound_webhook(
 
 
 def _list_problems(account_id: int, settings: WebhookSettings) -> tuple[MailingList | None, list[str]]:
-    operation = OPERATIONS[settings.operation]
+    operation = operations()[settings.operation]
     if not operation.uses_webhook_list:
         if settings.list_id is not None:
             return None, [f"list_id: {operation.name} uses no list: leave list_id out"]
@@ -162,7 +172,7 @@ def _mapping_problems(webhook_list: MailingList | None, settings: WebhookSetting
     """Everything wrong with the mapping, each named: unknown parameters, paths the sample payload does
     not have, and (on an active webhook) required parameters and list fields left unmapped."""
     problems: list[str] = []
-    operation = OPERATIONS[settings.operation]
+    operation = operations()[settings.operation]
     parameters = operation.parameters_of(webhook_list).model_fields
     for name, pointer in settings.mapping.items():
         if name not in parameters:

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from mailhooks.models import Campaign, EmailTemplate, MailingList
 from mailhooks.store.keys import account_key, padded
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
+
+    from mailhooks.models import Campaign, EmailTemplate, MailingList
 
 Item = dict[str, Any]
 _FAILED = "ConditionalCheckFailed"
@@ -171,7 +172,7 @@ class Records:
             raise
         return True
 
-    def _put_owned(self, record: MailingList | EmailTemplate | Campaign, kind: str) -> None:
+    def _put_owned(self, record: "MailingList | EmailTemplate | Campaign", kind: str) -> None:
         self.table.put_item(Item=to_item(record, account_key(record.account_id), padded(kind, record.id)))
 
     def _get_owned(self, model: type[Owned], account_id: int, kind: str, record_id: int) -> Owned | None:
