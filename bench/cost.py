@@ -42,6 +42,16 @@ INBOUND_LOWER_BOUND: dict[str, dict[str, int]] = {
     "send_email": {"read": 1, "write": 2, "ses": 1},  # webhook; stats, activity; the email
     "send_campaign": {"read": 1, "write": 2, "sqs": 1},  # webhook; campaign, stats; the queued campaign
 }
+# Issue 17's goals: AWS calls of an inbound call, by whether it sends; a delivered event's cost.
+GOAL_AWS_CALLS = {
+    "add_subscriber": 4,
+    "delete_subscriber": 4,
+    "unsubscribe": 4,
+    "send_sms": 5,
+    "send_email": 5,
+    "send_campaign": 5,
+}
+GOAL_DELIVERY_TO_LOWER_BOUND = 1.2
 # One delivered event: its activity write, a tenth of a fan-out SQS batch call and of the trigger's
 # receive and delete, and one log write of the delivery.
 DELIVERY_LOWER_BOUND = {"write": 2, "sqs": 0.3}
