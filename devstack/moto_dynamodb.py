@@ -21,6 +21,13 @@ member: ten members for each value, each looked up through a picker that builds 
 first. An answer with an item cost a millisecond or more of it. An AttributeValue as moto's DynamoDB keeps
 it is already what the shape makes of it, but for a binary one (which the serializer encodes): any other is
 answered as it is.
+
+UpdateItem. moto parses an update expression twice per request (its handler, to check the names and values
+used; its backend), and validates it by ten passes over the tree, each building a dict of the node types
+it processes for every node it visits, and checking each node against those types (abstract classes, whose
+checks are slow); before that it deep-copies the tree through copy's generic machinery. The tree of an
+expression, which moto only reads or copies, is parsed once per expression; a pass finds what it does with
+a class of node once; and a node copies itself as copy would, minus the machinery.
 """
 
 import copy
@@ -43,6 +50,13 @@ from moto.dynamodb.exceptions import (
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing.ast_nodes import (  # type: ignore[attr-defined]
+    DepthFirstTraverser,
+    Expression,
+    Node,
+    UpdateExpressionFunction,
+)
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
 
@@ -229,8 +243,86 @@ def _serialize_structure(
     _moto_serialize_structure(self, serialized, value, shape, key)
 
 
+_moto_make = UpdateExpressionParser.make.__func__
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(expression: str) -> Any:
+    return _moto_make(UpdateExpressionParser, expression)
+
+
+def _make(cls: type, expression: str) -> Any:
+    return _parsed(expression)
+
+
+@functools.cache
+def _is_node(node_class: type) -> bool:
+    return issubclass(node_class, Node)
+
+
+@functools.cache
+def _has_clauses(node_class: type) -> bool:
+    return issubclass(node_class, Expression | UpdateExpressionFunction)
+
+
+# What a class of pass does with a class of node: the function of the first processor in its dict whose type
+# the node is of, as moto picks it; None for none. A pass's processors are its own methods.
+_processors: dict[tuple[type, type], Any] = {}
+
+
+def _processor(self: Any, node_class: type) -> Any:
+    key = (type(self), node_class)
+    if key not in _processors:
+        processing = self._processing_map().items()
+        method = next((each for kind, each in processing if issubclass(node_class, kind)), None)
+        _processors[key] = None if method is None else method.__func__
+    return _processors[key]
+
+
+def _traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
+    """moto's, with the type checks (against abstract classes, slow) made once per class of node."""
+    node_class: type = type(node)
+    if not _is_node(node_class):
+        return node
+    parent_node = node.parent
+    if node.children is not None:
+        for index, child_node in enumerate(node.children):
+            self.pre_processing_of_child(node, index)
+            self.traverse_node_recursively(child_node, index)
+    processor = _processor(self, node_class)
+    if processor is not None:
+        node = processor(self, node)
+        node.parent = parent_node
+        if parent_node:
+            parent_node.children[child_id] = node
+    return node
+
+
+def _find_clauses(self: Any, clause_types: list[type]) -> list[Any]:
+    """moto's, likewise."""
+    clauses = []
+    for child in self.children or []:
+        child_class: type = type(child)
+        if child_class in clause_types:
+            clauses.append(child)
+        elif _has_clauses(child_class):
+            clauses.extend(child.find_clauses(clause_types))
+    return clauses
+
+
+def _copied_node(self: Any, memo: dict[int, Any]) -> Any:
+    copied = object.__new__(type(self))
+    memo[id(self)] = copied
+    copied.__dict__.update({name: copy.deepcopy(value, memo) for name, value in self.__dict__.items()})
+    return copied
+
+
 def apply() -> None:
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     Table.query = _query  # type: ignore[method-assign]
     Table.all_items = _all_items  # type: ignore[method-assign]
     BaseJSONSerializer._serialize_type_structure = _serialize_structure  # type: ignore[method-assign]
+    UpdateExpressionParser.make = classmethod(_make)
+    DepthFirstTraverser.traverse_node_recursively = _traverse_node_recursively
+    Node.find_clauses = _find_clauses
+    Node.__deepcopy__ = _copied_node

@@ -164,3 +164,39 @@ def test_an_item_of_every_type_is_answered_as_it_was_written(dynamodb: Any) -> N
 
     assert answered == item
     assert updated == {**item, "note": {"S": "changed"}}
+
+
+def test_updates_of_every_clause_change_the_item_as_dynamodb_does(dynamodb: Any) -> None:
+    def update(expression: str, **values: Any) -> dict[str, Any]:
+        answer = dynamodb.update_item(
+            TableName="t",
+            Key=_item("u", "1"),
+            UpdateExpression=expression,
+            ExpressionAttributeNames={"#count": "count"},
+            ExpressionAttributeValues={f":{name}": value for name, value in values.items()},
+            ReturnValues="ALL_NEW",
+        )
+        return dict(answer["Attributes"])
+
+    # Twice each: the second parses nothing anew, and must do the same.
+    for _ in range(2):
+        dynamodb.delete_item(TableName="t", Key=_item("u", "1"))
+        created = update("SET #count = if_not_exists(#count, :zero) + :one", zero={"N": "0"}, one={"N": "1"})
+        assert created == {**_item("u", "1"), "count": {"N": "1"}}
+        added = update(
+            "ADD #count :two, tags :tags SET notes = list_append(if_not_exists(notes, :none), :note)",
+            two={"N": "2"},
+            tags={"SS": ["a"]},
+            none={"L": []},
+            note={"L": [{"S": "first"}]},
+        )
+        assert added == {
+            **_item("u", "1"),
+            "count": {"N": "3"},
+            "tags": {"SS": ["a"]},
+            "notes": {"L": [{"S": "first"}]},
+        }
+        removed = update("REMOVE notes[0], tags SET #count = #count - :one", one={"N": "1"})
+        assert removed == {**_item("u", "1"), "count": {"N": "2"}, "notes": {"L": []}}
+        with pytest.raises(ClientError, match="ValidationException"):
+            update("SET #count = :one, #count = :one", one={"N": "1"})
