@@ -2,22 +2,18 @@
 delivered once.
 
 Crashes are injected without touching the functions: an exception raised from inside an AWS call (a
-botocore event hook on the session the functions' clients are created from), or from the endpoint's gate
-as it admits a message, before anything of it is written or sent. The injected Crash is a BaseException,
-like a timeout or running out of memory it gets past every `except Exception` of the handler: the
-invocation dies. Then the triggers of tests/triggers.py retry as Lambda's do: a stream batch again
-(bisected), or from the record the function reported; a queue batch whose invocation died comes back
-whole.
+botocore event hook on the session the functions' clients are created from), or from the delivery log's
+claim of a message's lease. The injected Crash is a BaseException, like a timeout or running out of memory
+it gets past every `except Exception` of the handler: the invocation dies. Then the triggers of
+tests/triggers.py retry as Lambda's do: a stream batch again (bisected), or from the record the function
+reported; a queue batch whose invocation died comes back whole.
 
 Receivers are seeded (tests/support/receivers.py): one healthy, one failing 20% of requests with a 500, so
-that crashes meet retries too. What reaches the receivers is counted by webhook-id: one 200 answer for
+that crashes meet retries too. Exactly once is counted at the receivers, by webhook-id: one 200 answer for
 each, after exactly the attempts the draws foretold; a crash never makes the deliverer POST again what it
-had delivered. A fan-out retried queues some deliveries twice: the second copy, at its first receipt, takes
-no lease (outbound.delivery), and is POSTed once more, with the same webhook-id, on which receivers
-deduplicate; the delivery log keeps one delivery of each, and no copy is left on the queue.
+had delivered.
 """
 
-import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -27,10 +23,9 @@ import pytest
 
 from devstack.template import Stack
 from mailhooks.outbound.activity import ActivityRecord
-from mailhooks.outbound.delivery.outcomes import FANNED_OUT
-from mailhooks.outbound.endpoint_health.breaker import Gate
 from mailhooks.settings import settings
 from mailhooks.store.activity import activity_log
+from mailhooks.store.delivery_log import DeliveryLog
 from tests.support.pipeline import (
     activities,
     chaos_endpoints,
@@ -38,7 +33,7 @@ from tests.support.pipeline import (
     logged_statuses,
     webhook_id,
 )
-from tests.support.receivers import Behaviour, Chaos, Fate, Receivers, assert_counts, fate
+from tests.support.receivers import Chaos, Fate, Receivers, assert_counts, fate
 from tests.support.streams import StreamTail
 from tests.support.triggers import Crash, QueueTrigger, StreamTrigger
 
@@ -86,37 +81,14 @@ def foretold(written: list[ActivityRecord]) -> dict[str, dict[str, Fate]]:
     return fates
 
 
-def fanned_out_copies(delivering: QueueTrigger) -> Counter[str]:
-    """How many messages the fan-out queued of each delivery, by webhook-id."""
-    return Counter(
-        json.loads(message["Body"])["webhook_id"]
-        for message in delivering.handed.values()
-        if FANNED_OUT in message.get("MessageAttributes", {})
-    )
-
-
-def assert_delivered_as_foretold(
+def assert_delivered_exactly_once(
     stack: Stack, receivers: Receivers, fates: dict[str, dict[str, Fate]], delivering: QueueTrigger
 ) -> None:
     tallies = receivers.report()
-    copies = fanned_out_copies(delivering)
-    for chaos in RECEIVERS:
-        by_id = fates[chaos.name]
-        # Each copy after the first comes once its delivery is delivered (the queue is drained after each
-        # fan-out), and is POSTed once: the receiver's next arrival of that webhook-id.
-        again = {
-            each_id: range(each.attempts + 1, each.attempts + copies[each_id])
-            for each_id, each in by_id.items()
-        }
-        answers = Counter(
-            {
-                each_id: 1 + sum(chaos.decide(each_id, n) is Behaviour.OK for n in arrivals)
-                for each_id, arrivals in again.items()
-            }
-        )
-        assert_counts(f"200 answers of {chaos.name}", tallies[chaos.name].ok_answers, answers)
-        attempts = Counter({each_id: each.attempts + len(again[each_id]) for each_id, each in by_id.items()})
-        assert_counts(f"requests to {chaos.name}", tallies[chaos.name].arrivals, attempts)
+    for name, by_id in fates.items():
+        assert_counts(f"200 answers of {name}", tallies[name].ok_answers, Counter(dict.fromkeys(by_id, 1)))
+        attempts = Counter({each_id: each.attempts for each_id, each in by_id.items()})
+        assert_counts(f"requests to {name}", tallies[name].arrivals, attempts)
     assert delivering.in_flight() == 0
     assert dead_letters(stack) == []
     assert logged_statuses() == Counter({"delivered": sum(len(by_id) for by_id in fates.values())})
@@ -167,7 +139,7 @@ def test_a_fan_out_that_dies_mid_batch_is_retried_and_delivers_each_event_once(
     assert delivering.errors == []
     # 240 deliveries; the 70 + 40 messages queued by the batches that died were queued again.
     assert len(delivering.message_ids) == 240 + 70 + 40
-    assert_delivered_as_foretold(stack, receivers, fates, delivering)
+    assert_delivered_exactly_once(stack, receivers, fates, delivering)
 
 
 def test_an_entry_sqs_refuses_makes_the_stream_retry_from_its_activity(
@@ -203,41 +175,40 @@ def test_an_entry_sqs_refuses_makes_the_stream_retry_from_its_activity(
     assert (fanned_out.invocations, fanned_out.errors, delivering.errors) == (2, [], [])
     # Queued: 199 of the batch's 200 messages; then 176 again, from its 13th activity on.
     assert len(delivering.message_ids) == 199 + 176
-    assert_delivered_as_foretold(stack, receivers, fates, delivering)
+    assert_delivered_exactly_once(stack, receivers, fates, delivering)
 
 
 # The deliver function
 
 
 @pytest.mark.parametrize(
-    "admissions",
+    "claims",
     [{1}, {14}, {14, 24, 34}, {30, 45}],
     ids=["first message", "mid batch", "the same batch again and again", "twice"],
 )
 def test_a_deliverer_that_dies_before_a_message_delivers_each_event_once(
-    stack: Stack, receivers: Receivers, monkeypatch: pytest.MonkeyPatch, admissions: set[int]
+    stack: Stack, receivers: Receivers, monkeypatch: pytest.MonkeyPatch, claims: set[int]
 ) -> None:
-    """The invocation dies as its worker thread is about to attempt a message (the n-th overall), before
-    anything of it is written or sent: what its other threads delivered stays delivered, and the whole
-    batch comes back."""
-    written = activities("admissions", 30)
+    """The invocation dies as its worker thread is about to take the lease of a message (the n-th overall):
+    what its other threads delivered stays delivered, and the whole batch comes back."""
+    written = activities("claims", 30)
     fates = foretold(written)
-    crashes = Countdown(admissions)
-    admit = Gate.admit
+    crashes = Countdown(claims)
+    claim = DeliveryLog.claim
 
-    def dying_admit(self: Gate) -> Any:
+    def dying_claim(self: DeliveryLog, *args: Any, **kwargs: Any) -> Any:
         if crashes.due():
-            raise Crash(f"the deliverer died before admission {crashes.calls}")
-        return admit(self)
+            raise Crash(f"the deliverer died before claim {crashes.calls}")
+        return claim(self, *args, **kwargs)
 
-    monkeypatch.setattr(Gate, "admit", dying_admit)
+    monkeypatch.setattr(DeliveryLog, "claim", dying_claim)
 
     _, delivering = run(stack, written)
 
     assert sorted(str(error) for error in delivering.errors) == sorted(
-        f"the deliverer died before admission {n}" for n in admissions
+        f"the deliverer died before claim {n}" for n in claims
     )
-    assert_delivered_as_foretold(stack, receivers, fates, delivering)
+    assert_delivered_exactly_once(stack, receivers, fates, delivering)
 
 
 def test_a_deliverer_that_dies_setting_its_retries_waits_delivers_each_event_once(
@@ -258,4 +229,4 @@ def test_a_deliverer_that_dies_setting_its_retries_waits_delivers_each_event_onc
     _, delivering = run(stack, written)
 
     assert len(delivering.errors) == 3
-    assert_delivered_as_foretold(stack, receivers, fates, delivering)
+    assert_delivered_exactly_once(stack, receivers, fates, delivering)

@@ -48,10 +48,9 @@ EVENTS = 10
 DELIVERY_CALLS = {
     "BatchWriteItem": 1,  # the activities
     "Query": 1,  # the account's endpoints, at the fan-out
-    "BatchGetItem": 2,  # the endpoints' health at the fan-out; the endpoint with its health at delivery
+    "BatchGetItem": 3,  # the endpoints' health at the fan-out; the endpoint and its health at delivery
     "SendMessageBatch": 1,  # the fan-out's queueing
-    # Each delivery's log after the POST; at its message's first receipt, it takes no lease (a write more).
-    "PutItem": 1 * EVENTS,
+    "PutItem": 2 * EVENTS,  # each delivery's lease, and its log after the POST
     "UpdateItem": 1,  # the endpoint's health, once for the batch
 }
 

@@ -4,7 +4,6 @@ from collections.abc import Sequence
 
 from mailhooks import clock
 from mailhooks.outbound.activity import ActivityRecord
-from mailhooks.outbound.delivery.outcomes import FANNED_OUT
 from mailhooks.outbound.delivery_message import DeliveryMessage, delivery_message
 from mailhooks.outbound.endpoint_health.breaker import breaker_open
 from mailhooks.outbound.parking import park
@@ -14,17 +13,14 @@ from mailhooks.store.export_endpoints import export_endpoint_records
 from mailhooks.store.keys import EndpointKey
 
 
-def fan_out(activities: Sequence[tuple[str, ActivityRecord]], replayed: bool = False) -> str | None:
+def fan_out(activities: Sequence[tuple[str, ActivityRecord]]) -> str | None:
     """Queue the deliveries of a batch of (stream position, activity); answer where the stream must be
     retried from, or None when every delivery is queued.
 
     One settings read per distinct account, one health read, and one SQS call per ten messages. A delivery
     to an endpoint whose circuit breaker is open is parked instead, one write per endpoint, until the
     breaker closes (outbound.parking). When a message cannot be queued, the stream is retried from its
-    activity on; what is queued twice that way is deduplicated by its webhook id: at delivery, or, when
-    both copies are attempted at their first receipt, by the receiver. Activities `replayed` from the
-    stream may have been fanned out before: their messages are not marked FANNED_OUT, so that each takes
-    its delivery's lease, and one delivered already is not sent again.
+    activity on; what is queued twice that way is deduplicated at delivery by its webhook id.
     """
     endpoints = {
         account_id: [
@@ -51,12 +47,8 @@ def fan_out(activities: Sequence[tuple[str, ActivityRecord]], replayed: bool = F
             queued.append((index, message))
     for key, held in parked.items():
         park(key, held, at)
-    attributes = (
-        {} if replayed else {"MessageAttributes": {FANNED_OUT: {"DataType": "Number", "StringValue": "1"}}}
-    )
     refused, _ = send_messages(
-        settings().delivery_queue_url,
-        [{"MessageBody": message.model_dump_json(), **attributes} for _, message in queued],
+        settings().delivery_queue_url, [{"MessageBody": message.model_dump_json()} for _, message in queued]
     )
     first_failure = min((queued[index][0] for index in refused), default=len(activities))
     return activities[first_failure][0] if first_failure < len(activities) else None

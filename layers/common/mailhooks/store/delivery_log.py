@@ -165,29 +165,6 @@ class DeliveryLog:
             }
         )
 
-    def first(self, delivery: Delivery, attempt: DeliveryAttempt | None = None) -> Delivery | Unclaimable:
-        """Write a delivery attempted without a lease at its message's first receipt, as that attempt (or
-        its being settled unsent) left it: one write, and the delivery as written. It is written only where
-        nothing of it is logged: what is there was written by another copy of the message (one fanned out
-        twice, say), whose lease, attempt or settling it must not undo. Then nothing is written, and the
-        answer is "delivered" when that copy delivered it, "in flight" otherwise.
-
-        Such a delivery appears in the log once its first attempt is made, not as pending before it."""
-        if attempt is not None:
-            delivery = delivery.model_copy(update={"attempts": [*delivery.attempts, attempt]})
-        try:
-            self.table.put_item(
-                Item=self._item(delivery),
-                ConditionExpression="attribute_not_exists(pk)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if not condition_failed(error):
-                raise
-            found: Any = error.response.get("Item", {})
-            return "delivered" if found.get("status", {}).get("S") == "delivered" else "in flight"
-        return delivery
-
     def record(self, delivery: Delivery, attempt: DeliveryAttempt | None = None) -> Delivery:
         """Write the delivery as it stands after the attempt, with it, which gives its lease back: one write;
         the delivery as written. A delivery marked delivered stays so, whatever a late copy of it records."""

@@ -2,7 +2,7 @@
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -28,27 +28,16 @@ def dynamo_data(record: BaseModel) -> Item:
     return data
 
 
-def get_across(wanted: Mapping["Table", list[Item]]) -> dict[str, list[Item]]:
-    """The items that exist of each table's keys, by table name, strongly consistent, in no order: one read
-    per hundred keys, whichever tables they are of."""
-    found: dict[str, list[Item]] = {table.name: [] for table in wanted}
-    keys = [(table, key) for table, table_keys in wanted.items() for key in table_keys]
-    for start in range(0, len(keys), 100):
-        request: Any = {}
-        for table, key in keys[start : start + 100]:
-            request.setdefault(table.name, {"Keys": [], "ConsistentRead": True})["Keys"].append(key)
-        client = keys[start][0].meta.client
-        while request:
-            answer = client.batch_get_item(RequestItems=request)
-            for name, items in answer["Responses"].items():
-                found[name].extend(items)
-            request = answer.get("UnprocessedKeys") or None
-    return found
-
-
 def get_many(table: "Table", keys: list[Item]) -> list[Item]:
     """The items of the table that exist of those keys, strongly consistent, 100 to a read, in no order."""
-    return get_across({table: keys})[table.name]
+    found: list[Item] = []
+    for start in range(0, len(keys), 100):
+        wanted: Any = {table.name: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+        while wanted:
+            answer = table.meta.client.batch_get_item(RequestItems=wanted)
+            found.extend(answer["Responses"].get(table.name, []))
+            wanted = answer.get("UnprocessedKeys") or None
+    return found
 
 
 def queried(table: "Table", query: Item) -> Iterator[Item]:
