@@ -64,7 +64,7 @@ class _Progress:
 
     # Admitted by the webhook's pace, which counted it a success.
     admitted: bool = False
-    # Its log entry written with its effect.
+    # The operation's context, once it ran: whether it wrote the call's log entry with its effect.
     context: OperationContext | None = None
 
 
