@@ -1,17 +1,25 @@
 """bench/cpu.py's stand-in for AWS: calls answered as moto answered them when recorded, without moto; and a
 call that was not recorded refused, not sent."""
 
+import os
 from typing import Any
 
 import boto3
 import pytest
 
-from bench.cpu import NotRecorded, recorded, replaying
 from devstack.template import Stack
 from mailhooks.settings import settings
 
 
-def test_a_replay_answers_each_call_as_recorded_in_turn_and_refuses_another(stack: Stack) -> None:
+def test_a_replay_answers_each_call_as_recorded_in_turn_and_refuses_another(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Importing bench sets the benchmarks' log level and metrics namespace in the environment: here only
+    # for this test, not for every test this process runs after it (those that read the functions' logs).
+    for name in ("POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    from bench.cpu import NotRecorded, recorded, replaying
+
     table = settings().data_table
     with recorded() as recording:
         client = boto3.client("dynamodb")
