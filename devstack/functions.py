@@ -4,7 +4,7 @@ Environment. Lambda gives each function a process of its own; here all share one
 for all threads. The variables every function agrees on (each one's own, and the shared ones with equal
 values) are set in the process once, before any function is imported. A variable two functions set to
 different values (each one's POWERTOOLS_SERVICE_NAME) is set only while that function's module is imported,
-which is when Powertools' Logger, Tracer and Metrics read it. It is not set around each call: that would
+which is when Powertools' Logger and Metrics read it. It is not set around each call: that would
 need one lock for every function, serializing them all and deadlocking a function that calls the local
 API. It would not isolate them anyway, as the layer's caches (settings(), aws()) are per process.
 """

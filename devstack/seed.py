@@ -201,6 +201,8 @@ def seed(receiver_url: str) -> Demo:
             mapping=sample.mapping,
             sample_payload=parse_body(sample.content_type, sample.body),
             list_id=sample.list_id,
+            account=account,
+            webhook_list=next((each for each in lists if each.id == sample.list_id), None),
         )
         inbound_webhook_records().put_inbound_webhook(webhook)
         webhooks.append(DemoWebhook(name, operation.summary, webhook, sample))

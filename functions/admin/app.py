@@ -2,18 +2,16 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailhooks.admin import admin_api
 from mailhooks.logs import MaskedFormatter
 
 logger = Logger(logger_formatter=MaskedFormatter())
-tracer = Tracer()
 app = admin_api()
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

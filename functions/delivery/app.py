@@ -3,7 +3,7 @@
 from collections import Counter
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,7 +13,6 @@ from mailhooks.outbound.delivery.batch import deliver_batch
 from mailhooks.outbound.delivery.outcomes import QueuedMessage, Result
 
 logger = Logger(logger_formatter=MaskedFormatter())
-tracer = Tracer()
 metrics = Metrics()
 
 METRICS = {
@@ -30,7 +29,6 @@ METRICS = {
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcomes = deliver_batch([QueuedMessage.of(record) for record in SQSEvent(event).records])

@@ -4,7 +4,7 @@ up the deliveries parked for as long as the delivery log keeps deliveries."""
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailhooks import clock
@@ -12,10 +12,8 @@ from mailhooks.logs import MaskedFormatter
 from mailhooks.outbound.endpoint_health.review import review
 
 logger = Logger(logger_formatter=MaskedFormatter())
-tracer = Tracer()
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> None:
     review(clock.now())

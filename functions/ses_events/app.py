@@ -1,6 +1,6 @@
 """SesEventsTopic: the opens, clicks and complaints SES publishes become activities."""
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -8,11 +8,9 @@ from mailhooks.logs import MaskedFormatter
 from mailhooks.sending.ses_events import record_notifications
 
 logger = Logger(logger_formatter=MaskedFormatter())
-tracer = Tracer()
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @event_source(data_class=SNSEvent)
 def handler(event: SNSEvent, context: LambdaContext) -> None:
     record_notifications((record.sns.message_id, record.sns.message) for record in event.records)

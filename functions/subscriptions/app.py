@@ -5,7 +5,7 @@ confirms an export endpoint's owner email, to which its health warnings go."""
 
 import base64
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -21,7 +21,6 @@ from mailhooks.sending.subscriptions import (
 )
 
 logger = Logger(logger_formatter=MaskedFormatter())
-tracer = Tracer()
 metrics = Metrics()
 app = APIGatewayRestResolver()
 
@@ -71,7 +70,6 @@ def owner_email_confirmation(token: str) -> Response[str]:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
     return app.resolve(event, context)

@@ -84,19 +84,27 @@ def _tables(operation: str, params: dict[str, Any]) -> set[str]:
 
 
 WRITES = ("PutItem", "UpdateItem", "BatchWriteItem", "TransactWriteItems")
-# The writes that complete a call's idempotency record (its PutItem is the one that starts it).
-COMPLETIONS = ("UpdateItem", "TransactWriteItems")
+
+
+def _completes_a_record(operation: str, params: dict[str, Any]) -> bool:
+    """Whether the write completes a call's idempotency record (a Put begins it)."""
+    return operation == "TransactWriteItems" and any(
+        item.get("Update", {}).get("TableName") == settings().idempotency_table
+        for item in params["TransactItems"]
+    )
 
 
 def fail_once_on_writes_to(
-    hook: Hook, table: str, failure: BaseException, operations: tuple[str, ...] = WRITES
+    hook: Hook, table: str, failure: BaseException, where: Callable[[str, dict[str, Any]], bool] | None = None
 ) -> list[str]:
-    """Raise the failure from the first DynamoDB write to the table; answer the operations it failed."""
+    """Raise the failure from the first DynamoDB write to the table (of those `where` picks); answer the
+    operations it failed."""
     failed: list[str] = []
-    for operation in operations:
+    for operation in WRITES:
 
         def inject(params: dict[str, Any], operation: str = operation, **_: Any) -> None:
-            if not failed and table in _tables(operation, params):
+            picked = where(operation, params) if where else True
+            if not failed and picked and table in _tables(operation, params):
                 failed.append(operation)
                 raise failure
 
@@ -180,7 +188,7 @@ def test_an_invocation_killed_after_the_send_is_not_carried_out_again(
 ) -> None:
     operation, event = sending
     _, _, sends = SENDS[operation]
-    failed = fail_once_on_writes_to(aws_hook, settings().idempotency_table, Crash(), COMPLETIONS)
+    failed = fail_once_on_writes_to(aws_hook, settings().idempotency_table, Crash(), _completes_a_record)
 
     with pytest.raises(Crash):
         handler(event, ClosingContext())

@@ -10,8 +10,9 @@ from devstack.template import Stack
 from mailhooks.__main__ import main
 from mailhooks.authorizer import hash_key
 from mailhooks.aws import aws
+from mailhooks.models import InboundWebhook
 from mailhooks.store.accounts import account_records
-from tests.support.helpers import FakeLambdaContext
+from tests.support.helpers import FakeLambdaContext, call, hook_event, seed_account, seed_list, seed_webhook
 
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/GET/admin/lists"
 
@@ -140,3 +141,23 @@ def test_the_operator_finds_a_deployed_stacks_tables_through_its_outputs(
         capsys, "--stack", "mailhooks-prod", "account", "create", "--name", "Shop", "--plan", "paid"
     ) == (0, "account 1 created on the paid plan")
     assert account_records().get_account(1) is not None
+
+
+def test_the_operators_changes_reach_the_webhooks_the_account_has_already(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A webhook's item carries its account, so that a call reads one item: the operator's change of plan
+    or limits is carried to every webhook of the account, and the next call meets it."""
+    seed_account(12)
+    seed_list()
+    webhooks = [seed_webhook("add_subscriber", {"email": "/email"}, list_id=2222) for _ in range(2)]
+
+    def status(webhook: InboundWebhook, email: str) -> int:
+        return call(hook_event(webhook.token, json.dumps({"email": email})))[0]
+
+    assert [status(webhook, f"{n}@example.com") for n, webhook in enumerate(webhooks)] == [201, 201]
+    operator(capsys, "account", "plan", "12", "free")
+    assert [status(webhook, "b@example.com") for webhook in webhooks] == [403, 403]
+    operator(capsys, "account", "plan", "12", "paid")
+    operator(capsys, "account", "limits", "12", "--webhook-calls-per-second", "1", "--webhook-burst", "1")
+    assert [status(webhooks[0], f"c{n}@example.com") for n in range(2)] == [201, 429]

@@ -14,6 +14,7 @@ from mailhooks.models import ActivityKind, CustomField
 from mailhooks.store.activity import activity_log
 from tests.support.counting import by_operation, counting_aws_calls
 from tests.support.helpers import (
+    NUMBERED_OPERATIONS,
     OPERATION_CALLS,
     FakeLambdaContext,
     call,
@@ -29,14 +30,17 @@ from tests.support.receivers import Receiver
 from tests.support.streams import StreamTail
 from tests.support.triggers import run_queue
 
-# Read the webhook, the account, the pace and the replay record, count the call, log it, and the effect.
+# Read the webhook (which carries its account and list), admit and count the call (its pace), and one
+# transaction of the effect with the call's log entry. An operation that sends takes what the send needs (its
+# quota, its campaign) with the call's record in one transaction before it, and completes the record with
+# the send's activity and the log entry in another after it.
 INBOUND_CALLS = {
-    "add_subscriber": {"GetItem": 4, "UpdateItem": 4, "PutItem": 2, "TransactWriteItems": 1},
-    "delete_subscriber": {"GetItem": 3, "UpdateItem": 3, "PutItem": 2, "DeleteItem": 1},
-    "unsubscribe": {"GetItem": 3, "UpdateItem": 3, "PutItem": 2, "TransactWriteItems": 1},
-    "send_sms": {"GetItem": 2, "UpdateItem": 4, "PutItem": 2, "TransactWriteItems": 1, "Publish": 1},
-    "send_email": {"GetItem": 3, "UpdateItem": 4, "PutItem": 2, "TransactWriteItems": 1, "SendEmail": 1},
-    "send_campaign": {"GetItem": 5, "UpdateItem": 4, "PutItem": 3, "SendMessage": 1},
+    "add_subscriber": {"GetItem": 1, "UpdateItem": 1, "TransactWriteItems": 1},
+    "delete_subscriber": {"GetItem": 1, "UpdateItem": 1, "TransactWriteItems": 1},
+    "unsubscribe": {"GetItem": 1, "UpdateItem": 1, "TransactWriteItems": 1},
+    "send_sms": {"GetItem": 1, "UpdateItem": 1, "TransactWriteItems": 2, "Publish": 1},
+    "send_email": {"GetItem": 1, "UpdateItem": 1, "TransactWriteItems": 2, "SendEmail": 1},
+    "send_campaign": {"GetItem": 1, "UpdateItem": 1, "TransactWriteItems": 2, "SendMessage": 1},
 }
 # Ten events to one endpoint: what a batch shares (the endpoints' and their health's reads, the SQS
 # batches) is counted once.
@@ -66,6 +70,10 @@ def test_each_inbound_operation_makes_its_counted_aws_calls(stack: Stack, operat
     needed = body["email"] if operation in ("delete_subscriber", "unsubscribe") else "c@example.com"
     assert call(hook_event(subscribing.token, json.dumps({"email": needed})))[0] == 201
     webhook = seed_webhook(operation, mapping, list_id=2222 if operation == "add_subscriber" else None)
+    # A container numbers what it sends from a block of ids it takes at its first send: one send before.
+    if operation in NUMBERED_OPERATIONS:
+        warm_up = hook_event(webhook.token, json.dumps(body), headers={"Idempotency-Key": "warm-up"})
+        assert call(warm_up)[0] < 300
 
     with counting_aws_calls() as calls:
         status = call(hook_event(webhook.token, json.dumps(body)))[0]

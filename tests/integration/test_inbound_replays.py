@@ -17,7 +17,15 @@ from mailhooks.settings import settings
 from mailhooks.store.inbound_webhooks import inbound_webhook_records
 from tests.support.activities import activities
 from tests.support.admin import admin
-from tests.support.helpers import call, hook_event, seed_account, seed_webhook, sent_emails, sent_sms
+from tests.support.helpers import (
+    call,
+    hook_event,
+    seed_account,
+    seed_list,
+    seed_webhook,
+    sent_emails,
+    sent_sms,
+)
 
 pytestmark = pytest.mark.usefixtures("stack")
 
@@ -130,3 +138,17 @@ def test_the_window_is_set_and_shown_through_the_admin_api(
     assert off[1]["replay_window_seconds"] == 0
     assert inbound_webhook_records().find_inbound_webhook(webhook.token).replay_window_seconds == 0  # type: ignore[union-attr]
     assert [status for status, _ in refused] == [400, 400, 400]
+
+
+def test_an_operation_that_sends_nothing_keeps_no_record_and_changes_nothing_twice() -> None:
+    seed_account()
+    seed_list()
+    webhook = seed_webhook("add_subscriber", {"email": "/email"}, list_id=2222)
+    event = hook_event(webhook.token, json.dumps({"email": "ana@example.com"}))
+
+    first, retry = call(event), call(event)
+
+    assert first[:2] == retry[:2] == (201, {"id": first[1]["id"], "email": "ana@example.com"})  # type: ignore[index]
+    assert replayed(retry[2]) is None
+    assert boto3.client("dynamodb").scan(TableName=aws().idempotency_store.table_name)["Items"] == []
+    assert [record.activity_id for record in activities()] == [ActivityKind.SUBSCRIBE]

@@ -59,6 +59,8 @@ OPERATION_CALLS: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
     "send_email": ({name: f"/{name}" for name in EMAIL_CALL}, EMAIL_CALL),
     "send_campaign": (CAMPAIGN_MAPPING, CAMPAIGN_CALL),
 }
+# The operations that number what they send, from a block of ids their container takes (store.counters).
+NUMBERED_OPERATIONS = ("send_sms", "send_email", "send_campaign")
 
 
 class FakeLambdaContext(LambdaContext):
@@ -182,8 +184,16 @@ def seed_template(account_id: int = 12, template_id: int = 31) -> EmailTemplate:
 def seed_webhook(
     operation: str, mapping: dict[str, str], account_id: int = 12, **options: Any
 ) -> InboundWebhook:
+    # Carrying its account and list, as the admin API saves a webhook.
+    list_id = options.get("list_id")
     webhook = new_inbound_webhook(
-        account_id=account_id, name=f"{operation} hook", operation=operation, mapping=mapping, **options
+        account_id=account_id,
+        name=f"{operation} hook",
+        operation=operation,
+        mapping=mapping,
+        account=account_records().get_account(account_id),
+        webhook_list=list_records().get_list(account_id, list_id) if list_id else None,
+        **options,
     )
     inbound_webhook_records().put_inbound_webhook(webhook)
     return webhook

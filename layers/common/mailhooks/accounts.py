@@ -10,6 +10,7 @@ from mailhooks.errors import InvalidInput, NotFound
 from mailhooks.models import Account, AccountLimits, ApiKey, Plan
 from mailhooks.store.accounts import account_records
 from mailhooks.store.counters import next_id
+from mailhooks.store.inbound_webhooks import inbound_webhook_records
 
 
 def create_account(name: str, plan: Plan) -> Account:
@@ -29,6 +30,7 @@ def change_plan(account_id: int, plan: Plan) -> Account:
     changed = _account(account_id).model_copy(update={"plan": plan})
     if not account_records().change_account(changed, "plan"):
         raise NotFound(f"account {account_id} was not found")
+    inbound_webhook_records().carry_account(changed)
     return changed
 
 
@@ -42,6 +44,7 @@ def change_limits(account_id: int, **changes: Any) -> Account:
     changed = account.model_copy(update={"limits": limits})
     if not account_records().change_account(changed, "limits"):
         raise NotFound(f"account {account_id} was not found")
+    inbound_webhook_records().carry_account(changed)
     return changed
 
 

@@ -48,14 +48,10 @@ class Aws:
 
     @cached_property
     def idempotency_store(self) -> "CallRecords":
-        # Imported here: only the inbound function keeps idempotency records.
+        # Imported here: only the inbound function keeps records of its calls.
         from mailhooks.store.idempotency import CallRecords
 
-        # A client of the default session: a session of its own would load botocore's models again, on
-        # every cold start. Not the resource's client, which would serialize the layer's typed values twice.
-        return CallRecords(
-            settings().idempotency_table, settings().activity_table, boto3.client("dynamodb", config=_CONFIG)
-        )
+        return CallRecords(self.dynamodb.Table(settings().idempotency_table))
 
     @cached_property
     def sesv2(self) -> "SESV2Client":

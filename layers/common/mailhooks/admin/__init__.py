@@ -5,15 +5,14 @@ import json
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from mailhooks.admin import campaigns, export_endpoints, inbound_webhooks, lists, operations, sending_domains
 from mailhooks.admin.base import error_response, validation_problems
+from mailhooks.admin.docs import openapi_document, swagger_page
 from mailhooks.errors import InvalidInput, MailhooksError, NotFound, internal_error
 
 logger = Logger(child=True)
 
-TITLE = "mailhooks admin API"
 ROUTERS = (
     operations.router,
     lists.router,
@@ -48,22 +47,12 @@ def admin_api() -> APIGatewayRestResolver:
     app.exception_handler(Exception)(failure)
     app.not_found(no_route)
 
-    app.enable_swagger(
-        path="/admin/docs", title=TITLE, security_schemes={"bearer": HTTPBearer()}, security=[{"bearer": []}]
-    )
+    @app.get("/admin/docs", include_in_schema=False)
+    def docs() -> Response[str]:
+        return swagger_page(app)
 
     @app.get("/admin/openapi.json", include_in_schema=False)
     def openapi() -> Response[str]:
-        return Response(
-            200,
-            "application/json",
-            json.dumps(
-                json.loads(
-                    app.get_openapi_json_schema(
-                        title=TITLE, security_schemes={"bearer": HTTPBearer()}, security=[{"bearer": []}]
-                    )
-                )
-            ),
-        )
+        return openapi_document(app)
 
     return app

@@ -12,7 +12,6 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     PlainSerializer,
     PlainValidator,
@@ -21,6 +20,7 @@ from pydantic import (
 
 from mailhooks import clock
 from mailhooks.admin.base import account_id, new_router
+from mailhooks.inbound.parameters import Email
 from mailhooks.links import api_base_url, api_host
 from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.outbound import export_endpoints
@@ -74,7 +74,7 @@ class NewEndpoint(BaseModel):
     url: str = Field(max_length=2048, description=URL_DESCRIPTION)
     activities: list[ActivityName] = Field(min_length=1, description="The kinds of activity it receives.")
     active: bool = True
-    owner_email: EmailStr | None = OWNER_EMAIL
+    owner_email: Email | None = OWNER_EMAIL
     max_concurrency: int | None = MAX_CONCURRENCY
     max_per_second: int | None = MAX_PER_SECOND
 
@@ -88,7 +88,7 @@ class EndpointChanges(BaseModel):
     url: str | None = Field(default=None, max_length=2048, description=URL_DESCRIPTION)
     activities: list[ActivityName] | None = Field(default=None, min_length=1)
     active: bool | None = Field(default=None, description="Switching it on again starts its health afresh.")
-    owner_email: EmailStr | None = OWNER_EMAIL
+    owner_email: Email | None = OWNER_EMAIL
     max_concurrency: int | None = MAX_CONCURRENCY
     max_per_second: int | None = MAX_PER_SECOND
 

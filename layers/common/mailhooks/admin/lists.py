@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mailhooks.admin.base import account_id, new_router
 from mailhooks.errors import InvalidInput, NotFound
-from mailhooks.inbound.operations.add_subscriber import field_name_problem
 from mailhooks.inbound.parameters import Line
 from mailhooks.models import CustomField, EmailTemplate, MailingList, SubscriberStatus
 from mailhooks.store.campaigns import campaign_records
@@ -30,6 +29,9 @@ class NewList(BaseModel):
     @field_validator("fields")
     @classmethod
     def _fields_have_usable_names(cls, fields: list[CustomField]) -> list[CustomField]:
+        # Imported here, with every operation: most admin routes never need one (inbound_webhooks.operations).
+        from mailhooks.inbound.operations.add_subscriber import field_name_problem
+
         names = [field.name for field in fields]
         problems = [problem for name in names if (problem := field_name_problem(name))]
         problems += [f"{name!r} is named twice" for name in sorted(set(names)) if names.count(name) > 1]

@@ -7,8 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mailhooks.admin.base import account_id, new_router
 from mailhooks.errors import InvalidInput, NotFound
+from mailhooks.inbound.inbound_webhooks import operations
 from mailhooks.inbound.mapping import FORM_TYPE, parse_body, selectable_nodes
-from mailhooks.inbound.operations import OPERATIONS
 from mailhooks.store.lists import list_records
 
 router = new_router()
@@ -52,7 +52,7 @@ def list_operations(
         if webhook_list is None:
             raise NotFound(f"list {list_id} was not found")
     described = []
-    for operation in OPERATIONS.values():
+    for operation in operations().values():
         schema = operation.parameters_of(webhook_list).model_json_schema()
         required = set(schema.get("required", []))
         parameters = [

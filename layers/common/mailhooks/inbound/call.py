@@ -1,4 +1,15 @@
-"""Answering a call to an inbound webhook's secret URL: find the webhook, map the body, run the operation."""
+"""Answering a call to an inbound webhook's secret URL: find the webhook, map the body, run the operation.
+
+A call is latency for the system waiting on it, so its AWS calls are few (tests/integration/
+test_aws_call_counts.py counts them):
+1. GetItem of the webhook, whose item carries its account (plan, limits) and its list.
+2. UpdateItem of its pace, which admits the call, counts it a success and moves last_call_at.
+3. One TransactWriteItems of the effect with the call's log entry, ownership checked by ConditionChecks
+   (a list, a template, a verified domain) rather than reads.
+An operation that sends makes instead: 3. one transaction that begins the call's record with what the send
+takes (its hourly quota, its campaign); 4. the send; 5. one transaction that completes the record with the
+send's activity and the log entry (inbound.replays). An error is counted and logged by two more writes.
+"""
 
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -47,11 +58,21 @@ class InboundCall:
     lambda_context: Any = None
 
 
+@dataclass
+class _Progress:
+    """How far a call went: its answer is counted and logged accordingly."""
+
+    # Admitted by the webhook's pace, which counted it a success.
+    admitted: bool = False
+    # The operation's context, once it ran: whether it wrote the call's log entry with its effect.
+    context: OperationContext | None = None
+
+
 def _account_answering(webhook: InboundWebhook) -> Account:
     """The webhook's account, if the webhook may be called: switched on, of an account on a paid plan."""
     if not webhook.active and not webhook.listening:
         raise Forbidden("this webhook is switched off; its owner can switch it on again")
-    account = account_records().get_account(webhook.account_id)
+    account = webhook.account or account_records().get_account(webhook.account_id)
     if account is None:
         raise NotFound(NO_WEBHOOK)
     if account.plan != "paid":
@@ -68,9 +89,10 @@ def _head(webhook: InboundWebhook) -> Answer:
     return Answer(200, {})
 
 
-def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
+def _run(webhook: InboundWebhook, call: InboundCall, now: datetime, progress: _Progress) -> Answer:
     account = _account_answering(webhook)
-    keep_pace(webhook, account)
+    keep_pace(webhook, account, now)
+    progress.admitted = True
     limit = settings().max_body_bytes
     if len(call.body) > limit:
         raise PayloadTooLarge(
@@ -82,13 +104,16 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
         inbound_webhook_records().capture_sample_payload(call.token, document, now)
         return Answer(202, {"captured": "this body is now the webhook's sample payload; nothing was run"})
     operation = OPERATIONS[webhook.operation]
-    context = OperationContext(
+    context = progress.context = OperationContext(
         account=account,
         webhook=webhook,
         aws=aws(),
         settings=settings(),
         base_url=call.base_url,
         now=now,
+        log_entry=lambda answer: inbound_webhook_records().log_entry(
+            webhook, _call_record(now, answer, call)
+        ),
     )
     parameters = operation.parameters_of(context.webhook_list() if operation.uses_webhook_list else None)
     required = {name for name, field in parameters.model_fields.items() if field.is_required()}
@@ -98,6 +123,7 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime) -> Answer:
         webhook,
         bound.model_dump(mode="json"),
         call.delivery_id,
+        context,
         lambda: _carry_out(operation, bound, context, window),
     )
 
@@ -139,21 +165,27 @@ def _failure(call: InboundCall) -> Answer:
 def answer_call(call: InboundCall) -> Answer:
     """The answer to one call; every answered POST to an existing webhook is counted in its stats."""
     # A token of another shape than the platform issues names no webhook: answered without a read.
-    webhook = (
-        inbound_webhook_records().find_inbound_webhook(call.token) if TOKEN.fullmatch(call.token) else None
-    )
+    records = inbound_webhook_records()
+    webhook = records.find_inbound_webhook(call.token) if TOKEN.fullmatch(call.token) else None
     if webhook is None:
         return Answer(404, {"error": NO_WEBHOOK})
     if call.method == "HEAD":
         return _head(webhook)
     now = clock.now()
+    progress = _Progress()
     try:
-        answer = _run(webhook, call, now)
+        answer = _run(webhook, call, now, progress)
     except MailhooksError as error:
         answer = Answer(error.status, {"error": error.message}, error.headers)
     except Exception:
         answer = _failure(call)
-    inbound_webhook_records().record_inbound_call(webhook, _call_record(now, answer, call))
+    logged = progress.context is not None and progress.context.logged
+    if answer.status >= 400:
+        records.count_error(
+            webhook, _call_record(now, answer, call), admitted=progress.admitted, log=not logged
+        )
+    elif not logged:
+        records.log_call(webhook, _call_record(now, answer, call))
     logger.info(
         "inbound call answered",
         extra={

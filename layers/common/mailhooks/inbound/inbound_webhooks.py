@@ -3,20 +3,28 @@ sample payload, rotating their secret URL, capturing a sample, reading their cal
 
 import re
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mailhooks import clock
 from mailhooks.errors import InvalidInput, NotFound, PayloadTooLarge
 from mailhooks.inbound.mapping import MissingNode, resolve
-from mailhooks.inbound.operations import OPERATIONS
 from mailhooks.inbound.pace import pace_problems
 from mailhooks.inbound.parameters import Id, Line
-from mailhooks.models import DEFAULT_REPLAY_WINDOW_SECONDS, InboundCallRecord, InboundWebhook, MailingList
+from mailhooks.models import (
+    DEFAULT_REPLAY_WINDOW_SECONDS,
+    Account,
+    InboundCallRecord,
+    InboundWebhook,
+    MailingList,
+)
 from mailhooks.store.accounts import account_records
 from mailhooks.store.inbound_webhooks import SAMPLE_LIMIT_BYTES, inbound_webhook_records, sample_json
 from mailhooks.store.lists import list_records
+
+if TYPE_CHECKING:
+    from mailhooks.inbound.operations import Operation
 
 # The shape of every URL token the platform issues: secrets.token_urlsafe(32).
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -33,9 +41,17 @@ def check_sample_size(document: Any, what: str) -> None:
         )
 
 
+def operations() -> "dict[str, Operation[Any]]":
+    """Every operation, by name. Imported on first use, with each operation's parameters and the modules it
+    calls: the admin function imports this module, and most of its routes never need them."""
+    from mailhooks.inbound.operations import OPERATIONS
+
+    return OPERATIONS
+
+
 def _known_operation(name: str) -> str:
-    if name not in OPERATIONS:
-        raise ValueError(f"must be one of {', '.join(OPERATIONS)}")
+    if name not in operations():
+        raise ValueError(f"must be one of {', '.join(operations())}")
     return name
 
 
@@ -117,8 +133,11 @@ def new_inbound_webhook(
     calls_per_second: int | None = None,
     burst: int | None = None,
     replay_window_seconds: int = DEFAULT_REPLAY_WINDOW_SECONDS,
+    account: Account | None = None,
+    webhook_list: MailingList | None = None,
 ) -> InboundWebhook:
-    """A webhook with a fresh secret URL token: 256 bits from `secrets`, URL-safe."""
+    """A webhook with a fresh secret URL token: 256 bits from `secrets`, URL-safe; carrying its account and
+    list, as its calls read them."""
     return InboundWebhook(
         id=secrets.token_hex(8),
         account_id=account_id,
@@ -132,11 +151,13 @@ def new_inbound_webhook(
         calls_per_second=calls_per_second,
         burst=burst,
         replay_window_seconds=replay_window_seconds,
+        account=account,
+        webhook_list=webhook_list,
     )
 
 
 def _list_problems(account_id: int, settings: WebhookSettings) -> tuple[MailingList | None, list[str]]:
-    operation = OPERATIONS[settings.operation]
+    operation = operations()[settings.operation]
     if not operation.uses_webhook_list:
         if settings.list_id is not None:
             return None, [f"list_id: {operation.name} uses no list: leave list_id out"]
@@ -147,11 +168,11 @@ def _list_problems(account_id: int, settings: WebhookSettings) -> tuple[MailingL
     return found, [] if found else [f"list_id: list {settings.list_id} was not found"]
 
 
-def settings_problems(account_id: int, settings: WebhookSettings) -> list[str]:
-    """Everything wrong with the settings, each named: unknown parameters, paths the sample payload does
+def _mapping_problems(webhook_list: MailingList | None, settings: WebhookSettings) -> list[str]:
+    """Everything wrong with the mapping, each named: unknown parameters, paths the sample payload does
     not have, and (on an active webhook) required parameters and list fields left unmapped."""
-    webhook_list, problems = _list_problems(account_id, settings)
-    operation = OPERATIONS[settings.operation]
+    problems: list[str] = []
+    operation = operations()[settings.operation]
     parameters = operation.parameters_of(webhook_list).model_fields
     for name, pointer in settings.mapping.items():
         if name not in parameters:
@@ -176,15 +197,17 @@ def settings_problems(account_id: int, settings: WebhookSettings) -> list[str]:
     return problems
 
 
-def _checked(account_id: int, settings: WebhookSettings) -> WebhookSettings:
+def _checked(account_id: int, settings: WebhookSettings) -> dict[str, Any]:
+    """The settings, checked, with the account and the list the webhook's calls need."""
     check_sample_size(settings.sample_payload, "sample_payload")
-    problems = settings_problems(account_id, settings)
+    webhook_list, problems = _list_problems(account_id, settings)
+    problems += _mapping_problems(webhook_list, settings)
     account = account_records().get_account(account_id)
     if account is not None:
         problems += pace_problems(account, settings.calls_per_second, settings.burst)
     if problems:
         raise InvalidInput("; ".join(problems))
-    return settings
+    return {**settings.model_dump(), "account": account, "webhook_list": webhook_list}
 
 
 def webhook_of(account_id: int, webhook_id: str) -> InboundWebhook:
@@ -196,7 +219,7 @@ def webhook_of(account_id: int, webhook_id: str) -> InboundWebhook:
 
 
 def create_inbound_webhook(account_id: int, settings: WebhookSettings) -> InboundWebhook:
-    webhook = new_inbound_webhook(account_id=account_id, **_checked(account_id, settings).model_dump())
+    webhook = new_inbound_webhook(account_id=account_id, **_checked(account_id, settings))
     inbound_webhook_records().put_inbound_webhook(webhook)
     return webhook
 
@@ -218,7 +241,7 @@ def change_inbound_webhook(account_id: int, webhook_id: str, changes: WebhookCha
     except ValidationError as error:
         problems = [f"{'.'.join(map(str, each['loc']))}: {each['msg']}" for each in error.errors()]
         raise InvalidInput("; ".join(problems)) from None
-    return _save(webhook, **_checked(account_id, wanted).model_dump())
+    return _save(webhook, **_checked(account_id, wanted))
 
 
 def rotate_url(account_id: int, webhook_id: str) -> InboundWebhook:

@@ -3,8 +3,8 @@ take the capacity every account shares. The operator sets each account's maximum
 account limits); an owner may set a webhook below it."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from mailhooks import clock
 from mailhooks.errors import TooManyRequests
 from mailhooks.models import Account, InboundWebhook
 from mailhooks.settings import settings
@@ -36,18 +36,16 @@ def pace_problems(account: Account, calls_per_second: int | None, burst: int | N
     return problems
 
 
-def keep_pace(webhook: InboundWebhook, account: Account) -> None:
-    """Admit the call, or refuse it with 429 and the seconds until the webhook takes another."""
+def keep_pace(webhook: InboundWebhook, account: Account, at: datetime) -> None:
+    """Admit the call made at `at`, counted, or refuse it with 429 and the seconds until the webhook takes
+    another."""
     most = account_pace(account)
     pace = Pace(
         min(webhook.calls_per_second or most.calls_per_second, most.calls_per_second),
         min(webhook.burst or most.burst, most.burst),
     )
     interval = -(-1000 // pace.calls_per_second)
-    # The time of the write, not of the call's start: calls that began together but reached here seconds
-    # apart (a slow read) would otherwise measure the same allowance from times seconds apart.
-    now = int(clock.now().timestamp() * 1000)
-    wait = inbound_webhook_records().pace_call(webhook, now, interval, (pace.burst - 1) * interval)
+    wait = inbound_webhook_records().admit_call(webhook, at, interval, (pace.burst - 1) * interval)
     if wait is not None:
         seconds = -(-wait // 1000)
         raise TooManyRequests(

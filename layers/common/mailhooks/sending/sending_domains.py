@@ -14,6 +14,7 @@ from mailhooks.aws import aws, upstream
 from mailhooks.errors import Conflict, Forbidden, InvalidInput, NotFound, UpstreamFailure
 from mailhooks.models import SendingDomain
 from mailhooks.settings import settings
+from mailhooks.store.items import Taken
 from mailhooks.store.sending_domains import sending_domain_records
 
 _DOMAIN = re.compile(r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]")
@@ -148,3 +149,13 @@ def sender_identity(account_id: int, from_email: str) -> str:
             )
         sending_domain_records().save_ses_state(domain.model_copy(update={"verified": True}))
     return identity_arn(from_email)
+
+
+def verified_domain(account_id: int, from_email: str) -> Taken:
+    """The check, made with the send, that the address's domain is the account's and verified. Refused, SES
+    is asked (sender_identity), and the send refused unless SES now says verified."""
+
+    def refused() -> None:
+        sender_identity(account_id, from_email)
+
+    return Taken(sending_domain_records().verified_check(account_id, _domain_of(from_email)), refused)

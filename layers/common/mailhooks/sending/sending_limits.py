@@ -1,14 +1,13 @@
 """What an account may send: emails and SMS an hour, the countries its SMS go to and the sender ids they
 show. Checked before each send, so that a leaked webhook URL costs at most the account's own allowance."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from mailhooks.errors import Forbidden, OutcomeUnknown, TooManyRequests, UpstreamFailure
+from mailhooks.errors import Forbidden, TooManyRequests
 from mailhooks.models import Account
 from mailhooks.settings import settings
 from mailhooks.store import sending_quota
+from mailhooks.store.items import Item, Taken
 from mailhooks.store.sending_quota import Channel
 
 _SENDS = {"email": "emails", "sms": "SMS"}
@@ -28,26 +27,22 @@ def sms_countries(account: Account) -> list[str]:
     return [code.strip().upper() for code in settings().default_sms_countries.split(",") if code.strip()]
 
 
-@contextmanager
-def allowance(account: Account, channel: Channel, now: datetime) -> Iterator[None]:
-    """Count one send in the account's hour, or refuse it with 429; a send the provider refused is given
-    back."""
+def hourly_quota(account: Account, channel: Channel, now: datetime) -> tuple[Taken, Item]:
+    """The send's place in the account's hour, refused with 429 once the hour has its limit; and the write
+    that gives it back, for a send the provider refused."""
     hour = now.replace(minute=0, second=0, microsecond=0)
     limit = hourly_limit(account, channel)
-    if not sending_quota.take(account.id, channel, hour, limit):
+
+    def refused() -> None:
         wait = int((hour + timedelta(hours=1) - now).total_seconds()) + 1
         raise TooManyRequests(
             f"this account may send {limit} {_SENDS[channel]} an hour and has sent them this hour; "
             f"retry in {wait} s, or ask the platform to raise the limit",
             retry_after=wait,
         )
-    try:
-        yield
-    except OutcomeUnknown:  # it may have been sent: it counts
-        raise
-    except UpstreamFailure:
-        sending_quota.give_back(account.id, channel, hour)
-        raise
+
+    taken = Taken(sending_quota.taken(account.id, channel, hour, limit), refused)
+    return taken, sending_quota.given_back(account.id, channel, hour)
 
 
 def check_sms(account: Account, recipient: str, sender: str) -> None:

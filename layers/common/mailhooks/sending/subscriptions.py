@@ -7,6 +7,7 @@ or a person following the link sends it, only shows a button that posts to it; t
 carries a 256-bit random token that points to its subscriber.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -24,7 +25,8 @@ from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.sending.mail import send_mail
 from mailhooks.settings import Settings, settings
 from mailhooks.store.activity import activity_log
-from mailhooks.store.lists import ListMember, list_records
+from mailhooks.store.items import Item
+from mailhooks.store.lists import ListMember, Unsubscribed, list_records
 
 logger = Logger(child=True)
 
@@ -45,12 +47,13 @@ def list_activity(
     )
 
 
-def unsubscribe(account_id: int, list_id: int, email: str, at: datetime) -> bool | None:
-    """Unsubscribe the address from the list, recording the unsubscribe when its status changes. True when
-    it changed; False when it was unsubscribed already; None when the list has no such subscriber."""
-    return list_records().unsubscribe(
-        list_id, email, list_activity(ActivityKind.UNSUBSCRIBE, account_id, list_id, email, at)
-    )
+def unsubscribe(
+    account_id: int, list_id: int, email: str, at: datetime, written_with: Sequence[Item] = ()
+) -> Unsubscribed:
+    """Unsubscribe the address from the list, recording the unsubscribe when its status changes, with the
+    writes given."""
+    activity = list_activity(ActivityKind.UNSUBSCRIBE, account_id, list_id, email, at)
+    return list_records().unsubscribe(list_id, email, activity, written_with)
 
 
 def _trigger_send(automation: Automation, account_id: int, email: str, at: datetime) -> ActivityRecord:
@@ -204,6 +207,6 @@ def unsubscribe_by_link(token: str, content_type: str | None, body: bytes) -> Pa
     if ONE_CLICK not in _form_fields(content_type, body):
         return NOT_ONE_CLICK
     member, mailing_list = found
-    if unsubscribe(member.account_id, member.list_id, member.email, clock.now()) is None:
+    if unsubscribe(member.account_id, member.list_id, member.email, clock.now()) == "no subscriber":
         return UNKNOWN_UNSUBSCRIPTION
     return Page(200, "Unsubscribed", f"{member.email} gets no more emails from {mailing_list.name}.")

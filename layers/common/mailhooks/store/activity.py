@@ -24,6 +24,11 @@ def activity_item(record: ActivityRecord) -> Item:
     return item
 
 
+def activity_put(record: ActivityRecord) -> Item:
+    """The record's write, for a transaction that makes it with what it records."""
+    return {"Put": {"TableName": aws().activity_table.name, "Item": activity_item(record)}}
+
+
 @dataclass(frozen=True)
 class ActivityLog:
     table: "Table"

@@ -9,7 +9,7 @@ from boto3.dynamodb.conditions import Attr
 from mailhooks import clock
 from mailhooks.aws import aws
 from mailhooks.models import Campaign, CampaignStatus, EmailTemplate, RecipientCursor
-from mailhooks.store.items import Records, put, update
+from mailhooks.store.items import Item, Records, put, to_item, update
 from mailhooks.store.keys import account_key, padded
 
 # Longer than any campaign takes to send.
@@ -29,8 +29,23 @@ class CampaignRecords(Records):
             EmailTemplate.model_validate(item) for item in self._query(account_key(account_id), "TEMPLATE#")
         ]
 
+    def template_check(self, account_id: int, template_id: int) -> Item:
+        """The check, in a transaction, that the template is the account's."""
+        key = {"pk": account_key(account_id), "sk": padded("TEMPLATE", template_id)}
+        check = {"TableName": self.table.name, "Key": key, "ConditionExpression": "attribute_exists(pk)"}
+        return {"ConditionCheck": check}
+
     def put_campaign(self, campaign: Campaign) -> None:
         self._put_owned(campaign, "CAMPAIGN")
+
+    def campaign_put(self, campaign: Campaign) -> Item:
+        """A new campaign's write, for a transaction."""
+        item = to_item(campaign, account_key(campaign.account_id), padded("CAMPAIGN", campaign.id))
+        return {"Put": {"TableName": self.table.name, "Item": item}}
+
+    def campaign_delete(self, campaign: Campaign) -> Item:
+        key = {"pk": account_key(campaign.account_id), "sk": padded("CAMPAIGN", campaign.id)}
+        return {"Delete": {"TableName": self.table.name, "Key": key}}
 
     def get_campaign(self, account_id: int, campaign_id: int) -> Campaign | None:
         return self._get_owned(Campaign, account_id, "CAMPAIGN", campaign_id)

@@ -5,23 +5,16 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
+from mailhooks import clock
 from mailhooks.aws import aws
-from mailhooks.models import (
-    InboundCallRecord,
-    InboundWebhook,
-    WebhookStats,
-)
-from mailhooks.store.items import Item, Records, condition_failed, plain, to_item, update
-from mailhooks.store.keys import account_key
-
-if TYPE_CHECKING:
-    pass
-
+from mailhooks.models import Account, InboundCallRecord, InboundWebhook, WebhookStats
+from mailhooks.store.items import Item, Records, condition_failed, dynamo_data, plain, to_item, update
+from mailhooks.store.keys import account_key, webhook_key
 
 # What an owner changes on a webhook; the rest (id, account, token, stats, created_at) is the platform's.
 _WEBHOOK_SETTINGS = (
@@ -36,8 +29,12 @@ _WEBHOOK_SETTINGS = (
     "burst",
     "replay_window_seconds",
     "updated_at",
+    "account",
+    "webhook_list",
 )
 CALL_LOG_RETENTION = timedelta(days=30)
+# last_call_at only moves forward: times in UTC ISO 8601, compared as strings; never called, it holds null.
+_OLDER = "(attribute_not_exists(last_call_at) OR attribute_type(last_call_at, :null) OR last_call_at < :at)"
 # What a sample payload may take in the webhook's item, whose whole is at most DynamoDB's 400 KB.
 SAMPLE_LIMIT_BYTES = 300 * 1024
 
@@ -182,51 +179,90 @@ class InboundWebhookRecords(Records):
             },
         )
 
-    def record_inbound_call(self, webhook: InboundWebhook, call: InboundCallRecord) -> None:
-        """Count one answered call (atomically: concurrent calls never lose a count) and log it. last_call_at
-        only moves forward: a call that began before another and ended after it leaves the later time."""
-        key = {"pk": f"INBOUND#{webhook.token}", "sk": "INBOUND"}
-        counted = "success_count" if call.status < 400 else "error_count"
-        at = call.at.isoformat()
-        # Times in UTC ISO 8601, compared as strings; a webhook never called holds null there.
-        newest = (
-            "attribute_exists(pk) AND (attribute_not_exists(last_call_at)"
-            " OR attribute_type(last_call_at, :null) OR last_call_at < :at)"
-        )
-        moved = update(
-            self.table, key, f"ADD #{counted} :one SET last_call_at = :at", newest, one=1, at=at, null="NULL"
-        )
-        # Else a later call was counted already, or the webhook was deleted while the call ran.
-        if not moved and not update(self.table, key, f"ADD #{counted} :one", "attribute_exists(pk)", one=1):
-            return
-        # Not in one transaction with the count: concurrent transactions on one item conflict, and the
-        # count must never be lost.
+    def carry_account(self, account: Account) -> None:
+        """Copy the account, as the operator changed it, onto each of its webhooks' items."""
+        carried = dynamo_data(account)
+        for pointer in self._query(account_key(account.id), "INBOUND#"):
+            key = webhook_key(pointer["token"])
+            update(self.table, key, "SET #account = :account", "attribute_exists(pk)", account=carried)
+
+    def log_entry(self, webhook: InboundWebhook, call: InboundCallRecord) -> Item:
+        """The Put of a call's entry in the webhook's log, for a transaction that writes it with the call's
+        effect."""
         logged = to_item(call, f"CALLS#{webhook.id}", f"{call.at.isoformat()}#{secrets.token_hex(4)}")
         logged["expires_at"] = int((call.at + CALL_LOG_RETENTION).timestamp())
-        self.table.put_item(Item=logged)
+        return {"Put": {"TableName": self.table.name, "Item": logged}}
 
-    def pace_call(self, webhook: InboundWebhook, now: int, interval: int, tolerance: int) -> int | None:
-        """Admit one call by the generic cell rate algorithm, in milliseconds: paced_until is when the
-        webhook's allowance would be spent had every call come on schedule; a call is admitted while that
-        is at most tolerance ahead of now, and moves it one interval on. None when admitted, else how long
-        until a call would be. One write when the stored time is what the webhook's read said."""
-        key = {"pk": f"INBOUND#{webhook.token}", "sk": "INBOUND"}
-        busy = (
-            "SET paced_until = paced_until + :interval",
-            "paced_until BETWEEN :now AND :latest",
-            {":interval": interval, ":now": now, ":latest": now + tolerance},
-        )
-        idle = (
-            "SET paced_until = :next",
-            "attribute_exists(pk) AND (attribute_not_exists(paced_until) OR paced_until < :now)",
-            {":next": now + interval, ":now": now},
-        )
-        paced_until = webhook.paced_until
-        for expression, condition, values in [busy, idle] if webhook.paced_until >= now else [idle, busy]:
+    def log_call(self, webhook: InboundWebhook, call: InboundCallRecord) -> None:
+        self.table.put_item(Item=self.log_entry(webhook, call)["Put"]["Item"])
+
+    def _count(
+        self, webhook: InboundWebhook, counts: str, condition: str, at: datetime, **values: Any
+    ) -> bool:
+        """One update of the webhook's stats that moves last_call_at to `at` unless a later call's time is
+        there already; False when the condition failed on something else."""
+        key = webhook_key(webhook.token)
+        if update(
+            self.table,
+            key,
+            f"{counts} SET last_call_at = :at",
+            f"{condition} AND {_OLDER}",
+            **values,
+            at=at.isoformat(),
+            null="NULL",
+        ):
+            return True
+        return update(self.table, key, counts, condition, **values)
+
+    def count_error(
+        self, webhook: InboundWebhook, call: InboundCallRecord, admitted: bool, log: bool
+    ) -> None:
+        """Count an answered error, and log it unless it was logged with what it kept. An admitted call was
+        counted a success (admit_call): it is moved. Not in one transaction with the log: concurrent
+        transactions on one item conflict, and a count must never be lost."""
+        counts = "ADD error_count :one, success_count :minus_one" if admitted else "ADD error_count :one"
+        values = {"one": 1, "minus_one": -1} if admitted else {"one": 1}
+        # Else the webhook was deleted while the call ran.
+        if self._count(webhook, counts, "attribute_exists(pk)", call.at, **values) and log:
+            self.log_call(webhook, call)
+
+    def admit_call(self, webhook: InboundWebhook, at: datetime, interval: int, tolerance: int) -> int | None:
+        """Admit one call by the generic cell rate algorithm, in milliseconds, and count it a success: one
+        write, which also moves last_call_at forward. paced_until is when the webhook's allowance would be
+        spent had every call come on schedule; a call is admitted while that is at most tolerance ahead of
+        now, and moves it one interval on. None when admitted, else how long until a call would be.
+
+        Each attempt states what the webhook's last read said (whether the pace is idle or busy, and whether
+        a later call's time is stored); a condition that fails answers what is stored, and the next attempt
+        states that."""
+        paced_until, last = webhook.paced_until, webhook.stats.last_call_at
+        # Each failed condition is another call's write, which moved the pace on: this ends, admitted or not.
+        while True:
+            # The time of each write, not of the call's start: calls that began together but reached here
+            # seconds apart (a slow read, writes lost to others) would otherwise measure the same allowance
+            # from times seconds apart.
+            now = int(clock.now().timestamp() * 1000)
+            if paced_until > now + tolerance:
+                return max(paced_until - tolerance - now, 1)
+            values: dict[str, Any] = {":one": 1, ":now": now}
+            if paced_until >= now:
+                expression = "SET paced_until = paced_until + :interval"
+                condition = "paced_until BETWEEN :now AND :latest"
+                values.update({":interval": interval, ":latest": now + tolerance})
+            else:
+                expression = "SET paced_until = :next"
+                condition = (
+                    "attribute_exists(pk) AND (attribute_not_exists(paced_until) OR paced_until < :now)"
+                )
+                values[":next"] = now + interval
+            if last is None or last < at:
+                expression += ", last_call_at = :at"
+                condition += f" AND {_OLDER}"
+                values.update({":at": at.isoformat(), ":null": "NULL"})
             try:
                 self.table.update_item(
-                    Key=key,
-                    UpdateExpression=expression,
+                    Key=webhook_key(webhook.token),
+                    UpdateExpression=f"{expression} ADD success_count :one",
                     ConditionExpression=condition,
                     ExpressionAttributeValues=values,
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -234,13 +270,14 @@ class InboundWebhookRecords(Records):
             except ClientError as error:
                 if not condition_failed(error):
                     raise
-                stored = error.response.get("Item", {}).get("paced_until", {})  # type: ignore[attr-defined]
-                if "N" not in stored:  # deleted while called: the call finds out itself
+                stored: Item = error.response.get("Item", {})  # type: ignore[assignment]
+                if not stored:  # deleted while called: the call finds out itself
                     return None
-                paced_until = int(stored["N"])
+                paced_until = int(stored.get("paced_until", {}).get("N", 0))
+                called = stored.get("last_call_at", {}).get("S")
+                last = datetime.fromisoformat(called) if called else None
                 continue
             return None
-        return max(paced_until - tolerance - now, 1)
 
     def inbound_calls(self, webhook_id: str, limit: int = 50) -> list[InboundCallRecord]:
         """The webhook's last calls, newest first."""

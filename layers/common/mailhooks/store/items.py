@@ -2,7 +2,7 @@
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -10,13 +10,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from mailhooks.models import Campaign, EmailTemplate, MailingList
 from mailhooks.store.keys import account_key, padded
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
+    from mailhooks.models import Campaign, EmailTemplate, MailingList
+
 Item = dict[str, Any]
+_FAILED = "ConditionalCheckFailed"
 Owned = TypeVar("Owned", bound=BaseModel)
 
 
@@ -53,6 +55,32 @@ def condition_failed(error: ClientError) -> bool:
     """Whether a write failed on its condition: a single one, or one of a transaction's."""
     code = error.response.get("Error", {}).get("Code")
     return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A conditional write of what a send takes (its place in an hourly quota, its campaign, the check of
+    its domain), made in one transaction with the call's record right before the send (store.idempotency).
+    When its condition fails, `refused` raises what the call is answered; or it returns, having made the
+    condition hold (a domain SES verified since it was last asked), and the writes are made again."""
+
+    write: Item
+    refused: Callable[[], None]
+
+
+def cancelled(table: "Table", writes: list[Item]) -> dict[int, Item]:
+    """Write all or nothing (through the table's client, in any table): nothing when written; else, by
+    index, the cancellation reason of each write whose condition failed, with the item it found when the
+    write asked for it (ReturnValuesOnConditionCheckFailure), in DynamoDB's typed form."""
+    try:
+        table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+    except ClientError as error:
+        reasons: list[Item] = error.response.get("CancellationReasons", [])  # type: ignore[assignment]
+        failed = {index: reason for index, reason in enumerate(reasons) if reason.get("Code") == _FAILED}
+        if failed:
+            return failed
+        raise
+    return {}
 
 
 def to_item(record: BaseModel, pk: str, sk: str) -> Item:
@@ -133,7 +161,7 @@ class Records:
             raise
         return True
 
-    def _put_owned(self, record: MailingList | EmailTemplate | Campaign, kind: str) -> None:
+    def _put_owned(self, record: "MailingList | EmailTemplate | Campaign", kind: str) -> None:
         self.table.put_item(Item=to_item(record, account_key(record.account_id), padded(kind, record.id)))
 
     def _get_owned(self, model: type[Owned], account_id: int, kind: str, record_id: int) -> Owned | None:

@@ -38,8 +38,10 @@ The delivery table (the account in every key keeps accounts apart):
 
 import re
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from mailhooks.models import ExportEndpoint
+if TYPE_CHECKING:
+    from mailhooks.models import ExportEndpoint
 
 # (account id, endpoint id)
 EndpointKey = tuple[int, str]
@@ -91,5 +93,5 @@ def endpoint_key(partition: str) -> EndpointKey:
     return int(found[1]), found[2]
 
 
-def key_of(endpoint: ExportEndpoint) -> EndpointKey:
+def key_of(endpoint: "ExportEndpoint") -> EndpointKey:
     return endpoint.account_id, endpoint.id

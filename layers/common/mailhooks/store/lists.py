@@ -1,10 +1,11 @@
 """Lists and their subscribers, in the data table, with the links of subscription emails."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
 from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
@@ -15,12 +16,13 @@ from mailhooks.models import (
     Subscriber,
 )
 from mailhooks.outbound.activity import ActivityRecord
-from mailhooks.store.activity import activity_item
-from mailhooks.store.items import Item, Records, condition_failed, plain, to_item
-from mailhooks.store.keys import account_key, subscriber_key
+from mailhooks.store.activity import activity_put
+from mailhooks.store.items import Item, Records, cancelled, condition_failed, plain, to_item
+from mailhooks.store.keys import account_key, padded, subscriber_key
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
+# What unsubscribing did: changed the status; found it unsubscribed already; found no such subscriber; or
+# nothing, as a write made with it failed its condition.
+Unsubscribed = Literal["changed", "unchanged", "no subscriber", "refused"]
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,6 @@ class SubscriberPage:
 
 @dataclass(frozen=True)
 class ListRecords(Records):
-    # Written together with the change an activity records, in one transaction.
-    activity_table: "Table"
-
-    def _activity_put(self, activity: ActivityRecord) -> Item:
-        return {"Put": {"TableName": self.activity_table.name, "Item": activity_item(activity)}}
-
     # ids
 
     def put_list(self, mailing_list: MailingList) -> None:
@@ -68,10 +64,14 @@ class ListRecords(Records):
         return Subscriber.model_validate(item) if item else None
 
     def create_subscriber(
-        self, subscriber: Subscriber, account_id: int, subscribed: ActivityRecord | None = None
+        self,
+        subscriber: Subscriber,
+        account_id: int,
+        subscribed: ActivityRecord | None = None,
+        written_with: Sequence[Item] = (),
     ) -> bool:
-        """Store a new subscriber, and its subscribe activity when given, in one transaction; False when the
-        list already has that address (nothing is written)."""
+        """Store a new subscriber, and its subscribe activity when given, and the writes given, in one
+        transaction; False when the list already has that address (nothing is written)."""
         key = subscriber_key(subscriber.list_id, subscriber.email)
         put: Item = {
             "TableName": self.table.name,
@@ -80,7 +80,8 @@ class ListRecords(Records):
         }
         writes: list[Item] = [{"Put": put}]
         if subscribed:
-            writes.append(self._activity_put(subscribed))
+            writes.append(activity_put(subscribed))
+        writes.extend(written_with)
         if subscriber.confirm_token:
             pending = {"account_id": account_id, "list_id": subscriber.list_id, "email": subscriber.email}
             writes.append(
@@ -157,12 +158,14 @@ class ListRecords(Records):
             "Key": {"pk": f"CONFIRM#{token}", "sk": "CONFIRM"},
             "ConditionExpression": "attribute_exists(pk)",
         }
-        return self._transact([{"Update": activate}, {"Delete": use_up}, self._activity_put(activity)])
+        return self._transact([{"Update": activate}, {"Delete": use_up}, activity_put(activity)])
 
-    def unsubscribe(self, list_id: int, email: str, activity: ActivityRecord) -> bool | None:
-        """Mark the subscriber unsubscribed and write the unsubscribe activity, both or neither. True when
-        its status changed; False when it was unsubscribed already; None when the list has no such
-        subscriber."""
+    def unsubscribe(
+        self, list_id: int, email: str, activity: ActivityRecord, written_with: Sequence[Item] = ()
+    ) -> Unsubscribed:
+        """Mark the subscriber unsubscribed and write the unsubscribe activity and the writes given, all or
+        nothing: whether its status changed, or why it did not (the list has no such subscriber, or a write
+        given failed its condition)."""
         update: Item = {
             "TableName": self.table.name,
             "Key": subscriber_key(list_id, email),
@@ -173,10 +176,14 @@ class ListRecords(Records):
                 ":unsubscribed": "unsubscribed",
                 ":at": activity.occurred_at.isoformat(),
             },
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
-        if self._transact([{"Update": update}, self._activity_put(activity)]):
-            return True
-        return None if self.get_subscriber(list_id, email) is None else False
+        failed = cancelled(self.table, [{"Update": update}, activity_put(activity), *written_with])
+        if not failed:
+            return "changed"
+        if failed.keys() - {0}:
+            return "refused"
+        return "unchanged" if failed[0].get("Item") else "no subscriber"
 
     def unsubscribe_link(self, token: str) -> ListMember | None:
         return _member(self._get(f"UNSUBSCRIBE#{token}", "UNSUBSCRIBE"))
@@ -211,10 +218,25 @@ class ListRecords(Records):
             return current.unsubscribe_token if current else None
         return token
 
-    def delete_subscriber(self, list_id: int, email: str) -> bool:
-        """False when the list has no such subscriber."""
-        answer = self.table.delete_item(Key=subscriber_key(list_id, email), ReturnValues="ALL_OLD")
-        return "Attributes" in answer
+    def list_check(self, account_id: int, list_id: int) -> Item:
+        """The check, in a transaction, that the list is the account's."""
+        return {
+            "ConditionCheck": {
+                "TableName": self.table.name,
+                "Key": {"pk": account_key(account_id), "sk": padded("LIST", list_id)},
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        }
+
+    def delete_subscriber(self, list_id: int, email: str, written_with: Sequence[Item] = ()) -> set[int]:
+        """Delete the subscriber and make the writes given, all or nothing: the indexes of those whose
+        condition failed, 0 for the subscriber (the list has no such address); none when done."""
+        delete: Item = {
+            "TableName": self.table.name,
+            "Key": subscriber_key(list_id, email),
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        return set(cancelled(self.table, [{"Delete": delete}, *written_with]))
 
     def list_subscribers(self, list_id: int) -> list[Subscriber]:
         return [Subscriber.model_validate(item) for item in self._query(f"LIST#{list_id}", "SUBSCRIBER#")]
@@ -241,4 +263,4 @@ class ListRecords(Records):
 
 
 def list_records() -> ListRecords:
-    return ListRecords(aws().data_table, aws().activity_table)
+    return ListRecords(aws().data_table)

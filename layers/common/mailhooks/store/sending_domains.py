@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from mailhooks.aws import aws
 from mailhooks.models import SendingDomain
-from mailhooks.store.items import Records, to_item, update
+from mailhooks.store.items import Item, Records, to_item, update
 from mailhooks.store.keys import account_key
 
 
@@ -38,6 +38,17 @@ class SendingDomainRecords(Records):
     def get_sending_domain(self, account_id: int, domain: str) -> SendingDomain | None:
         item = self._get(account_key(account_id), f"DOMAIN#{domain}")
         return SendingDomain.model_validate(item) if item else None
+
+    def verified_check(self, account_id: int, domain: str) -> Item:
+        """The check, in a transaction, that the domain is the account's and was seen verified."""
+        return {
+            "ConditionCheck": {
+                "TableName": self.table.name,
+                "Key": {"pk": account_key(account_id), "sk": f"DOMAIN#{domain}"},
+                "ConditionExpression": "verified = :true",
+                "ExpressionAttributeValues": {":true": True},
+            }
+        }
 
     def sending_domains(self, account_id: int) -> list[SendingDomain]:
         items = self._query(account_key(account_id), "DOMAIN#")

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from mailhooks.aws import aws
-from mailhooks.store.items import update
+from mailhooks.store.items import Item
 from mailhooks.store.keys import account_key
 
 Channel = Literal["email", "sms"]
@@ -16,19 +16,32 @@ def _key(account_id: int, channel: Channel, hour: datetime) -> dict[str, str]:
     return {"pk": account_key(account_id), "sk": f"SENT#{channel}#{hour:%Y-%m-%dT%H}"}
 
 
-def take(account_id: int, channel: Channel, hour: datetime, limit: int) -> bool:
-    """Count one send in the hour unless the hour already has limit of them: False then, nothing counted."""
-    return update(
-        aws().data_table,
-        _key(account_id, channel, hour),
-        "ADD #sent :one SET expires_at = :expires",
-        "attribute_not_exists(#sent) OR #sent < :limit",
-        one=1,
-        limit=limit,
-        expires=int((hour + _KEPT).timestamp()),
-    )
+def taken(account_id: int, channel: Channel, hour: datetime, limit: int) -> Item:
+    """The write that counts one send in the hour, unless the hour has limit of them already."""
+    return {
+        "Update": {
+            "TableName": aws().data_table.name,
+            "Key": _key(account_id, channel, hour),
+            "UpdateExpression": "ADD #sent :one SET expires_at = :expires",
+            "ConditionExpression": "attribute_not_exists(#sent) OR #sent < :limit",
+            "ExpressionAttributeNames": {"#sent": "sent"},
+            "ExpressionAttributeValues": {
+                ":one": 1,
+                ":limit": limit,
+                ":expires": int((hour + _KEPT).timestamp()),
+            },
+        }
+    }
 
 
-def give_back(account_id: int, channel: Channel, hour: datetime) -> None:
-    """Uncount a send the provider refused: it reached nobody."""
-    update(aws().data_table, _key(account_id, channel, hour), "ADD #sent :minus_one", minus_one=-1)
+def given_back(account_id: int, channel: Channel, hour: datetime) -> Item:
+    """The write that uncounts a send the provider refused: it reached nobody."""
+    return {
+        "Update": {
+            "TableName": aws().data_table.name,
+            "Key": _key(account_id, channel, hour),
+            "UpdateExpression": "ADD #sent :minus_one",
+            "ExpressionAttributeNames": {"#sent": "sent"},
+            "ExpressionAttributeValues": {":minus_one": -1},
+        }
+    }

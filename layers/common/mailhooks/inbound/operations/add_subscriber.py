@@ -105,23 +105,31 @@ def _welcome(subscriber: Subscriber, mailing_list: MailingList, context: Operati
     return {}
 
 
+def _new_subscriber(
+    params: AddSubscriberParameters, mailing_list: MailingList, context: OperationContext
+) -> Subscriber:
+    return Subscriber(
+        id=next_id("subscriber"),
+        list_id=mailing_list.id,
+        email=params.email.lower(),
+        status="pending" if params.double_optin else "active",
+        fields=params.custom_fields(),
+        confirm_token=secrets.token_urlsafe(32) if params.double_optin else None,
+        welcome_on_confirm=params.double_optin and params.welcome_email,
+        created_at=context.now,
+        updated_at=context.now,
+    )
+
+
 def run(params: AddSubscriberParameters, context: OperationContext) -> Answer:
     mailing_list = context.webhook_list()
     store = list_records()
-    existing = store.get_subscriber(mailing_list.id, params.email)
+    existing = None
+    # Written without looking first: an address new to the list, the common case, costs one write.
     while existing is None:
-        subscriber = Subscriber(
-            id=next_id("subscriber"),
-            list_id=mailing_list.id,
-            email=params.email.lower(),
-            status="pending" if params.double_optin else "active",
-            fields=params.custom_fields(),
-            confirm_token=secrets.token_urlsafe(32) if params.double_optin else None,
-            welcome_on_confirm=params.double_optin and params.welcome_email,
-            created_at=context.now,
-            updated_at=context.now,
-        )
-        # An active subscriber is written with its subscribe activity; a pending one's comes as it confirms.
+        subscriber = _new_subscriber(params, mailing_list, context)
+        # An active subscriber is written with its subscribe activity and the call's log entry; a pending
+        # one's activity comes as it confirms, and its entry once its confirmation request is sent.
         subscribed = (
             None
             if subscriber.confirm_token
@@ -129,14 +137,16 @@ def run(params: AddSubscriberParameters, context: OperationContext) -> Answer:
                 ActivityKind.SUBSCRIBE, context.account.id, mailing_list.id, subscriber.email, context.now
             )
         )
-        if store.create_subscriber(subscriber, context.account.id, subscribed):
-            answer = {"id": subscriber.id, "email": subscriber.email}
+        added = {"id": subscriber.id, "email": subscriber.email}
+        logged = [] if subscriber.confirm_token else [context.log_entry(Answer(201, added))]
+        if store.create_subscriber(subscriber, context.account.id, subscribed, logged):
+            context.logged = bool(logged)
             if subscriber.confirm_token:
                 _request_confirmation(subscriber, mailing_list, context)
             elif params.welcome_email:
-                answer.update(_welcome(subscriber, mailing_list, context))
-            return Answer(201, answer)
-        # A concurrent call (a sender's retry) stored the address first: answer as a retry.
+                added.update(_welcome(subscriber, mailing_list, context))
+            return Answer(201, added)
+        # Stored before (a sender's retry, or a concurrent call): answer as a retry; gone again: add it.
         existing = store.get_subscriber(mailing_list.id, params.email)
     if params.update_subscriber and params.custom_fields():
         store.update_subscriber_fields(mailing_list.id, existing.email, params.custom_fields(), context.now)

@@ -1,6 +1,7 @@
 """What every operation is: a model of its parameters and one function that carries it out."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -8,10 +9,11 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from mailhooks.aws import Aws
-from mailhooks.errors import InvalidInput, NotFound
+from mailhooks.errors import InvalidInput, NotFound, OutcomeUnknown, UpstreamFailure
 from mailhooks.models import Account, ActivityKind, InboundWebhook, MailingList, SendingType
 from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.settings import Settings
+from mailhooks.store.items import Item, Taken
 from mailhooks.store.lists import list_records
 
 P = TypeVar("P", bound=BaseModel)
@@ -29,6 +31,10 @@ class Answer:
     replayed: bool = False
 
 
+def _no_frame(*_: Any) -> Any:
+    raise NotImplementedError("the call an operation runs in sets how it logs, takes and gives back")
+
+
 @dataclass
 class OperationContext:
     """Everything an operation may use besides its parameters, for one inbound call."""
@@ -40,9 +46,30 @@ class OperationContext:
     # Where this API is reached, for links put in emails (confirmation, unsubscribe).
     base_url: str
     now: datetime
+    # The Put of the call's log entry, as it is answered: an operation that writes its effect in one
+    # transaction writes the entry in it, and sets logged once written: the call is logged with its effect.
+    log_entry: Callable[[Answer], Item] = _no_frame
+    logged: bool = False
+    # Set by the call (inbound.replays): take what a send needs, right before it; give back what it took,
+    # when the provider refused the send.
+    take: Callable[[list[Taken]], None] = _no_frame
+    give_back: Callable[[list[Item]], None] = _no_frame
     # What record_send noted, for the answer to carry.
     sent: ActivityRecord | None = None
     _lists: dict[int, MailingList] = field(default_factory=dict)
+
+    @contextmanager
+    def sending(self, needs: list[Taken], given_back: list[Item]) -> Iterator[None]:
+        """Take what the send needs, with the call's record, right before it; give back what it took when
+        the provider refused the send (it reached nobody), never when its outcome is unknown."""
+        self.take(needs)
+        try:
+            yield
+        except OutcomeUnknown:
+            raise
+        except UpstreamFailure:
+            self.give_back(given_back)
+            raise
 
     def mailing_list(self, list_id: int) -> MailingList:
         """A list of this account, read once per call; NotFound names it otherwise."""
@@ -65,8 +92,11 @@ class OperationContext:
         )
 
     def webhook_list(self) -> MailingList:
+        """The webhook's own list, as its item carries it."""
         if self.webhook.list_id is None:
             raise InvalidInput("this webhook has no list; set its list_id")
+        if self.webhook.webhook_list is not None and self.webhook.webhook_list.id == self.webhook.list_id:
+            return self.webhook.webhook_list
         return self.mailing_list(self.webhook.list_id)
 
 

@@ -14,10 +14,17 @@ class DeleteSubscriberParameters(Parameters):
 
 
 def run(params: DeleteSubscriberParameters, context: OperationContext) -> Answer:
-    mailing_list = context.mailing_list(params.list_id)
-    if not list_records().delete_subscriber(mailing_list.id, params.email):
-        raise NotFound(f"subscriber {params.email} is not in list {mailing_list.id}")
-    return Answer(201, {"email": params.email})
+    store = list_records()
+    # The list's owner checked, and the call logged, in the one write that deletes.
+    owned = store.list_check(context.account.id, params.list_id)
+    answer = Answer(201, {"email": params.email})
+    failed = store.delete_subscriber(params.list_id, params.email, [owned, context.log_entry(answer)])
+    if 1 in failed:
+        raise NotFound(f"list {params.list_id} was not found")
+    if failed:
+        raise NotFound(f"subscriber {params.email} is not in list {params.list_id}")
+    context.logged = True
+    return answer
 
 
 OPERATION = Operation(

@@ -6,8 +6,8 @@ from mailhooks.inbound.operations.base import Answer, Operation, OperationContex
 from mailhooks.inbound.parameters import Email, Line, Parameters
 from mailhooks.models import SendingType
 from mailhooks.sending.mail import send_mail
-from mailhooks.sending.sending_domains import sender_identity
-from mailhooks.sending.sending_limits import allowance
+from mailhooks.sending.sending_domains import identity_arn, verified_domain
+from mailhooks.sending.sending_limits import hourly_quota
 from mailhooks.store.counters import next_id
 
 
@@ -21,7 +21,6 @@ class SendEmailParameters(Parameters):
 
 
 def run(params: SendEmailParameters, context: OperationContext) -> Answer:
-    identity = sender_identity(context.account.id, params.from_email)
     action_id = next_id("action")
     tags = {
         "account": str(context.account.id),
@@ -30,12 +29,14 @@ def run(params: SendEmailParameters, context: OperationContext) -> Answer:
     }
     if params.category is not None:
         tags["category"] = str(params.category)
-    with allowance(context.account, "email", context.now):
+    domain = verified_domain(context.account.id, params.from_email)
+    quota, given_back = hourly_quota(context.account, "email", context.now)
+    with context.sending([domain, quota], [given_back]):
         key = send_mail(
             context.aws,
             context.settings,
             sender=params.from_email,
-            identity=identity,
+            identity=identity_arn(params.from_email),
             to=params.to_email,
             bcc=params.bcc_email,
             subject=params.subject,

@@ -9,7 +9,7 @@ from mailhooks.aws import upstream
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
 from mailhooks.inbound.parameters import Parameters, Phone
 from mailhooks.models import SendingType
-from mailhooks.sending.sending_limits import allowance, check_sms
+from mailhooks.sending.sending_limits import check_sms, hourly_quota
 from mailhooks.store.counters import next_id
 
 _SENDER_ID = re.compile(r"[A-Za-z0-9]{1,11}")
@@ -35,7 +35,8 @@ class SendSmsParameters(Parameters):
 def run(params: SendSmsParameters, context: OperationContext) -> Answer:
     check_sms(context.account, params.recipient, params.sender)
     action_id = next_id("action")
-    with allowance(context.account, "sms", context.now), upstream("Amazon SNS"):
+    quota, given_back = hourly_quota(context.account, "sms", context.now)
+    with context.sending([quota], [given_back]), upstream("Amazon SNS"):
         context.aws.sns.publish(
             PhoneNumber=params.recipient,
             Message=params.body,

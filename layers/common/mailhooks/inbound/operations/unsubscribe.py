@@ -6,6 +6,7 @@ from mailhooks.errors import NotFound
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
 from mailhooks.inbound.parameters import Email, Parameters
 from mailhooks.sending.subscriptions import unsubscribe
+from mailhooks.store.lists import list_records
 
 
 class UnsubscribeParameters(Parameters):
@@ -14,10 +15,19 @@ class UnsubscribeParameters(Parameters):
 
 
 def run(params: UnsubscribeParameters, context: OperationContext) -> Answer:
-    mailing_list = context.mailing_list(params.list_id)
-    if unsubscribe(context.account.id, mailing_list.id, params.email, context.now) is None:
-        raise NotFound(f"subscriber {params.email} is not in list {mailing_list.id}")
-    return Answer(201, {})
+    # The list's owner checked, and the call logged, in the one write that unsubscribes.
+    owned = list_records().list_check(context.account.id, params.list_id)
+    answer = Answer(201, {})
+    done = unsubscribe(
+        context.account.id, params.list_id, params.email, context.now, [owned, context.log_entry(answer)]
+    )
+    if done == "refused":
+        raise NotFound(f"list {params.list_id} was not found")
+    if done == "no subscriber":
+        raise NotFound(f"subscriber {params.email} is not in list {params.list_id}")
+    # Unsubscribed already: nothing was written, the call's entry with the rest.
+    context.logged = done == "changed"
+    return answer
 
 
 OPERATION = Operation(

@@ -10,7 +10,6 @@ from aws_lambda_powertools import Logger
 
 from mailhooks.models import ExportEndpoint
 from mailhooks.outbound.delivery_message import DeliveryMessage
-from mailhooks.outbound.endpoint_health.review import disable
 from mailhooks.outbound.parking import unpark
 from mailhooks.outbound.queue import MAX_HOLD_SECONDS
 from mailhooks.settings import settings
@@ -144,6 +143,9 @@ def _report(gate: Gate) -> None:
         [start for start in gate.health.attempts if start <= window_start],
     )
     if any(answer.status_code == GONE for answer in answers):
+        # Imported here: the review's mails to owners are the rare 410's, not every delivery's cold start.
+        from mailhooks.outbound.endpoint_health.review import disable
+
         disable(gate.endpoint, f"its receiver answered {GONE} Gone", at)
         return
     probe = next((answer for answer in answers if answer.probe), None)

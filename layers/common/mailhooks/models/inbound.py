@@ -1,0 +1,60 @@
+"""Inbound webhooks and their call log."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from mailhooks import clock
+from mailhooks.models import DEFAULT_REPLAY_WINDOW_SECONDS, JsonValue
+from mailhooks.models.accounts import Account
+from mailhooks.models.lists import MailingList
+
+
+class WebhookStats(BaseModel):
+    success_count: int = 0
+    error_count: int = 0
+    last_call_at: datetime | None = None
+
+
+class InboundCallRecord(BaseModel):
+    """One answered call of an inbound webhook, as its owner sees it in the call log."""
+
+    at: datetime
+    status: int
+    # The answer of an identical call within the webhook's window, given again: nothing ran.
+    replayed: bool = False
+    error: str | None = None
+    # The received body as text, cut to its first 4 KiB.
+    body: str
+    truncated: bool = False
+
+
+class InboundWebhook(BaseModel):
+    id: str
+    account_id: int
+    token: str
+    name: str
+    operation: str
+    sample_payload: JsonValue = None
+    # Operation parameter (or custom field of the list) -> JSON Pointer into the received payload.
+    mapping: dict[str, str]
+    list_id: int | None = None
+    active: bool = True
+    # The next call is stored as the sample payload instead of running the operation.
+    listening: bool = False
+    # The owner's own pace for the webhook, at most the account's; None: the account's.
+    calls_per_second: int | None = None
+    burst: int | None = None
+    # A call that repeats one carried out within this many seconds (same parameters, or the same delivery id
+    # in a header) gets that call's answer and runs nothing; 0: every call runs.
+    replay_window_seconds: int = DEFAULT_REPLAY_WINDOW_SECONDS
+    # Milliseconds since the epoch, the state of the webhook's pace (inbound.pace); never an owner's.
+    paced_until: int = 0
+    stats: WebhookStats = WebhookStats()
+    created_at: datetime = Field(default_factory=clock.now)
+    updated_at: datetime = Field(default_factory=clock.now)
+    # What a call needs of the webhook's account and list, carried on its item so that a call reads one
+    # item: copied as the webhook is saved, and the account again as the operator changes it (a list never
+    # changes). None on an item saved before they were carried: the call reads them.
+    account: Account | None = None
+    webhook_list: MailingList | None = None
