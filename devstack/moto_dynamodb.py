@@ -326,10 +326,29 @@ def _find_clauses(self: Any, clause_types: list[type]) -> list[Any]:
     return clauses
 
 
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _copied(value: Any, memo: dict[int, Any]) -> Any:
+    if isinstance(value, _ATOMS):
+        return value
+    value_class: type = type(value)
+    if _is_node(value_class) and id(value) not in memo:
+        return _copied_node(value, memo)
+    return copy.deepcopy(value, memo)
+
+
 def _copied_node(self: Any, memo: dict[int, Any]) -> Any:
+    """As copy.deepcopy copies it: its class, each of its attributes copied, a node met before (its parent)
+    the copy made of it; but a child node copied directly, and a string, number or None kept."""
     copied = object.__new__(type(self))
     memo[id(self)] = copied
-    copied.__dict__.update({name: copy.deepcopy(value, memo) for name, value in self.__dict__.items()})
+    copied.__dict__.update(
+        {
+            name: [_copied(child, memo) for child in value] if type(value) is list else _copied(value, memo)
+            for name, value in self.__dict__.items()
+        }
+    )
     return copied
 
 
