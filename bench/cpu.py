@@ -2,13 +2,15 @@
 every AWS call answered by a stand-in that costs nothing, so that the figure is our code's and botocore's,
 not moto's.
 
-Each measured invocation runs once against moto with its AWS answers recorded, by operation and resource
-(table, queue, topic), in the order they came. Then moto is paused and the invocation runs again and again,
-botocore's before-send answering each request with the recorded answer of its operation and resource, in
-turn: botocore still builds, signs and parses each call as in Lambda; nothing is sent. Each run must make
-exactly the recorded calls: each inbound call has an Idempotency-Key of its own, as new calls do, and every
-recorded conditional write succeeds again. time.process_time counts this process's CPU, all its threads;
-the receiver of the deliveries answers from a process of its own.
+Each measured invocation runs once against moto with its AWS answers recorded by the kind of call (its
+operation, resource, expressions and key's attribute names, not its values), in the order they came. Then
+moto is paused and the invocation runs again and again, botocore's before-send answering each request with
+the recorded answers of its kind in turn: botocore still builds, signs and parses each call as in Lambda;
+nothing is sent. The runs take the recorded run's way: each inbound call has an Idempotency-Key of its own,
+as new calls do; every recorded conditional write succeeds again; and mailhooks' clock stands still, so that
+a webhook's pace decides as it did. A kind of call met once in many runs (a container's next block of ids)
+is answered by moto, and the measure refused if moto answered more than one call in fifty. process_time counts
+this process's CPU, all its threads; the receiver of the deliveries answers from a process of its own.
 """
 
 import contextlib
@@ -28,6 +30,7 @@ from botocore.compat import HTTPHeaders
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber, responses_mock
 
+import mailhooks.clock
 from bench.harness import moto_stack
 from mailhooks.aws import aws
 from mailhooks.models import ActivityKind, CustomField
@@ -55,52 +58,80 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 class NotRecorded(Exception):
-    """A call that the recording has no answer to: the run went another way than the recorded one."""
+    """Too many calls the recording had no answer to: the runs went other ways than the recorded one."""
 
 
-def _resource(params: dict[str, Any]) -> str:
-    for name in ("TableName", "QueueUrl", "TopicArn"):
-        if name in params:
-            return str(params[name])
+# What tells one kind of call from another, whatever its ids and values.
+_KINDS = (
+    *("TableName", "QueueUrl", "TopicArn", "IndexName", "UpdateExpression", "ConditionExpression"),
+    *("KeyConditionExpression", "FilterExpression", "ProjectionExpression"),
+)
+
+
+def _kind(params: dict[str, Any]) -> str:
+    """The call's resource and expressions, and the names of its key's (or item's) attributes."""
+    parts = [f"{name}={params[name]}" for name in _KINDS if name in params]
+    parts += [f"{name}={sorted(params[name])}" for name in ("Key", "Item") if name in params]
     if "RequestItems" in params:
-        return ",".join(sorted(params["RequestItems"]))
-    if "TransactItems" in params:
-        return ",".join(sorted({next(iter(item.values()))["TableName"] for item in params["TransactItems"]}))
-    return ""
+        parts.append(str(sorted(params["RequestItems"])))
+    for item in params.get("TransactItems", []):
+        parts += [f"{operation}({_kind(inner)})" for operation, inner in item.items()]
+    return " ".join(parts)
 
 
 class Recording:
-    """botocore's handlers: while recording, each call's answer is kept; while replaying, each request is
-    answered with a kept one."""
+    """botocore's handlers: while recording, each call's answer is kept by the call's kind; while replaying,
+    each request is answered with a kept answer of its kind, those of a kind in turn. A kind the recording
+    has not met (a container's next block of ids, once in a hundred calls) is answered by moto, kept, and
+    counted."""
 
     def __init__(self) -> None:
         self.answers: dict[str, list[Answer]] = {}
         self.replaying = False
+        self.recorded = 0
+        self.replayed = 0
+        self.answered_by_moto = 0
         self._recording = False
         self._turns: Counter[str] = Counter()
-        self._call = threading.local()  # the call under way in each thread, as "service.Operation resource"
+        self._call = threading.local()  # the kind of the call under way in each thread
         self._lock = threading.Lock()
 
     def named(self, event_name: str, params: dict[str, Any], **_: Any) -> None:
         service, operation = event_name.split(".")[1:]
-        self._call.key = f"{service}.{operation} {_resource(params)}"
+        self._call.kind = f"{service}.{operation} {_kind(params)}"
 
     def answered(self, http_response: AWSResponse, **_: Any) -> None:
         if self._recording:
-            answer = (http_response.status_code, list(http_response.headers.items()), http_response.content)
-            with self._lock:
-                self.answers.setdefault(self._call.key, []).append(answer)
+            self.recorded += 1
+            self._keep(self._call.kind, http_response)
+
+    def _keep(self, kind: str, http_response: AWSResponse) -> None:
+        answer = (http_response.status_code, list(http_response.headers.items()), http_response.content)
+        with self._lock:
+            self.answers.setdefault(kind, []).append(answer)
 
     def send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
         if not self.replaying:
             return None
-        key = self._call.key
+        kind = self._call.kind
         with self._lock:
-            if key not in self.answers:
-                raise NotRecorded(key)
-            status, headers, body = self.answers[key][self._turns[key] % len(self.answers[key])]
-            self._turns[key] += 1
-        return AWSResponse(request.url, status, HTTPHeaders.from_pairs(headers), MockRawResponse(body))
+            known = self.answers.get(kind)
+            if known:
+                status, headers, body = known[self._turns[kind] % len(known)]
+                self._turns[kind] += 1
+                self.replayed += 1
+                return AWSResponse(
+                    request.url, status, HTTPHeaders.from_pairs(headers), MockRawResponse(body)
+                )
+            self.answered_by_moto += 1
+        answered = botocore_stubber.process_request(request)
+        if answered is None:
+            raise NotRecorded(f"moto does not answer {request.url}")
+        code, fields, content = answered
+        response = AWSResponse(request.url, code, fields, MockRawResponse(content))  # type: ignore[arg-type]
+        if code < 300:  # a refusal answered in turn could refuse a retry for ever
+            self._keep(kind, response)
+        return response
 
     @contextmanager
     def recording(self) -> Iterator[None]:
@@ -110,22 +141,21 @@ class Recording:
         finally:
             self._recording = False
 
-    def replayed_whole(self) -> None:
-        """That the runs since the recording made as many calls of each kind as it holds, or a multiple."""
-        uneven = {key: turns for key, turns in self._turns.items() if turns % len(self.answers[key])}
-        if uneven or set(self._turns) != set(self.answers):
-            raise NotRecorded(
-                f"the runs made other calls than the recorded ones: {uneven or set(self._turns)}"
-            )
-
-    def calls(self) -> int:
-        return sum(len(answers) for answers in self.answers.values())
+    def replayed_alone(self) -> None:
+        """That at most one replayed call in fifty was answered by moto."""
+        if self.answered_by_moto * 50 > self.replayed:
+            raise NotRecorded(f"moto answered {self.answered_by_moto} calls, the recording {self.replayed}")
 
 
 @contextmanager
 def recorded() -> Iterator[Recording]:
-    """A Recording on the default session, whose handlers every client created meanwhile gets."""
+    """A Recording on the default session, whose handlers every client created meanwhile gets; and
+    mailhooks' clock stopped meanwhile, so that what the code decides by the time (a webhook's pace) is
+    decided as it was in the recorded run."""
     recording = Recording()
+    stopped = mailhooks.clock.now()
+    running = mailhooks.clock.now
+    mailhooks.clock.now = lambda: stopped
     events = boto3._get_default_session().events
     events.register("provide-client-params.*.*", recording.named)
     events.register("after-call.*.*", recording.answered)
@@ -138,12 +168,13 @@ def recorded() -> Iterator[Recording]:
         events.unregister("after-call.*.*", recording.answered)
         events.unregister("before-send.*.*", recording.send)  # type: ignore[arg-type]
         aws.cache_clear()
+        mailhooks.clock.now = running
 
 
 @contextmanager
 def replaying(recording: Recording) -> Iterator[None]:
-    """moto paused (a call not answered from the recording fails, rather than reaching moto), and every
-    call answered from the recording."""
+    """moto's patching paused (its interception of requests' HTTP too), and every call answered from the
+    recording."""
     botocore_stubber.enabled = False
     responses_mock.stop()
     recording.replaying = True
@@ -169,44 +200,52 @@ def _cpu_ms(run: Callable[[], None], warm_up: int, chunks: int, runs: int) -> fl
     return statistics.median(taken)
 
 
+def _body(body: dict[str, Any], n: int) -> dict[str, Any]:
+    """The n-th call's body: the first two (a warm-up, the recorded one) of an address of their own, as
+    each call that moto answers needs (a new subscriber, or one still there to delete); the replayed ones
+    the recorded one's."""
+    return {**body, "email": f"{min(n, 1)}.{body['email']}"} if "email" in body else body
+
+
 def _operation(handler: Handler, token: str, body: dict[str, Any]) -> dict[str, object]:
     events = iter(
-        hook_event(token, json.dumps(body), headers={"Idempotency-Key": f"call {n}"})
-        for n in range(1 + 10 + 5 * CALLS)
+        hook_event(token, json.dumps(_body(body, n)), headers={"Idempotency-Key": f"call {n}"})
+        for n in range(2 + 10 + 5 * CALLS)
     )
     statuses: list[int] = []
 
     def run() -> None:
         statuses.append(int(handler(next(events), FakeLambdaContext())["statusCode"]))
 
+    run()  # the container's first blocks of ids taken, as most calls find them
     with recorded() as recording:
         with recording.recording():
             run()
         with replaying(recording):
             cpu_ms = _cpu_ms(run, 10, 5, CALLS)
-        recording.replayed_whole()
+        recording.replayed_alone()
     assert set(statuses) == {statuses[0]}, statuses
     assert statuses[0] < 300, statuses
-    return {"cpu_ms": round(cpu_ms, 2), "aws_calls": recording.calls()}
+    return {"cpu_ms": round(cpu_ms, 2), "aws_calls": recording.recorded}
 
 
 def _inbound() -> dict[str, object]:
     from functions.inbound.app import handler
 
+    figures: dict[str, object] = {}
     with moto_stack():
         seed_account(12)
         seed_list(12, 2222, fields=[CustomField(name="name")])
         seed_template(12, 31)
-        other = seed_webhook("add_subscriber", {"email": "/email"}, list_id=2222)
-        handler(hook_event(other.token, json.dumps({"email": "b@example.com"})), FakeLambdaContext())
-        return {
-            name: _operation(
-                handler,
-                seed_webhook(name, mapping, list_id=2222 if name == "add_subscriber" else None).token,
-                body,
-            )
-            for name, (mapping, body) in OPERATION_CALLS.items()
-        }
+        subscribing = seed_webhook("add_subscriber", {"email": "/email"}, list_id=2222)
+        for name, (mapping, body) in OPERATION_CALLS.items():
+            if "email" in body and name != "add_subscriber":  # whom it deletes or unsubscribes
+                for n in (0, 1):
+                    event = hook_event(subscribing.token, json.dumps({"email": _body(body, n)["email"]}))
+                    handler(event, FakeLambdaContext())
+            webhook = seed_webhook(name, mapping, list_id=2222 if name == "add_subscriber" else None)
+            figures[name] = _operation(handler, webhook.token, body)
+    return figures
 
 
 def _delivery() -> dict[str, object]:
@@ -242,9 +281,9 @@ def _delivery() -> dict[str, object]:
 
             with replaying(recording):
                 cpu_ms = _cpu_ms(run, 1, ROUNDS, 1)
-            recording.replayed_whole()
+            recording.replayed_alone()
         assert not failures, failures
-    return {"events": EVENTS, "cpu_ms": round(cpu_ms / EVENTS, 3), "aws_calls": recording.calls() / EVENTS}
+    return {"events": EVENTS, "cpu_ms": round(cpu_ms / EVENTS, 3), "aws_calls": recording.recorded / EVENTS}
 
 
 def measure() -> dict[str, object]:

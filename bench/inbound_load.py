@@ -1,6 +1,10 @@
 """Inbound: requests per second and p50/p99 latency of add-subscriber calls from 16 concurrent clients to
 the local stack, beside the same front and function answering a request that does no work (a GET,
-answered 405 before any AWS call). The ratio is the figure: what the operation costs over the front."""
+answered 405 before any AWS call). The ratio is the figure: what the operation costs over the front.
+
+The empty handler's run starts once what the subscriptions set off (their fan-out and deliveries, a
+callback each to the demo account's receiver) is done: a fast add_subscriber run leaves a second or two of
+it behind, which would slow the empty handler down, and flatter the ratio."""
 
 import json
 import queue
@@ -10,6 +14,8 @@ import time
 import requests
 
 from bench.harness import admin_api, local_stack, percentile
+from devstack.environment import RECEIVER_URL
+from devstack.receiver import JSON_ROUTE
 from mailhooks.accounts import create_api_key
 
 CLIENTS = 16
@@ -59,6 +65,20 @@ def _load(method: str, url: str, bodies: list[bytes | None]) -> dict[str, float]
     }
 
 
+def _callbacks(environment: dict[str, str]) -> int:
+    received = requests.get(environment[RECEIVER_URL] + JSON_ROUTE, timeout=30)
+    received.raise_for_status()
+    return len(received.json())
+
+
+def _drained(environment: dict[str, str], expected: int, timeout: float = 120.0) -> float:
+    """Seconds until the receiver holds `expected` callbacks (at most `timeout`)."""
+    started = time.perf_counter()
+    while _callbacks(environment) < expected and time.perf_counter() - started < timeout:
+        time.sleep(0.2)
+    return round(time.perf_counter() - started, 1)
+
+
 def measure() -> dict[str, object]:
     with local_stack() as environment:
         _, key = create_api_key(1, "bench")
@@ -77,11 +97,14 @@ def measure() -> dict[str, object]:
         bodies: list[bytes | None] = [
             json.dumps({"email": f"p{n}@bench.example"}).encode() for n in range(REQUESTS)
         ]
+        before = _callbacks(environment)
         subscribing = _load("POST", webhook["url"], bodies)
+        drained = _drained(environment, before + REQUESTS)
         empty = _load("GET", webhook["url"], [None] * REQUESTS)
     return {
         "clients": CLIENTS,
         "add_subscriber": subscribing,
+        "drained_seconds": drained,
         "empty_handler": empty,
         "ratio": round(subscribing["per_second"] / empty["per_second"], 3),
     }

@@ -20,7 +20,7 @@ Answers with items. moto's serializer walks each AttributeValue of an answer thr
 member: ten members for each value, each looked up through a picker that builds a context and a dotted path
 first. An answer with an item cost a millisecond or more of it. An AttributeValue as moto's DynamoDB keeps
 it is already what the shape makes of it, but for a binary one (which the serializer encodes): any other is
-answered as it is.
+answered as it is, and an item of such values too.
 
 UpdateItem. moto parses an update expression twice per request (its handler, to check the names and values
 used; its backend), and validates it by ten passes over the tree, each building a dict of the node types
@@ -36,7 +36,7 @@ import threading
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
-from moto.core.model import StructureShape
+from moto.core.model import MapShape, StructureShape
 from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
@@ -205,6 +205,7 @@ def _all_items(self: Table) -> list[Item]:
 
 
 _moto_serialize_structure = BaseJSONSerializer._serialize_type_structure
+_moto_serialize_map = BaseJSONSerializer._serialize_type_map
 
 
 def _as_it_is(value: Any) -> bool:
@@ -241,6 +242,21 @@ def _serialize_structure(
         serialized[self.get_serialized_name(shape, key)] = value
         return
     _moto_serialize_structure(self, serialized, value, shape, key)
+
+
+def _serialize_map(
+    self: BaseJSONSerializer, serialized: MutableMapping[str, Any], value: Any, shape: MapShape, key: str
+) -> None:
+    """An item (a map of AttributeValues) at once, where each of its values would come out as it is."""
+    if (
+        type(value) is dict
+        and getattr(shape.value, "name", None) == "AttributeValue"
+        and not getattr(self._value_picker, "response_transformers", None)
+        and all(_as_it_is(each) for each in value.values())
+    ):
+        self._default_serialize(serialized, dict(value), shape, key)
+        return
+    _moto_serialize_map(self, serialized, value, shape, key)
 
 
 _moto_make = UpdateExpressionParser.make.__func__
@@ -310,10 +326,29 @@ def _find_clauses(self: Any, clause_types: list[type]) -> list[Any]:
     return clauses
 
 
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _copied(value: Any, memo: dict[int, Any]) -> Any:
+    if isinstance(value, _ATOMS):
+        return value
+    value_class: type = type(value)
+    if _is_node(value_class) and id(value) not in memo:
+        return _copied_node(value, memo)
+    return copy.deepcopy(value, memo)
+
+
 def _copied_node(self: Any, memo: dict[int, Any]) -> Any:
+    """As copy.deepcopy copies it: its class, each of its attributes copied, a node met before (its parent)
+    the copy made of it; but a child node copied directly, and a string, number or None kept."""
     copied = object.__new__(type(self))
     memo[id(self)] = copied
-    copied.__dict__.update({name: copy.deepcopy(value, memo) for name, value in self.__dict__.items()})
+    copied.__dict__.update(
+        {
+            name: [_copied(child, memo) for child in value] if type(value) is list else _copied(value, memo)
+            for name, value in self.__dict__.items()
+        }
+    )
     return copied
 
 
@@ -322,6 +357,7 @@ def apply() -> None:
     Table.query = _query  # type: ignore[method-assign]
     Table.all_items = _all_items  # type: ignore[method-assign]
     BaseJSONSerializer._serialize_type_structure = _serialize_structure  # type: ignore[method-assign]
+    BaseJSONSerializer._serialize_type_map = _serialize_map  # type: ignore[method-assign]
     UpdateExpressionParser.make = classmethod(_make)
     DepthFirstTraverser.traverse_node_recursively = _traverse_node_recursively
     Node.find_clauses = _find_clauses
