@@ -64,16 +64,18 @@ _WRITE_UNITS: dict[str, Callable[[dict[str, Any]], float]] = {
     "dynamodb.BatchWriteItem": lambda params: sum(len(items) for items in params["RequestItems"].values()),
 }
 _READ_UNITS: dict[str, Callable[[dict[str, Any]], float]] = {
-    "dynamodb.GetItem": lambda _: 1,
-    "dynamodb.Query": lambda _: 1,
+    "dynamodb.GetItem": lambda params: 1 if params.get("ConsistentRead") else 0.5,
+    "dynamodb.Query": lambda params: 1 if params.get("ConsistentRead") else 0.5,
     "dynamodb.BatchGetItem": lambda params: sum(
-        len(keys["Keys"]) for keys in params["RequestItems"].values()
+        len(keys["Keys"]) * (1 if keys.get("ConsistentRead") else 0.5)
+        for keys in params["RequestItems"].values()
     ),
 }
 
 
 def _units(calls: list[tuple[str, dict[str, Any]]]) -> dict[str, float]:
-    """Request units and requests by kind (DynamoDB units for items under 1 KB written, 4 KB read)."""
+    """Request units and requests by kind (DynamoDB units for items under 1 KB written, 4 KB read; an
+    eventually consistent read half a unit)."""
     return {
         "read": sum(_READ_UNITS[name](params) for name, params in calls if name in _READ_UNITS),
         "write": sum(_WRITE_UNITS[name](params) for name, params in calls if name in _WRITE_UNITS),

@@ -40,7 +40,10 @@ def measure() -> dict[str, object]:
         for round_number in range(ROUNDS + 1):  # the first warms the pooled session and the clients
             _queue_batch(12)
             messages = aws().sqs.receive_message(
-                QueueUrl=settings().delivery_queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+                QueueUrl=settings().delivery_queue_url,
+                MaxNumberOfMessages=10,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],  # as Lambda's event source hands them over
             )["Messages"]
             assert len(messages) == BATCH
             event = sqs_event(stack.physical["DeliveryQueue"]["Arn"], messages)

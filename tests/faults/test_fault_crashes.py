@@ -2,16 +2,19 @@
 delivered once.
 
 Crashes are injected without touching the functions: an exception raised from inside an AWS call (a
-botocore event hook on the session the functions' clients are created from), or from the delivery log's
-claim of a message's lease. The injected Crash is a BaseException, like a timeout or running out of memory
-it gets past every `except Exception` of the handler: the invocation dies. Then the triggers of
-tests/triggers.py retry as Lambda's do: a stream batch again (bisected), or from the record the function
-reported; a queue batch whose invocation died comes back whole.
+botocore event hook on the session the functions' clients are created from), or from the endpoint's gate
+as it admits a message, before anything of it is written or sent. The injected Crash is a BaseException,
+like a timeout or running out of memory it gets past every `except Exception` of the handler: the
+invocation dies. Then the triggers of tests/triggers.py retry as Lambda's do: a stream batch again
+(bisected), or from the record the function reported; a queue batch whose invocation died comes back
+whole.
 
 Receivers are seeded (tests/support/receivers.py): one healthy, one failing 20% of requests with a 500, so
 that crashes meet retries too. Exactly once is counted at the receivers, by webhook-id: one 200 answer for
 each, after exactly the attempts the draws foretold; a crash never makes the deliverer POST again what it
-had delivered.
+had delivered. A fan-out retried queues some deliveries twice: the queue is drained after each fan-out, so
+the second copy comes once its delivery is logged, finds it so at its first receipt (outbound.delivery),
+and is not POSTed again.
 """
 
 import threading
@@ -23,9 +26,9 @@ import pytest
 
 from devstack.template import Stack
 from mailhooks.outbound.activity import ActivityRecord
+from mailhooks.outbound.endpoint_health.breaker import Gate
 from mailhooks.settings import settings
 from mailhooks.store.activity import activity_log
-from mailhooks.store.delivery_log import DeliveryLog
 from tests.support.pipeline import (
     activities,
     chaos_endpoints,
@@ -182,31 +185,32 @@ def test_an_entry_sqs_refuses_makes_the_stream_retry_from_its_activity(
 
 
 @pytest.mark.parametrize(
-    "claims",
+    "admissions",
     [{1}, {14}, {14, 24, 34}, {30, 45}],
     ids=["first message", "mid batch", "the same batch again and again", "twice"],
 )
 def test_a_deliverer_that_dies_before_a_message_delivers_each_event_once(
-    stack: Stack, receivers: Receivers, monkeypatch: pytest.MonkeyPatch, claims: set[int]
+    stack: Stack, receivers: Receivers, monkeypatch: pytest.MonkeyPatch, admissions: set[int]
 ) -> None:
-    """The invocation dies as its worker thread is about to take the lease of a message (the n-th overall):
-    what its other threads delivered stays delivered, and the whole batch comes back."""
-    written = activities("claims", 30)
+    """The invocation dies as its worker thread is about to attempt a message (the n-th overall), before
+    anything of it is written or sent: what its other threads delivered stays delivered, and the whole
+    batch comes back."""
+    written = activities("admissions", 30)
     fates = foretold(written)
-    crashes = Countdown(claims)
-    claim = DeliveryLog.claim
+    crashes = Countdown(admissions)
+    admit = Gate.admit
 
-    def dying_claim(self: DeliveryLog, *args: Any, **kwargs: Any) -> Any:
+    def dying_admit(self: Gate) -> Any:
         if crashes.due():
-            raise Crash(f"the deliverer died before claim {crashes.calls}")
-        return claim(self, *args, **kwargs)
+            raise Crash(f"the deliverer died before admission {crashes.calls}")
+        return admit(self)
 
-    monkeypatch.setattr(DeliveryLog, "claim", dying_claim)
+    monkeypatch.setattr(Gate, "admit", dying_admit)
 
     _, delivering = run(stack, written)
 
     assert sorted(str(error) for error in delivering.errors) == sorted(
-        f"the deliverer died before claim {n}" for n in claims
+        f"the deliverer died before admission {n}" for n in admissions
     )
     assert_delivered_exactly_once(stack, receivers, fates, delivering)
 

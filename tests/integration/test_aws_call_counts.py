@@ -48,9 +48,12 @@ EVENTS = 10
 DELIVERY_CALLS = {
     "BatchWriteItem": 1,  # the activities
     "Query": 1,  # the account's endpoints, at the fan-out
-    "BatchGetItem": 3,  # the endpoints' health at the fan-out; the endpoint and its health at delivery
+    # The endpoints' health at the fan-out; at delivery, the endpoint with its health, and which of the
+    # batch's first receipts are logged already (eventually consistent, a tenth of a lease's price).
+    "BatchGetItem": 3,
     "SendMessageBatch": 1,  # the fan-out's queueing
-    "PutItem": 2 * EVENTS,  # each delivery's lease, and its log after the POST
+    # Each delivery's log after the POST; at its message's first receipt, it takes no lease (a write more).
+    "PutItem": 1 * EVENTS,
     "UpdateItem": 1,  # the endpoint's health, once for the batch
 }
 

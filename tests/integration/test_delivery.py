@@ -31,11 +31,16 @@ from mailhooks.outbound.fanout import fan_out
 from mailhooks.settings import settings
 from mailhooks.store.delivery_log import MAX_KEPT_ATTEMPTS, Delivery, DeliveryAttempt, delivery_log
 from mailhooks.store.export_endpoints import export_endpoint_records
+from tests.support.counting import by_operation, counting_aws_calls
 from tests.support.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.support.receivers import Receiver, Reply, self_signed
 from tests.support.streams import sqs_event as lambda_sqs_event
 
 Start = Callable[..., Receiver]
+DYNAMODB_WRITES = {
+    f"dynamodb.{name}"
+    for name in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+}
 # What SQS takes in a message attribute: XML's characters.
 SQS_ATTRIBUTE_TEXT = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
 
@@ -84,6 +89,7 @@ def sqs_event(wait_seconds: int = 0) -> dict[str, Any]:
         QueueUrl=settings().delivery_queue_url,
         MaxNumberOfMessages=10,
         AttributeNames=["All"],
+        MessageAttributeNames=["All"],
         WaitTimeSeconds=wait_seconds,
     )
     arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:DeliveryQueue"
@@ -220,6 +226,22 @@ def test_a_batch_of_ten_is_posted_at_once(receiver: Start) -> None:
     assert answer == {"batchItemFailures": []}
     assert len({received.headers["webhook-id"] for received in hooks.received}) == 11
     assert elapsed < 0.4
+
+
+def test_a_first_receipt_costs_one_write_per_delivered_event(receiver: Start) -> None:
+    hooks = receiver()
+    export_endpoint(hooks.url())
+    publish(10)
+    event = sqs_event()
+    assert {record["attributes"]["ApproximateReceiveCount"] for record in event["Records"]} == {"1"}
+
+    with counting_aws_calls() as calls:
+        assert invoke(event) == []
+
+    writes = {name: count for name, count in by_operation(calls).items() if name in DYNAMODB_WRITES}
+    # Each delivery's log, after its POST; and the endpoint's health, once for the batch.
+    assert writes == {"dynamodb.PutItem": 10, "dynamodb.UpdateItem": 1}
+    assert len(hooks.received) == 10
 
 
 # Retries and the dead-letter queue
@@ -398,27 +420,66 @@ def test_a_retry_after_a_lost_acknowledgement_is_not_posted_again(receiver: Star
     assert queue_is_empty()
 
 
-def test_a_duplicate_stream_record_is_posted_once(receiver: Start) -> None:
+def test_a_late_copy_from_the_fan_out_of_a_delivered_event_is_not_posted(receiver: Start) -> None:
+    """A second copy from the fan-out (its stream batch retried), at its first receipt, finds its delivery
+    logged (one read for the batch) and takes the lease: delivered, it is not POSTed again."""
     hooks = receiver()
     endpoint = export_endpoint(hooks.url())
     [activity] = publish()
     run()
 
-    assert fan_out([("7", activity)]) is None
+    assert fan_out([("0", activity)]) is None
+    again, failed = run()
+
+    assert again["Records"][0]["attributes"]["ApproximateReceiveCount"] == "1"
+    assert failed == []
+    assert len(hooks.received) == 1
+    assert logged(activity, endpoint).attempt_count == 1
+    assert queue_is_empty()
+
+
+def test_two_copies_from_the_fan_out_at_once_are_posted_alike_and_logged_once(receiver: Start) -> None:
+    """Two copies at their first receipt at once both go without a lease: both are POSTed, with the same
+    webhook-id, on which the receiver deduplicates; the log keeps one attempt."""
+    hooks = receiver()
+    endpoint = export_endpoint(hooks.url())
+    [activity] = publish()
+    assert fan_out([("0", activity)]) is None
+
+    both, failed = run()
+
+    assert len(both["Records"]) == 2
+    assert failed == []
+    assert [received.header("webhook-id") for received in hooks.received] == [
+        webhook_id(activity, endpoint)
+    ] * 2
+    assert logged(activity, endpoint).attempt_count == 1
+    assert queue_is_empty()
+
+
+def test_a_replayed_stream_record_is_posted_once(receiver: Start) -> None:
+    hooks = receiver()
+    endpoint = export_endpoint(hooks.url())
+    [activity] = publish()
+    run()
+
+    assert fan_out([("0", activity)], replayed=True) is None
     _, failed = run()
 
     assert failed == []
     assert len(hooks.received) == 1
     assert logged(activity, endpoint).attempt_count == 1
+    assert queue_is_empty()
 
 
-def test_two_copies_in_one_batch_are_posted_once(receiver: Start) -> None:
+def test_two_copies_received_again_in_one_batch_are_posted_once(receiver: Start) -> None:
     hooks = receiver(Reply(delay=0.3))
     endpoint = export_endpoint(hooks.url())
     [activity] = publish()
-    assert fan_out([("7", activity)]) is None
+    assert fan_out([("0", activity)]) is None
+    make_visible(sqs_event())  # received, and not attempted: an invocation that died first, say
     event = sqs_event()
-    assert len(event["Records"]) == 2
+    assert [record["attributes"]["ApproximateReceiveCount"] for record in event["Records"]] == ["2", "2"]
 
     [waiting] = invoke(event)
     # The copy that found the other under way comes back once the lease is given back.
@@ -427,6 +488,25 @@ def test_two_copies_in_one_batch_are_posted_once(receiver: Start) -> None:
 
     assert failed == []
     assert len(hooks.received) == 1
+    assert logged(activity, endpoint).attempt_count == 1
+    assert queue_is_empty()
+
+
+def test_two_copies_in_one_batch_at_their_first_receipt_are_both_posted_and_logged_once(
+    receiver: Start,
+) -> None:
+    hooks = receiver(Reply(delay=0.3))
+    endpoint = export_endpoint(hooks.url())
+    [activity] = publish()
+    assert fan_out([("0", activity)]) is None
+    event = sqs_event()
+    assert len(event["Records"]) == 2
+
+    assert invoke(event) == []
+
+    assert [received.header("webhook-id") for received in hooks.received] == [
+        webhook_id(activity, endpoint)
+    ] * 2
     assert logged(activity, endpoint).attempt_count == 1
     assert queue_is_empty()
 
@@ -617,3 +697,23 @@ def test_a_delivery_keeps_its_latest_attempts_in_its_own_item() -> None:
     assert [item.range_key.value for item in table.all_items()] == ["DELIVERY"]
     # A page lists deliveries without their attempts.
     assert log.page(12, "ep1", "pending")[0][0].attempts == []
+
+
+def test_a_first_receipts_log_is_written_only_where_nothing_of_the_delivery_is() -> None:
+    log, at = delivery_log(), clock.now()
+    attempt = DeliveryAttempt(number=1, at=at, status_code=200, latency_ms=3)
+
+    def delivery(webhook: str) -> Delivery:
+        return Delivery(webhook_id=webhook, account_id=12, endpoint_id="ep1", activity_id="1", payload={})
+
+    first = delivery("msg_new").model_copy(update={"status": "delivered", "attempt_count": 1})
+    assert log.first(first, attempt) == first.model_copy(update={"attempts": [attempt]})
+    assert log.first(first, attempt) == "delivered"
+    # Another copy holds the lease of its attempt: the first receipt's answer does not take its place.
+    leased = log.claim(delivery("msg_leased"), timedelta(seconds=60), seen=True)
+    assert isinstance(leased, Delivery)
+    assert log.first(first.model_copy(update={"webhook_id": "msg_leased"}), attempt) == "in flight"
+    found = log.get(12, "msg_leased")
+    assert found is not None
+    assert (found.status, found.attempt_count, found.attempts) == ("pending", 0, [])
+    assert log.claim(delivery("msg_leased"), timedelta(seconds=60), seen=True) == "in flight"

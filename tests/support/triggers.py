@@ -199,11 +199,16 @@ class QueueTrigger(_Counted, QueuePoller):
         # client: a new client costs more than a receive.
         self.sqs = sqs or boto3.session.Session().client("sqs", region_name=REGION)
         self.url = self.queue_url
-        # Every message handed to the handler, by its id (a message received again counts once).
-        self.message_ids: set[str] = set()
+        # Every message handed to the handler, as first received, by its id (a message received again
+        # counts once).
+        self.handed: dict[str, dict[str, Any]] = {}
         # The last receipt of each message handed over and not deleted since: those that wait.
         self.receipts: dict[str, str] = {}
         self._lock = threading.Lock()
+
+    @property
+    def message_ids(self) -> set[str]:
+        return set(self.handed)
 
     def reported(self) -> list[str]:
         """The message ids the function's answers reported failed, in order."""
@@ -216,7 +221,8 @@ class QueueTrigger(_Counted, QueuePoller):
     def _batch(self) -> list[dict[str, Any]]:
         batch = super()._batch()
         with self._lock:
-            self.message_ids.update(message["MessageId"] for message in batch)
+            for message in batch:
+                self.handed.setdefault(message["MessageId"], message)
             self.receipts.update({message["MessageId"]: message["ReceiptHandle"] for message in batch})
         return batch
 

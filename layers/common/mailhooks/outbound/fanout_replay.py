@@ -4,7 +4,8 @@ trigger's retries), fanned out again from the stream, which keeps its records fo
 Lambda describes a skipped batch to the queue by where it lies in the stream (shard and sequence numbers),
 not by its records: they are read back from the stream. A batch fanned out in full leaves the queue; one
 that fails again, or that the stream no longer holds, stays and is reported. Replaying is safe: a delivery
-fanned out twice is deduplicated at delivery by its webhook id.
+fanned out twice is deduplicated at delivery by its webhook id (a replayed message takes its delivery's
+lease even at its first receipt).
 """
 
 import json
@@ -98,7 +99,7 @@ def replay_failed_fan_outs() -> Replay:
             replay.left.append(f"{where}: the stream no longer holds them ({gone})")
             kept.append(message["ReceiptHandle"])
             continue
-        if fan_out(activities) is not None:
+        if fan_out(activities, replayed=True) is not None:
             replay.left.append(f"{where}: not every delivery could be queued; replay again")
             kept.append(message["ReceiptHandle"])
             continue

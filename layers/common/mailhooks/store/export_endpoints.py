@@ -1,7 +1,6 @@
 """Export endpoints, in the data table, under their account; and the links that confirm their owner emails."""
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +24,12 @@ def _stored(at: datetime) -> Any:
 def _confirmation_key(token: str) -> Item:
     # By the token's hash: whoever reads the table cannot confirm an address with what is stored.
     return {"pk": f"OWNER_EMAIL#{hashlib.sha256(token.encode()).hexdigest()}", "sk": "OWNER_EMAIL"}
+
+
+def endpoint_item_key(key: EndpointKey) -> Item:
+    """The key of an endpoint's item."""
+    account, name = key
+    return {"pk": account_key(account), "sk": f"ENDPOINT#{name}"}
 
 
 @dataclass(frozen=True)
@@ -53,20 +58,6 @@ class ExportEndpointRecords(Records):
     def get_export_endpoint(self, account_id: int, endpoint_id: str) -> ExportEndpoint | None:
         item = self._get(account_key(account_id), f"ENDPOINT#{endpoint_id}")
         return ExportEndpoint.model_validate(item) if item else None
-
-    def export_endpoints_by_key(
-        self, keys: Iterable[EndpointKey]
-    ) -> dict[EndpointKey, ExportEndpoint | None]:
-        """Each of these endpoints (None for one that does not exist), with one read per hundred."""
-        wanted = list(dict.fromkeys(keys))
-        items = self._get_many(
-            [{"pk": account_key(account), "sk": f"ENDPOINT#{name}"} for account, name in wanted]
-        )
-        found = {
-            (endpoint.account_id, endpoint.id): endpoint
-            for endpoint in map(ExportEndpoint.model_validate, items)
-        }
-        return {key: found.get(key) for key in wanted}
 
     def export_endpoints(self, account_id: int) -> list[ExportEndpoint]:
         """Every endpoint of the account, in one query: what the owner saved applies to the next activity."""

@@ -7,6 +7,13 @@ schedule until it is delivered or given up.
   resolves its host once, checks every address, and connects to the address it checked, while TLS checks
   the certificate against the name: DNS rebinding gets no second lookup to answer differently.
 - A batch is POSTed concurrently, over one pool of connections kept for the life of the container.
+- An attempt costs one write, its delivery's log, after the POST. A message received before (or queued by
+  anything but the fan-out: a copy, a delivery sent again) first takes its delivery's lease, a write more,
+  so that no two copies of a delivery are attempted at once, and one delivered is never POSTed again. A
+  fan-out message at its first receipt goes without, unless its delivery is logged already: one eventually
+  consistent read for the batch finds late copies (the fan-out's own, retried; SQS's), which take the
+  lease like the others. Only two copies at their first receipt at the same moment are both POSTed, with
+  the same webhook-id, on which receivers deduplicate; the log keeps one.
 - Each endpoint's health (outbound.endpoint_health) gates its messages: an open circuit breaker parks them
   unsent (outbound.parking), a throttle makes them wait, a disabled endpoint's are failed unsent
   (recoverable).

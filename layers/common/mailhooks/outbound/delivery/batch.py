@@ -4,7 +4,7 @@ import math
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
@@ -27,13 +27,8 @@ from mailhooks.outbound.endpoint_health.breaker import (
     report,
 )
 from mailhooks.outbound.endpoint_health.throttle import throttle, throttle_wait
-from mailhooks.store.delivery_log import Delivery, DeliveryAttempt, DeliveryLog, delivery_log
-from mailhooks.store.export_endpoints import export_endpoint_records
+from mailhooks.store.delivery_log import Delivery, DeliveryAttempt, DeliveryLog, Unclaimable, delivery_log
 from mailhooks.store.keys import EndpointKey
-
-if TYPE_CHECKING:
-    pass
-
 
 logger = Logger(child=True)
 
@@ -49,18 +44,44 @@ def _workers() -> ThreadPoolExecutor:
     return pool
 
 
-def _claim(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage) -> Delivery | Outcome:
-    """The delivery, its lease taken; or the outcome of a copy that must not be attempted now."""
-    at = clock.now()
-    # A message received before was most likely logged at its first receipt.
-    delivery = Delivery(**message.model_dump(), created_at=at, updated_at=at)
-    claimed = log.claim(delivery, LEASE, seen=queued.attempt > 1)
-    if claimed == "delivered":
+def _unclaimable(queued: QueuedMessage, message: DeliveryMessage, why: Unclaimable) -> Outcome:
+    if why == "delivered":
         return Outcome(queued, Result.DUPLICATE, message)
-    if claimed == "in flight":
-        error = "another copy of this delivery is being attempted"
-        return Outcome(queued, Result.RETRYING, message, error=error, wait=int(LEASE.total_seconds()))
-    return claimed
+    error = "another copy of this delivery is being attempted"
+    return Outcome(queued, Result.RETRYING, message, error=error, wait=int(LEASE.total_seconds()))
+
+
+def _claim(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage) -> Delivery | Outcome:
+    """The delivery to attempt: as its earlier attempts left it, its lease taken; at a first receipt, new and
+    without a lease. Or the outcome of a copy that must not be attempted now."""
+    at = clock.now()
+    delivery = Delivery(**message.model_dump(), created_at=at, updated_at=at)
+    if queued.first_receipt:
+        # No lease, which would cost a write more: only a duplicate of the message can be attempting its
+        # delivery too (SQS handing the message to two invocations, a retried fan-out queuing it twice).
+        # Both POSTs carry the same webhook-id header (signing.signed_headers), on which receivers
+        # deduplicate; and only one of them is logged (_logged).
+        return delivery
+    # A message received before was most likely logged at its first receipt.
+    claimed = log.claim(delivery, LEASE, seen=queued.attempt > 1 or queued.logged)
+    return _unclaimable(queued, message, claimed) if isinstance(claimed, str) else claimed
+
+
+def _logged(
+    log: DeliveryLog,
+    queued: QueuedMessage,
+    message: DeliveryMessage,
+    delivery: Delivery,
+    attempt: DeliveryAttempt | None = None,
+) -> Outcome | None:
+    """Log the delivery as its attempt (or its being settled unsent) left it, which gives its lease back;
+    at a first receipt, only where nothing of it is logged: None, or the outcome of a first receipt whose
+    delivery another copy of the message logged first."""
+    if not queued.first_receipt:
+        log.record(delivery, attempt)
+        return None
+    written = log.first(delivery, attempt)
+    return _unclaimable(queued, message, written) if isinstance(written, str) else None
 
 
 def _conclude(
@@ -72,7 +93,7 @@ def _conclude(
     result: Result,
     wait: int | None = None,
 ) -> Outcome:
-    """Log the attempt, and the delivery as it leaves it (which gives its lease back)."""
+    """Log the attempt, and the delivery as it leaves it."""
     after = {
         "status": STATUS[result],
         "attempt_count": attempt.number,
@@ -80,8 +101,10 @@ def _conclude(
         "last_error": attempt.error,
         "updated_at": clock.now(),
     }
-    log.record(claimed.model_copy(update=after), attempt)
-    return Outcome(queued, result, message, attempt.status_code, attempt.error, wait, attempts=attempt.number)
+    unlogged = _logged(log, queued, message, claimed.model_copy(update=after), attempt)
+    return unlogged or Outcome(
+        queued, result, message, attempt.status_code, attempt.error, wait, attempts=attempt.number
+    )
 
 
 def _retried(
@@ -107,8 +130,8 @@ def _unsendable(
         reason = "the endpoint was deleted" if gate is None else "the endpoint is switched off"
         result = Result.DROPPED
     update = {"status": STATUS[result], "last_error": reason, "updated_at": clock.now()}
-    log.record(claimed.model_copy(update=update))
-    return Outcome(queued, result, message, error=reason, attempts=claimed.attempt_count)
+    unlogged = _logged(log, queued, message, claimed.model_copy(update=update))
+    return unlogged or Outcome(queued, result, message, error=reason, attempts=claimed.attempt_count)
 
 
 def _park(queued: QueuedMessage, message: DeliveryMessage, gate: Gate) -> Outcome:
@@ -220,10 +243,25 @@ def deliver_batch(batch: Sequence[QueuedMessage]) -> list[Outcome]:
         for message in messages
         if isinstance(message, DeliveryMessage)
     ]
-    # Read once per endpoint, when the message is delivered: what its owner saved applies to queued ones.
-    endpoints = export_endpoint_records().export_endpoints_by_key(keys)
-    endpoint_gates = gates(endpoints, clock.now())
     log = delivery_log()
+    # Which fan-out messages at their first receipt are copies of a delivery logged already (a late copy of
+    # one delivered, say), read beside the endpoints: those take the lease, and one delivered is not sent.
+    firsts = [
+        (message.account_id, message.webhook_id)
+        for queued, message in zip(batch, messages, strict=True)
+        if queued.first_receipt and isinstance(message, DeliveryMessage)
+    ]
+    logged = _workers().submit(log.statuses, firsts) if firsts else None
+    # Read once per endpoint, when the message is delivered: what its owner saved applies to queued ones.
+    endpoint_gates = gates(keys, clock.now())
+    if logged is not None:
+        found = logged.result()
+        batch = [
+            replace(queued, logged=True)
+            if isinstance(message, DeliveryMessage) and (message.account_id, message.webhook_id) in found
+            else queued
+            for queued, message in zip(batch, messages, strict=True)
+        ]
     outcomes = list(
         _workers().map(
             lambda queued, message: _deliver_one(log, queued, message, endpoint_gates), batch, messages

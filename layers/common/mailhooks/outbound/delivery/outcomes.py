@@ -2,19 +2,18 @@
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from mailhooks.outbound.delivery_message import DeliveryMessage
 from mailhooks.store.delivery_log import DeliveryStatus
 
-if TYPE_CHECKING:
-    pass
-
-
 # The message attribute that counts a message's waits for its endpoint's throttle.
 THROTTLE_WAITS = "throttle_waits"
+# The message attribute the fan-out puts on the messages it queues, each its delivery's first (but for the
+# duplicates of a fan-out retried). Every other message of a delivery (a copy that waits, one parked and
+# queued again, one sent again by its owner, a replay's) may find it logged already, and goes without it.
+FANNED_OUT = "fanned_out"
 # A message received this many times that must wait again waits as a new copy, whose receive count starts
 # again: well below the delivery queue's maxReceiveCount (template.yaml), past which SQS would move it to
 # the dead-letter queue unlogged. Waits that cost no attempt (for another copy, say) can add up to it.
@@ -32,6 +31,16 @@ class QueuedMessage:
     body: str
     # How many times it (as earlier copies) waited for its endpoint's throttle.
     throttle_waits: int = 0
+    # Queued by the fan-out (FANNED_OUT).
+    fanned_out: bool = False
+    # Its delivery was logged already when its batch began: read for a fan-out message's first receipt only.
+    logged: bool = False
+
+    @property
+    def first_receipt(self) -> bool:
+        """Whether this is the first receipt of a message the fan-out queued, its delivery not logged: it
+        cannot have been attempted yet, unless by a duplicate of the message at the same time."""
+        return self.fanned_out and self.attempt == 1 and not self.logged
 
     @classmethod
     def of(cls, record: SQSRecord) -> "QueuedMessage":
@@ -44,12 +53,14 @@ class QueuedMessage:
             attempt=int(record.attributes.approximate_receive_count),
             body=record.body,
             throttle_waits=int(waits.string_value or 0) if waits else 0,
+            fanned_out=record.message_attributes[FANNED_OUT] is not None,
         )
 
 
 class Result(StrEnum):
     DELIVERED = "delivered"
-    # Delivered before: not POSTed again.
+    # Delivered before: not POSTed again. Two copies at their first receipt at once find out only after
+    # their POSTs, which their receiver deduplicates by their webhook-id.
     DUPLICATE = "duplicate"
     DROPPED = "dropped"
     ABORTED = "aborted"

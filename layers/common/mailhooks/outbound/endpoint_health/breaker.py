@@ -1,7 +1,7 @@
 """The circuit breaker, as one delivery batch sees its endpoints, and receiver signals."""
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -13,7 +13,7 @@ from mailhooks.outbound.delivery_message import DeliveryMessage
 from mailhooks.outbound.parking import unpark
 from mailhooks.outbound.queue import MAX_HOLD_SECONDS
 from mailhooks.settings import settings
-from mailhooks.store.endpoint_health import EndpointHealth, Report, health_records
+from mailhooks.store.endpoint_health import EndpointHealth, Report, endpoints_with_health, health_records
 from mailhooks.store.keys import EndpointKey, key_of
 
 logger = Logger(child=True)
@@ -104,11 +104,11 @@ class Gate:
             self.answers.append(answer)
 
 
-def gates(endpoints: Mapping[EndpointKey, ExportEndpoint | None], at: datetime) -> dict[EndpointKey, Gate]:
-    """The gate of each endpoint that exists, its health read once."""
-    present = {key: endpoint for key, endpoint in endpoints.items() if endpoint is not None}
-    health = health_records().read(present)
-    return {key: Gate(endpoint, health[key], at) for key, endpoint in present.items()}
+def gates(keys: Iterable[EndpointKey], at: datetime) -> dict[EndpointKey, Gate]:
+    """The gate of each of these endpoints that exists: the endpoint and its health read at once."""
+    return {
+        key: Gate(endpoint, health, at) for key, (endpoint, health) in endpoints_with_health(keys).items()
+    }
 
 
 def report(batch_gates: Iterable[Gate]) -> None:
