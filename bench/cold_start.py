@@ -10,9 +10,11 @@ references measured in the same run. The ratios are the figures:
   handler imports beyond the baseline is mailhooks and what only its own work needs.
 
 Each is imported as Lambda imports it: the function's folder and the layer on the path and nothing else
-(python -S, with the layer's requirements installed apart, as `sam build` installs them), and the function's
-environment as deployed (template.yaml's variables, and LAMBDA_TASK_ROOT, by which Powertools knows that it
-runs in Lambda). Not in the project's virtual environment: its development packages change both references
+(python -S), with the layer built by its own recipe (layers/common/Makefile, as `sam build` runs it, for this
+machine's platform), bytecode and all, and the function's folder as source, as `sam build` leaves it; and
+the function's environment as deployed (template.yaml's variables, and LAMBDA_TASK_ROOT, by which Powertools
+knows that it runs in Lambda). Nothing is written back: no bytecode is cached between runs (Lambda's code is
+read-only). Not in the project's virtual environment: its development packages change both references
 (boto3 imports pyOpenSSL, cryptography and awscrt when they are there, and with them modules the handlers
 would otherwise import themselves; pydantic looks for plugins among all its packages).
 
@@ -34,10 +36,9 @@ RUNS = 11
 # Issue 17's goals for every function's import.
 GOAL_TO_BOTO3, GOAL_TO_BASELINE = 1.3, 1.1
 ROOT = Path(__file__).resolve().parent.parent
-REQUIREMENTS = ROOT / "layers" / "common" / "requirements.txt"
-# Where the layer's requirements are installed for the bench, again when they change.
-PACKAGES = ROOT / ".aws-sam" / "cold-start-packages"
-_UV_INSTALL = [sys.executable, "-m", "uv", "pip", "install", "--quiet", "--python", sys.executable]
+LAYER_SOURCE = ROOT / "layers" / "common"
+# Where the bench builds the layer, again at each run: mailhooks changes between runs.
+LAYER = ROOT / ".aws-sam" / "cold-start-layer"
 BOTO3 = "boto3"
 BASELINE = "baseline"
 _TIMER = """
@@ -64,27 +65,34 @@ def _import_seconds(statement: str, path: list[str], environment: dict[str, str]
     return float(cpu), float(wall)
 
 
-def _packages() -> str:
-    """The layer's requirements alone, installed apart from the project's virtual environment."""
-    wanted = f"Python {sys.version_info[:2]}\n{REQUIREMENTS.read_text()}"
-    stamp = PACKAGES / ".requirements"
-    if not stamp.exists() or stamp.read_text() != wanted:
-        shutil.rmtree(PACKAGES, ignore_errors=True)
-        subprocess.run(  # noqa: S603  # uv, which make installs in the virtual environment
-            [*_UV_INSTALL, "--target", str(PACKAGES), "-r", str(REQUIREMENTS)],
-            check=True,
-        )
-        stamp.write_text(wanted)
-    return str(PACKAGES)
+def _layer() -> str:
+    """The layer's path entry, built by its Makefile for this machine: the same packages, from uv's cache
+    where the Makefile's pip would download arm64 wheels; compiled alike."""
+    shutil.rmtree(LAYER, ignore_errors=True)
+    subprocess.run(  # noqa: S603  # make, with the layer's own recipe
+        [
+            shutil.which("make") or "make",
+            "--no-print-directory",
+            "-C",
+            str(LAYER_SOURCE),
+            "build-CommonLayer",
+            f"ARTIFACTS_DIR={LAYER}",
+            f"PYTHON={sys.executable}",
+            "PLATFORM=",
+            f"PIP={sys.executable} -m uv pip install --quiet --python {sys.executable}",
+        ],
+        check=True,
+        stdout=sys.stderr,  # the bench's own output is its JSON
+    )
+    return str(LAYER / "python")
 
 
 def _subjects() -> dict[str, tuple[str, list[str], dict[str, str]]]:
     """What to import, from where, in which environment: the two references, then every function."""
-    packages = _packages()
-    layer = [str(ROOT / "layers" / "common"), packages]
+    layer = _layer()
     subjects = {
-        BOTO3: ("import boto3", [packages], FAKE_AWS),
-        BASELINE: ("import baseline_handler", [str(ROOT / "bench"), packages], FAKE_AWS),
+        BOTO3: ("import boto3", [layer], FAKE_AWS),
+        BASELINE: ("import baseline_handler", [str(ROOT / "bench"), layer], FAKE_AWS),
     }
     with moto_stack() as stack:
         for name in sorted(stack.of_type("AWS::Serverless::Function")):
@@ -92,7 +100,7 @@ def _subjects() -> dict[str, tuple[str, list[str], dict[str, str]]]:
             module, _, _ = properties["Handler"].partition(".")
             directory = str(ROOT / properties["CodeUri"])
             environment = {**FAKE_AWS, **stack.function_environment(name), "LAMBDA_TASK_ROOT": directory}
-            subjects[name] = (f"import {module}", [directory, *layer], environment)
+            subjects[name] = (f"import {module}", [directory, layer], environment)
     return subjects
 
 
