@@ -28,7 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
@@ -59,13 +59,15 @@ class Behaviour(StrEnum):
 
 @dataclass(frozen=True)
 class Chaos:
-    """A receiver's odds: the share of requests answered with a 500, with a reset, and not at all."""
+    """A receiver's odds: the share of requests answered with a 500, with a reset, and not at all; and the
+    seconds each answer takes."""
 
     name: str
     seed: int
     error: float = 0.0
     reset: float = 0.0
     hang: float = 0.0
+    delay: float = 0.0
 
     def decide(self, webhook_id: str, arrival: int) -> Behaviour:
         """What the receiver does with the arrival-th request (from 1) that carries this webhook-id."""
@@ -330,7 +332,8 @@ class ChaosReceiver(Receiver):
     def choose(self, received: Received) -> Reply:
         webhook_id = received.header("webhook-id")
         self.tally.arrivals[webhook_id] += 1
-        return _CHAOS_REPLIES[self.chaos.decide(webhook_id, self.tally.arrivals[webhook_id])]
+        reply = _CHAOS_REPLIES[self.chaos.decide(webhook_id, self.tally.arrivals[webhook_id])]
+        return replace(reply, delay=self.chaos.delay) if self.chaos.delay else reply
 
     def answered(self, received: Received, reply: Reply) -> None:
         if reply.status == 200:
