@@ -292,6 +292,29 @@ def test_the_receiver_checks_signatures_and_lists_callbacks_newest_first() -> No
     assert "NOT verified" in page
 
 
+def test_the_receiver_reads_the_secrets_again_only_when_none_it_knows_verifies() -> None:
+    first, rotated = new_secret(), new_secret()
+    current = [first]
+    reads: list[list[str]] = []
+
+    def secrets() -> list[str]:
+        reads.append(list(current))
+        return list(current)
+
+    client = Client(Receiver(secrets))
+    body = "{}"
+    for n in range(3):
+        client.post("/callbacks", data=body, headers=_signed(first, f"msg_{n}", body))
+    current.append(rotated)
+    client.post("/callbacks", data=body, headers=_signed(rotated, "msg_3", body))
+    client.post("/callbacks", data=body, headers=_signed(first, "msg_4", body))
+    client.post("/callbacks", data=body, headers=_signed(new_secret(), "msg_5", body))
+
+    assert reads == [[first], [first, rotated], [first, rotated]]
+    verified = {callback["webhook_id"]: callback["verified"] for callback in client.get(JSON_ROUTE).json}
+    assert verified == {f"msg_{n}": n < 5 for n in range(6)}
+
+
 # Logs in a terminal
 
 
