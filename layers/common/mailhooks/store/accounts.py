@@ -1,15 +1,11 @@
 """Accounts and their API keys, in the data table."""
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from mailhooks.aws import aws
 from mailhooks.models import Account, ApiKey
 from mailhooks.store.items import Records, dynamo_data, to_item, update
 from mailhooks.store.keys import account_key
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)

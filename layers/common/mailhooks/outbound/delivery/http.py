@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from http.cookiejar import DefaultCookiePolicy
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 from aws_lambda_powertools import Logger
@@ -28,10 +28,6 @@ from mailhooks.outbound.delivery_message import DeliveryMessage
 from mailhooks.outbound.endpoint_health.breaker import SLOW_DOWN
 from mailhooks.settings import settings
 from mailhooks.store.delivery_log import DeliveryAttempt
-
-if TYPE_CHECKING:
-    pass
-
 
 logger = Logger(child=True)
 

@@ -2,14 +2,9 @@
 
 import math
 import random
-from typing import TYPE_CHECKING
 
 from mailhooks.outbound.queue import MAX_HOLD_SECONDS
 from mailhooks.settings import settings
-
-if TYPE_CHECKING:
-    pass
-
 
 # Waits are spread this much either way, so that what failed together is not tried again together.
 JITTER = 0.2

@@ -5,13 +5,8 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from mailhooks.outbound.delivery_message import DeliveryMessage
-
-if TYPE_CHECKING:
-    pass
-
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (what every secret starts with, not one)
 

@@ -4,17 +4,12 @@ API's own host."""
 import ipaddress
 import socket
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from urllib3.util.connection import allowed_gai_family
 
 from mailhooks.errors import InvalidInput
 from mailhooks.settings import settings
-
-if TYPE_CHECKING:
-    pass
-
 
 REFUSED = "export endpoints must be on the public internet"
 
