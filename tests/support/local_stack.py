@@ -20,7 +20,10 @@ from typing import Any
 
 from devstack.template import ROOT
 
-STARTUP_SECONDS = 30
+# A quiet machine starts the stack in about 5 s; beside the suite's heaviest tests on the other worker (the
+# chaos test's threads and receivers' process), a fresh clone's run took over 30 s. Waiting longer costs
+# nothing when it starts, and a stack that exits is seen at once.
+STARTUP_SECONDS = 120
 CALLBACK_SECONDS = 15
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
