@@ -95,6 +95,29 @@ def test_each_endpoint_gets_only_the_kinds_it_ticks(stack: Stack) -> None:
     assert {message.endpoint_id for message in messages} == {clicks.id, engagement.id}
 
 
+def test_an_activity_twice_in_one_batch_is_queued_once_per_endpoint(stack: Stack) -> None:
+    """An activity written twice (SNS delivering one event twice to the SES events function, say) comes
+    twice in one batch: its copies would both be at their first receipt at once, and both POSTed."""
+    seed_account(12)
+    endpoint(12, "opens", [ActivityKind.OPEN])
+    endpoint(12, "everything", list(ActivityKind))
+    records = [activity(12, ActivityKind.OPEN, n) for n in (1, 2)]
+    activity_log().put(records)
+    batch = StreamTail(stack, "ActivityTable").next_event()
+    batch["Records"].insert(1, batch["Records"][0])
+
+    from functions.fanout.app import handler
+
+    assert handler(batch, FakeLambdaContext()) == {"batchItemFailures": []}  # type: ignore[arg-type]
+    queued = [
+        json.loads(message["Body"])["webhook_id"]
+        for message in receive_all(stack.physical["DeliveryQueue"]["QueueUrl"])
+    ]
+    assert sorted(queued) == sorted(
+        f"msg_{record.id}_{name}" for record in records for name in ("opens", "everything")
+    )
+
+
 def test_a_batch_of_n_records_makes_ceil_n_over_10_sqs_calls_and_one_read_per_account(
     stack: Stack, aws_calls: Counter[str]
 ) -> None:
