@@ -57,10 +57,10 @@ def _claim(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage) ->
     at = clock.now()
     delivery = Delivery(**message.model_dump(), created_at=at, updated_at=at)
     if queued.first_receipt:
-        # No lease, which would cost a write more: only a duplicate of the message can be attempting its
-        # delivery too (SQS handing the message to two invocations, a retried fan-out queuing it twice).
-        # Both POSTs carry the same webhook-id header (signing.signed_headers), on which receivers
-        # deduplicate; and only one of them is logged (_logged).
+        # No lease, which would cost a write more: its delivery was not logged when the batch began (one
+        # that was is not a first receipt), so only a copy of the message received at the same moment can
+        # be attempting it too. Both POSTs carry the same webhook-id header (signing.signed_headers), on
+        # which receivers deduplicate; and only one of them is logged (_logged).
         return delivery
     # A message received before was most likely logged at its first receipt.
     claimed = log.claim(delivery, LEASE, seen=queued.attempt > 1 or queued.logged)
