@@ -20,9 +20,10 @@ $(BIN)/.installed: pyproject.toml layers/common/requirements.txt
 	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	touch $@
 
-# The static checks side by side (one core each), then the suite, which wants both cores to itself.
+# The static checks side by side (one core each), the longest two first (sam build, mypy), then the suite,
+# which wants both cores to itself.
 test:
-	$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck validate scan build
+	$(MAKE) --no-print-directory -j2 --output-sync=target build typecheck lint validate scan
 	$(MAKE) --no-print-directory pytest
 
 lint: $(BIN)/.installed
