@@ -9,7 +9,7 @@ from typing import Any
 
 from bench import prices
 from bench.harness import moto_stack
-from mailhooks.models import ActivityKind, CustomField, ExportEndpoint
+from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.store.activity import activity_log
 from mailhooks.store.export_endpoints import export_endpoint_records
@@ -22,8 +22,7 @@ from tests.support.helpers import (
     campaign_activity,
     hook_event,
     seed_account,
-    seed_list,
-    seed_template,
+    seed_operation_calls,
     seed_webhook,
 )
 from tests.support.receivers import receivers
@@ -104,9 +103,7 @@ def _usd_per_million(
 def _inbound() -> dict[str, object]:
     figures: dict[str, object] = {}
     with moto_stack():
-        seed_account(12)
-        seed_list(12, 2222, fields=[CustomField(name="name")])
-        seed_template(12, 31)
+        seed_operation_calls()
         other = seed_webhook("add_subscriber", {"email": "/email"}, list_id=2222)
         call(hook_event(other.token, json.dumps({"email": "b@example.com"})))  # for unsubscribe; warms up
         for name, (mapping, body) in OPERATION_CALLS.items():

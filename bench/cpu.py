@@ -33,7 +33,7 @@ from moto.core.models import botocore_stubber, responses_mock
 import mailhooks.clock
 from bench.harness import moto_stack
 from mailhooks.aws import aws
-from mailhooks.models import ActivityKind, CustomField
+from mailhooks.models import ActivityKind
 from mailhooks.store.activity import activity_log
 from tests.support.helpers import (
     OPERATION_CALLS,
@@ -41,8 +41,7 @@ from tests.support.helpers import (
     campaign_activity,
     hook_event,
     seed_account,
-    seed_list,
-    seed_template,
+    seed_operation_calls,
     seed_webhook,
 )
 from tests.support.pipeline import add_endpoint
@@ -234,9 +233,7 @@ def _inbound() -> dict[str, object]:
 
     figures: dict[str, object] = {}
     with moto_stack():
-        seed_account(12)
-        seed_list(12, 2222, fields=[CustomField(name="name")])
-        seed_template(12, 31)
+        seed_operation_calls()
         subscribing = seed_webhook("add_subscriber", {"email": "/email"}, list_id=2222)
         for name, (mapping, body) in OPERATION_CALLS.items():
             if "email" in body and name != "add_subscriber":  # whom it deletes or unsubscribes

@@ -10,7 +10,7 @@ import pytest
 from devstack.template import Stack
 from functions.delivery.app import handler as deliver
 from functions.fanout.app import handler as fan_out
-from mailhooks.models import ActivityKind, CustomField
+from mailhooks.models import ActivityKind
 from mailhooks.store.activity import activity_log
 from tests.support.counting import by_operation, counting_aws_calls
 from tests.support.helpers import (
@@ -20,9 +20,7 @@ from tests.support.helpers import (
     call,
     campaign_activity,
     hook_event,
-    seed_account,
-    seed_list,
-    seed_template,
+    seed_operation_calls,
     seed_webhook,
 )
 from tests.support.pipeline import add_endpoint, configure
@@ -64,9 +62,7 @@ def _operations(counted: Counter[str]) -> dict[str, int]:
 
 @pytest.mark.parametrize("operation", sorted(OPERATION_CALLS))
 def test_each_inbound_operation_makes_its_counted_aws_calls(stack: Stack, operation: str) -> None:
-    seed_account(12)
-    seed_list(12, 2222, fields=[CustomField(name="name")])
-    seed_template(12, 31)
+    seed_operation_calls()
     mapping, body = OPERATION_CALLS[operation]
     # A first call warms the container up, as most calls find it; and subscribes whom the operation needs.
     subscribing = seed_webhook("add_subscriber", {"email": "/email"}, list_id=2222)

@@ -181,6 +181,14 @@ def seed_template(account_id: int = 12, template_id: int = 31) -> EmailTemplate:
     return template
 
 
+def seed_operation_calls() -> None:
+    """What OPERATION_CALLS' bodies name: account 12, its list 2222 with the custom field "name", and its
+    template 31."""
+    seed_account(12)
+    seed_list(12, 2222, fields=[CustomField(name="name")])
+    seed_template(12, 31)
+
+
 def seed_webhook(
     operation: str, mapping: dict[str, str], account_id: int = 12, **options: Any
 ) -> InboundWebhook:
