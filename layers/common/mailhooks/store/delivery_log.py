@@ -104,20 +104,15 @@ class DeliveryLog:
             "expires_at": _expires_at(delivery.updated_at),
         }
 
-    def statuses(self, deliveries: Iterable[tuple[int, str]]) -> dict[tuple[int, str], DeliveryStatus]:
-        """The status of each of these (account id, webhook id) deliveries that is logged: one eventually
-        consistent read per hundred, half a read unit each, a tenth of the price of a lease's write."""
+    def logged(self, deliveries: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which of these (account id, webhook id) deliveries are logged: one eventually consistent read per
+        hundred, half a read unit each, a tenth of the price of a lease's write."""
         keys = [
             {"pk": delivery_partition(account_id, webhook_id), "sk": _DELIVERY}
             for account_id, webhook_id in dict.fromkeys(deliveries)
         ]
-        found = get_across(
-            {self.table: keys}, consistent=False, attributes=("account_id", "webhook_id", "status")
-        )
-        return {
-            (int(item["account_id"]), str(item["webhook_id"])): item["status"]
-            for item in found[self.table.name]
-        }
+        found = get_across({self.table: keys}, consistent=False, attributes=("account_id", "webhook_id"))
+        return {(int(item["account_id"]), str(item["webhook_id"])) for item in found[self.table.name]}
 
     def claim(self, delivery: Delivery, lease: timedelta, seen: bool = False) -> Delivery | Unclaimable:
         """Take the lease of the delivery's next attempt, and answer the delivery as its earlier attempts

@@ -251,11 +251,11 @@ def deliver_batch(batch: Sequence[QueuedMessage]) -> list[Outcome]:
         for queued, message in zip(batch, messages, strict=True)
         if queued.first_receipt and isinstance(message, DeliveryMessage)
     ]
-    logged = _workers().submit(log.statuses, firsts) if firsts else None
+    reading = _workers().submit(log.logged, firsts) if firsts else None
     # Read once per endpoint, when the message is delivered: what its owner saved applies to queued ones.
     endpoint_gates = gates(keys, clock.now())
-    if logged is not None:
-        found = logged.result()
+    if reading is not None:
+        found = reading.result()
         batch = [
             replace(queued, logged=True)
             if isinstance(message, DeliveryMessage) and (message.account_id, message.webhook_id) in found
