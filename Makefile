@@ -10,7 +10,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build looks for the runtime's python on PATH: the virtual environment's.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: test run demo bench lint typecheck validate scan build pytest unit clean
+.PHONY: test static run demo bench lint typecheck validate scan build pytest unit clean
 
 # uv installs the same packages as pip, several times faster: make run starts in seconds on a fresh clone.
 $(BIN)/.installed: pyproject.toml layers/common/requirements.txt
@@ -20,11 +20,16 @@ $(BIN)/.installed: pyproject.toml layers/common/requirements.txt
 	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	touch $@
 
-# The static checks side by side (one core each), the longest two first (sam build, mypy), then the suite,
-# which wants both cores to itself.
-test:
-	$(MAKE) --no-print-directory -j2 --output-sync=target build typecheck lint validate scan
-	$(MAKE) --no-print-directory pytest
+# The suite beside the static checks. The suite keeps both cores (pytest-xdist); the checks run at the lowest
+# priority, on what it leaves idle while its tests wait on receivers, stacks and timeouts (about a sixth of
+# the two cores), so that they cost no test its timing. Each line is printed whole as it comes.
+test: $(BIN)/.installed
+	$(MAKE) --no-print-directory -j2 --output-sync=line pytest static
+
+# The static checks side by side, the longest two first (sam build, mypy), as two jobs of their own: with
+# MAKEFLAGS cleared, the sub-make does not share the jobserver of `make test`, whose two jobs are taken.
+static: $(BIN)/.installed
+	MAKEFLAGS= nice -n 19 $(MAKE) --no-print-directory -j2 --output-sync=target build typecheck lint validate scan
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
