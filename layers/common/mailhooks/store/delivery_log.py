@@ -77,6 +77,10 @@ class Delivery(BaseModel):
     # The attempts before its current round on the retry schedule: its owner can send it again for another.
     round_start: int = Field(default=0, exclude=True)
 
+    def with_attempt(self, attempt: DeliveryAttempt | None) -> "Delivery":
+        """The delivery with this attempt, if any, the last of its attempts."""
+        return self if attempt is None else self.model_copy(update={"attempts": [*self.attempts, attempt]})
+
 
 def _expires_at(at: datetime) -> int:
     return int((at + RETENTION).timestamp())
@@ -164,7 +168,7 @@ class DeliveryLog:
             found: Any = error.response.get("Item")
             if found is None:
                 return None  # the condition fails on an absent item: nothing is logged
-            return "delivered" if found.get("status", {}).get("S") == "delivered" else "in flight"
+            return _unclaimable(found)
         earlier = answer["Attributes"]
         return delivery.model_copy(
             update={
@@ -183,8 +187,7 @@ class DeliveryLog:
         answer is "delivered" when that copy delivered it, "in flight" otherwise.
 
         Such a delivery appears in the log once its first attempt is made, not as pending before it."""
-        if attempt is not None:
-            delivery = delivery.model_copy(update={"attempts": [*delivery.attempts, attempt]})
+        delivery = delivery.with_attempt(attempt)
         try:
             self.table.put_item(
                 Item=self._item(delivery),
@@ -195,14 +198,13 @@ class DeliveryLog:
             if not condition_failed(error):
                 raise
             found: Any = error.response.get("Item", {})
-            return "delivered" if found.get("status", {}).get("S") == "delivered" else "in flight"
+            return _unclaimable(found)
         return delivery
 
     def record(self, delivery: Delivery, attempt: DeliveryAttempt | None = None) -> Delivery:
         """Write the delivery as it stands after the attempt, with it, which gives its lease back: one write;
         the delivery as written. A delivery marked delivered stays so, whatever a late copy of it records."""
-        if attempt is not None:
-            delivery = delivery.model_copy(update={"attempts": [*delivery.attempts, attempt]})
+        delivery = delivery.with_attempt(attempt)
         try:
             self.table.put_item(
                 Item=self._item(delivery),
@@ -285,6 +287,11 @@ class DeliveryLog:
             },
         }
         yield from (_delivery(item) for item in queried(self.table, query))
+
+
+def _unclaimable(found: Any) -> Unclaimable:
+    """Why a delivery cannot be attempted, from its item as a failed condition returned it (DynamoDB JSON)."""
+    return "delivered" if found.get("status", {}).get("S") == "delivered" else "in flight"
 
 
 def _delivery(item: dict[str, Any]) -> Delivery:
