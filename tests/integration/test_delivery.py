@@ -25,7 +25,7 @@ from mailhooks.aws import aws
 from mailhooks.errors import InvalidInput
 from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.outbound.activity import ActivityRecord
-from mailhooks.outbound.delivery.http import MAX_ERROR_LENGTH, SESSION
+from mailhooks.outbound.delivery.http import MAX_ERROR_LENGTH, POOLS
 from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.outbound.fanout import fan_out
 from mailhooks.settings import settings
@@ -610,6 +610,21 @@ def test_the_connection_goes_to_the_address_that_was_checked(
     assert hooks.received[0].headers["Host"] == f"rebind.example.test:{hooks.port}"
 
 
+def test_the_next_delivery_to_a_receiver_goes_over_the_connection_kept_open(
+    receiver: Start, connections: list[tuple[Any, ...]]
+) -> None:
+    hooks = receiver()
+    export_endpoint(hooks.url())
+
+    for kind in (ActivityKind.OPEN, ActivityKind.CLICK):
+        publish(kind=kind)
+        _, failed = run()
+        assert failed == []
+
+    assert len(hooks.received) == 2
+    assert connections == [("127.0.0.1", hooks.port)]
+
+
 @pytest.mark.parametrize(
     ("certified", "delivered"), [("hooks.example.test", True), ("other.example.test", False)]
 )
@@ -624,7 +639,7 @@ def test_tls_checks_the_certificate_against_the_name_not_the_address(
     trusted, context = self_signed(tmp_path, certified)
     hooks = receiver(tls=context)
     resolve(monkeypatch, "hooks.example.test", "127.0.0.1")
-    monkeypatch.setattr(SESSION, "verify", str(trusted))
+    monkeypatch.setitem(POOLS.connection_pool_kw, "ca_certs", str(trusted))
     endpoint = export_endpoint(hooks.url("hooks.example.test", scheme="https"))
     [activity] = publish()
 

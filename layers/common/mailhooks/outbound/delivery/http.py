@@ -10,15 +10,20 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
-import requests
+import certifi
 from aws_lambda_powertools import Logger
-from requests.adapters import HTTPAdapter
+from urllib3 import BaseHTTPResponse, PoolManager, Timeout
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, HTTPError, NameResolutionError, ReadTimeoutError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NameResolutionError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
 
 from mailhooks import clock
 from mailhooks.models import ExportEndpoint
@@ -168,29 +173,24 @@ class _HTTPSPool(_Pool, HTTPSConnectionPool):
     ConnectionCls = _PinnedHTTPSConnection
 
 
-class _GuardedAdapter(HTTPAdapter):
-    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **kwargs: Any) -> None:
-        super().init_poolmanager(connections, maxsize, block, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _HTTPSPool}
+def _new_pools() -> PoolManager:
+    """urllib3 itself, which botocore imports anyway: requests over it cost the deliverer's cold start about
+    45 ms, and its session would have to be kept from a proxy of the environment (which would connect in the
+    guard's place) and from cookies (a receiver's must not travel to another account's endpoint on its
+    domain), neither of which urllib3 has. Certificates are checked against certifi's authorities, as
+    requests checked them."""
+    pools = PoolManager(
+        num_pools=BATCH_SIZE, maxsize=BATCH_SIZE, cert_reqs="CERT_REQUIRED", ca_certs=certifi.where()
+    )
+    pools.pool_classes_by_scheme = {"http": _Pool, "https": _HTTPSPool}
+    return pools
 
 
-def _new_session() -> requests.Session:
-    session = requests.Session()
-    # No proxy from the environment (it would connect in the guard's place), and no cookies: a receiver's
-    # cookie must not travel to another account's endpoint on its domain.
-    session.trust_env = False
-    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    # Only the first bytes of an answer are read, as sent (_read): asking for them uncompressed.
-    session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
-    adapter = _GuardedAdapter(pool_connections=BATCH_SIZE, pool_maxsize=BATCH_SIZE)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
-
-
-# One session for the life of the container, so that its connections outlast an invocation; created with
-# the module, before the threads that share it.
-SESSION = _new_session()
+# The connections of the container's life, so that they outlast an invocation; created with the module,
+# before the threads that share them.
+POOLS = _new_pools()
+# Only the first bytes of an answer are read, as sent (_read): asking for them uncompressed.
+HEADERS = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "identity"}
 
 
 @dataclass(frozen=True)
@@ -220,31 +220,30 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (moment - clock.now()).total_seconds())
 
 
-def _read(response: requests.Response) -> bytes:
+def _read(response: BaseHTTPResponse) -> bytes:
     """The answer's first MAX_RESPONSE_BYTES as sent. urllib3 would inflate a gzip or deflate answer whatever
-    Accept-Encoding asked for: a few kilobytes a receiver compressed can inflate to gigabytes. urllib3's own
-    errors are given as requests gives them, to be described like any other."""
+    Accept-Encoding asked for: a few kilobytes a receiver compressed can inflate to gigabytes. An answer read
+    to its end gives its connection back to the pool; one cut short closes it."""
     body = b""
     try:
         # A read ends early when the deadline shuts the socket: the next one tells a cut answer from a whole.
         while len(body) < MAX_RESPONSE_BYTES and (
-            chunk := response.raw.read(MAX_RESPONSE_BYTES - len(body), decode_content=False)
+            chunk := response.read(MAX_RESPONSE_BYTES - len(body), decode_content=False)
         ):
             body += chunk
-    except ReadTimeoutError as error:
-        raise requests.ReadTimeout(error) from error
-    except HTTPError as error:
-        raise requests.ConnectionError(error) from error
+    finally:
+        response.close()
+        response.release_conn()
     return body
 
 
-def _answer(response: requests.Response, body: bytes) -> ReceiverAnswer:
-    code = response.status_code
+def _answer(response: BaseHTTPResponse, body: bytes) -> ReceiverAnswer:
+    code = response.status
     if 200 <= code < 300:
         return ReceiverAnswer(status_code=code)
     error = f"HTTP {code}"
-    if response.is_redirect:
-        error += f", to {response.headers['location']} (redirects are not followed)"
+    if location := response.get_redirect_location():
+        error += f", to {location} (redirects are not followed)"
     said = body.decode(errors="replace").strip()
     if said:
         error += f": {said}"
@@ -255,11 +254,12 @@ def _answer(response: requests.Response, body: bytes) -> ReceiverAnswer:
     )
 
 
-def _describe(error: requests.RequestException, expired: bool) -> str:
+def _describe(error: HTTPError, expired: bool) -> str:
     limits = settings()
-    if expired or isinstance(error, requests.ReadTimeout):
+    if expired or isinstance(error, ReadTimeoutError):
         return f"no complete answer within {limits.delivery_timeout:g} s"
-    if isinstance(error, requests.ConnectTimeout):
+    # urllib3's error for a connection refused or a name not found is a kind of connect timeout too.
+    if isinstance(error, ConnectTimeoutError) and not isinstance(error, NewConnectionError):
         return f"could not connect within {limits.delivery_connect_timeout:g} s"
     # The innermost error says what happened (connection refused, certificate mismatch, ...).
     cause: BaseException = error
@@ -275,16 +275,23 @@ def _post(endpoint: ExportEndpoint, message: DeliveryMessage) -> ReceiverAnswer:
     limits = settings()
     with _Deadline(limits.delivery_timeout) as deadline:
         try:
-            with SESSION.post(
+            response = POOLS.request(
+                "POST",
                 endpoint.url,
-                data=message.body().encode(),
-                headers=signed_headers(message, endpoint.signing_secrets(clock.now()), int(time.time())),
-                timeout=(limits.delivery_connect_timeout, limits.delivery_timeout),
-                allow_redirects=False,
-                stream=True,
-            ) as response:
-                body = _read(response)
-        except requests.RequestException as error:
+                body=message.body().encode(),
+                headers={
+                    **HEADERS,
+                    **signed_headers(message, endpoint.signing_secrets(clock.now()), int(time.time())),
+                },
+                timeout=Timeout(connect=limits.delivery_connect_timeout, read=limits.delivery_timeout),
+                # Neither followed nor tried again: a retry is the queue's, and logged as an attempt.
+                redirect=False,
+                retries=False,
+                preload_content=False,
+                decode_content=False,
+            )
+            body = _read(response)
+        except HTTPError as error:
             return ReceiverAnswer(error=_describe(error, deadline.expired))
     return _answer(response, body)
 
