@@ -13,6 +13,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import certifi
 import pytest
 import urllib3.util.connection
 from moto.backends import get_backend
@@ -25,7 +26,8 @@ from mailhooks.aws import aws
 from mailhooks.errors import InvalidInput
 from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.outbound.activity import ActivityRecord
-from mailhooks.outbound.delivery.http import MAX_ERROR_LENGTH, POOLS
+from mailhooks.outbound.delivery import http
+from mailhooks.outbound.delivery.http import MAX_ERROR_LENGTH
 from mailhooks.outbound.delivery.signing import new_secret
 from mailhooks.outbound.fanout import fan_out
 from mailhooks.settings import settings
@@ -639,7 +641,9 @@ def test_tls_checks_the_certificate_against_the_name_not_the_address(
     trusted, context = self_signed(tmp_path, certified)
     hooks = receiver(tls=context)
     resolve(monkeypatch, "hooks.example.test", "127.0.0.1")
-    monkeypatch.setitem(POOLS.connection_pool_kw, "ca_certs", str(trusted))
+    # The deliverer's own pools, built as at its cold start, with the test's authority as certifi's.
+    monkeypatch.setattr(certifi, "where", lambda: str(trusted))
+    monkeypatch.setattr(http, "POOLS", http._new_pools())
     endpoint = export_endpoint(hooks.url("hooks.example.test", scheme="https"))
     [activity] = publish()
 
