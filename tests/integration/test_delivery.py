@@ -612,6 +612,26 @@ def test_the_connection_goes_to_the_address_that_was_checked(
     assert hooks.received[0].headers["Host"] == f"rebind.example.test:{hooks.port}"
 
 
+def test_a_proxy_set_in_the_environment_is_not_used(
+    receiver: Start, monkeypatch: pytest.MonkeyPatch, connections: list[tuple[Any, ...]]
+) -> None:
+    """A proxy would connect in the guard's place, to wherever the endpoint's URL says."""
+    hooks, proxy = receiver(), receiver()
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.setenv(name, proxy.url())
+        monkeypatch.setenv(name.lower(), proxy.url())
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    export_endpoint(hooks.url())
+    publish()
+
+    _, failed = run()
+
+    assert failed == []
+    assert (len(hooks.received), proxy.received) == (1, [])
+    assert connections == [("127.0.0.1", hooks.port)]
+
+
 def test_the_next_delivery_to_a_receiver_goes_over_the_connection_kept_open(
     receiver: Start, connections: list[tuple[Any, ...]]
 ) -> None:
