@@ -175,13 +175,13 @@ class _HTTPSPool(_Pool, HTTPSConnectionPool):
 
 
 def _new_pools() -> PoolManager:
-    """urllib3 itself, which botocore imports anyway: requests over it cost the deliverer's cold start about
-    45 ms, and its session would have to be kept from a proxy of the environment (which would connect in the
-    guard's place) and from cookies (a receiver's must not travel to another account's endpoint on its
+    """urllib3 itself, which botocore imports anyway. requests over it cost the deliverer's cold start 40 to
+    50 ms, for a session that would have to be kept from a proxy of the environment (which would connect in
+    the guard's place) and from cookies (a receiver's must not travel to another account's endpoint on its
     domain), neither of which urllib3 has. Certificates are checked against certifi's authorities, as
-    requests checked them: loaded once into one context for every connection, where given as a file they
-    would be loaded again for each new connection (20 to 35 ms of CPU each, ten at a time when a batch
-    opens its connections)."""
+    requests checked them, loaded once into one context for every connection: given as a file, they would
+    be loaded again for each new connection (20 to 40 ms of CPU, ten at a time as a batch opens its
+    connections)."""
     authorities = create_urllib3_context()
     authorities.load_verify_locations(certifi.where())
     pools = PoolManager(
