@@ -8,6 +8,9 @@ references measured in the same run. The ratios are the figures:
   function but the console reads its settings and records into pydantic models). No Tracer: the functions
   construct none, and the X-Ray SDK it imports costs more than all of mailhooks (README, "Tracing"). What a
   handler imports beyond the baseline is mailhooks and what only its own work needs.
+- baseline_paused: the same baseline with the garbage collector paused over its import and what it built
+  frozen, as every function of ours runs its init (mailhooks.init_phase): what that alone saves a bare
+  handler, beside what it saves ours. The functions' ratio_to_baseline stays against the bare handler.
 
 Each is imported as Lambda imports it: the function's folder and the layer on the path and nothing else
 (python -S), with the layer built by its own recipe (layers/common/Makefile, as `sam build` runs it, for this
@@ -41,6 +44,7 @@ LAYER_SOURCE = ROOT / "layers" / "common"
 LAYER = ROOT / ".aws-sam" / "cold-start-layer"
 BOTO3 = "boto3"
 BASELINE = "baseline"
+BASELINE_PAUSED = "baseline_paused"
 _TIMER = """
 import sys, time
 cpu, wall = time.process_time(), time.perf_counter()
@@ -93,6 +97,11 @@ def _subjects() -> dict[str, tuple[str, list[str], dict[str, str]]]:
     subjects = {
         BOTO3: ("import boto3", [layer], FAKE_AWS),
         BASELINE: ("import baseline_handler", [str(ROOT / "bench"), layer], FAKE_AWS),
+        BASELINE_PAUSED: (
+            "import gc\ngc.disable()\nimport baseline_handler\ngc.freeze()\ngc.enable()",
+            [str(ROOT / "bench"), layer],
+            FAKE_AWS,
+        ),
     }
     with moto_stack() as stack:
         for name in sorted(stack.of_type("AWS::Serverless::Function")):
@@ -112,7 +121,7 @@ def measure() -> dict[str, object]:
             runs[name].append(_import_seconds(statement, path, environment))
     cpu = {name: median([run[0] for run in taken]) for name, taken in runs.items()}
     wall = {name: median([run[1] for run in taken]) for name, taken in runs.items()}
-    boto3_alone, baseline = cpu.pop(BOTO3), cpu.pop(BASELINE)
+    boto3_alone, baseline, paused = cpu.pop(BOTO3), cpu.pop(BASELINE), cpu.pop(BASELINE_PAUSED)
     functions = {
         name: {
             "import_ms": round(taken * 1000, 1),
@@ -126,6 +135,8 @@ def measure() -> dict[str, object]:
         "boto3_import_ms": round(boto3_alone * 1000, 1),
         "baseline_import_ms": round(baseline * 1000, 1),
         "baseline_ratio_to_boto3": round(baseline / boto3_alone, 2),
+        "baseline_paused_import_ms": round(paused * 1000, 1),
+        "baseline_paused_ratio_to_boto3": round(paused / boto3_alone, 2),
         "runs": RUNS,
         "functions": functions,
     }

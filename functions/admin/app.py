@@ -1,15 +1,18 @@
 """The admin API of account owners, under /admin, behind the API key authorizer."""
 
-from typing import Any
+from mailhooks.init_phase import init_phase
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with init_phase():
+    from typing import Any
 
-from mailhooks.admin import admin_api
-from mailhooks.logs import MaskedFormatter
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger(logger_formatter=MaskedFormatter())
-app = admin_api()
+    from mailhooks.admin import admin_api
+    from mailhooks.logs import MaskedFormatter
+
+    logger = Logger(logger_formatter=MaskedFormatter())
+    app = admin_api()
 
 
 @logger.inject_lambda_context

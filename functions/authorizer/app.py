@@ -1,20 +1,23 @@
 """API Gateway REQUEST authorizer of the admin API: `Authorization: Bearer <key>` names the account."""
 
-from typing import Any
+from mailhooks.init_phase import init_phase
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.data_classes import event_source
-from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
-    APIGatewayAuthorizerRequestEvent,
-    APIGatewayAuthorizerResponse,
-    HttpVerb,
-)
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with init_phase():
+    from typing import Any
 
-from mailhooks.authorizer import authenticate
-from mailhooks.logs import MaskedFormatter
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.utilities.data_classes import event_source
+    from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+        APIGatewayAuthorizerRequestEvent,
+        APIGatewayAuthorizerResponse,
+        HttpVerb,
+    )
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger(logger_formatter=MaskedFormatter())
+    from mailhooks.authorizer import authenticate
+    from mailhooks.logs import MaskedFormatter
+
+    logger = Logger(logger_formatter=MaskedFormatter())
 
 
 @logger.inject_lambda_context

@@ -1,15 +1,18 @@
 """CampaignQueue: send a queued campaign, or the rest of one, to the active subscribers of its lists."""
 
-from typing import Any
+from mailhooks.init_phase import init_phase
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.data_classes import SQSEvent
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with init_phase():
+    from typing import Any
 
-from mailhooks.logs import MaskedFormatter
-from mailhooks.sending.campaign_sender import CampaignRequest, send_campaign
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.utilities.data_classes import SQSEvent
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger(logger_formatter=MaskedFormatter())
+    from mailhooks.logs import MaskedFormatter
+    from mailhooks.sending.campaign_sender import CampaignRequest, send_campaign
+
+    logger = Logger(logger_formatter=MaskedFormatter())
 
 
 @logger.inject_lambda_context

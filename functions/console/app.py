@@ -5,17 +5,20 @@ start-up are served, so no path of a request can reach another file. Every answe
 Content-Security-Policy: scripts and styles only from this origin, none inline, no framing.
 """
 
-import hashlib
-import json
-from pathlib import Path
-from typing import Any
+from mailhooks.init_phase import init_phase
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with init_phase():
+    import hashlib
+    import json
+    from pathlib import Path
+    from typing import Any
 
-from mailhooks.logs import MaskedFormatter
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger(logger_formatter=MaskedFormatter())
+    from mailhooks.logs import MaskedFormatter
+
+    logger = Logger(logger_formatter=MaskedFormatter())
 
 STATIC = Path(__file__).parent / "static"
 PAGE = "index.html"

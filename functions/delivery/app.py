@@ -1,19 +1,22 @@
 """SQS delivery queue: POST each activity to its export endpoint, signed; retry or dead-letter what fails."""
 
-from collections import Counter
-from typing import Any
+from mailhooks.init_phase import init_phase
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import SQSEvent
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with init_phase():
+    from collections import Counter
+    from typing import Any
 
-from mailhooks.logs import MaskedFormatter
-from mailhooks.outbound.delivery.batch import deliver_batch
-from mailhooks.outbound.delivery.outcomes import QueuedMessage, Result
+    from aws_lambda_powertools import Logger, Metrics
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.data_classes import SQSEvent
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger(logger_formatter=MaskedFormatter())
-metrics = Metrics()
+    from mailhooks.logs import MaskedFormatter
+    from mailhooks.outbound.delivery.batch import deliver_batch
+    from mailhooks.outbound.delivery.outcomes import QueuedMessage, Result
+
+    logger = Logger(logger_formatter=MaskedFormatter())
+    metrics = Metrics()
 
 METRICS = {
     Result.DELIVERED: "Deliveries",

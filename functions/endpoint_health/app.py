@@ -2,16 +2,19 @@
 for five (the spans are settings), probe those whose deliveries are parked behind an open breaker, and give
 up the deliveries parked for as long as the delivery log keeps deliveries."""
 
-from typing import Any
+from mailhooks.init_phase import init_phase
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with init_phase():
+    from typing import Any
 
-from mailhooks import clock
-from mailhooks.logs import MaskedFormatter
-from mailhooks.outbound.endpoint_health.review import review
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger(logger_formatter=MaskedFormatter())
+    from mailhooks import clock
+    from mailhooks.logs import MaskedFormatter
+    from mailhooks.outbound.endpoint_health.review import review
+
+    logger = Logger(logger_formatter=MaskedFormatter())
 
 
 @logger.inject_lambda_context

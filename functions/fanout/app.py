@@ -1,17 +1,20 @@
 """DynamoDB stream of the activity table: queue each new activity for the endpoints that want it."""
 
-from typing import Any
+from mailhooks.init_phase import init_phase
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with init_phase():
+    from typing import Any
 
-from mailhooks.logs import MaskedFormatter
-from mailhooks.outbound.fanout import fan_out
-from mailhooks.store.activity import activity_from_stream_image
+    from aws_lambda_powertools import Logger, Metrics
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger(logger_formatter=MaskedFormatter())
-metrics = Metrics()
+    from mailhooks.logs import MaskedFormatter
+    from mailhooks.outbound.fanout import fan_out
+    from mailhooks.store.activity import activity_from_stream_image
+
+    logger = Logger(logger_formatter=MaskedFormatter())
+    metrics = Metrics()
 
 
 @logger.inject_lambda_context

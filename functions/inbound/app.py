@@ -1,25 +1,29 @@
 """POST /hooks/{token}: an external system calls an inbound webhook."""
 
-import base64
-import json
+from mailhooks.init_phase import init_phase
 
-# Named by no code here: all operations but send_sms check an address, with email_validator, which pydantic
-# imports at the first one (inbound.parameters.Email). Imported with the handler, it is not the first call's.
-import email_validator  # noqa: F401
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with init_phase():
+    import base64
+    import json
 
-from mailhooks.errors import internal_error
-from mailhooks.inbound.call import NO_WEBHOOK, InboundCall, answer_call
-from mailhooks.inbound.replays import REPLAYED_HEADER, delivery_id
-from mailhooks.links import api_base_url
-from mailhooks.logs import MaskedFormatter
+    # Named by no code here: all operations but send_sms check an address, with email_validator, which
+    # pydantic imports at the first one (inbound.parameters.Email). Imported with the handler, it is not the
+    # first call's.
+    import email_validator  # noqa: F401
+    from aws_lambda_powertools import Logger, Metrics
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger(logger_formatter=MaskedFormatter())
-metrics = Metrics()
-app = APIGatewayRestResolver()
+    from mailhooks.errors import internal_error
+    from mailhooks.inbound.call import NO_WEBHOOK, InboundCall, answer_call
+    from mailhooks.inbound.replays import REPLAYED_HEADER, delivery_id
+    from mailhooks.links import api_base_url
+    from mailhooks.logs import MaskedFormatter
+
+    logger = Logger(logger_formatter=MaskedFormatter())
+    metrics = Metrics()
+    app = APIGatewayRestResolver()
 
 ANSWERED = ["POST", "HEAD"]
 OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"]

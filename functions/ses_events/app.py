@@ -1,13 +1,16 @@
 """SesEventsTopic: the opens, clicks and complaints SES publishes become activities."""
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from mailhooks.init_phase import init_phase
 
-from mailhooks.logs import MaskedFormatter
-from mailhooks.sending.ses_events import record_notifications
+with init_phase():
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger(logger_formatter=MaskedFormatter())
+    from mailhooks.logs import MaskedFormatter
+    from mailhooks.sending.ses_events import record_notifications
+
+    logger = Logger(logger_formatter=MaskedFormatter())
 
 
 @logger.inject_lambda_context

@@ -3,26 +3,29 @@
 email's List-Unsubscribe link (the POST unsubscribes with one click); /subscriptions/endpoint-warnings/{token}
 confirms an export endpoint's owner email, to which its health warnings go."""
 
-import base64
+from mailhooks.init_phase import init_phase
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with init_phase():
+    import base64
 
-from mailhooks.links import Page
-from mailhooks.logs import MaskedFormatter
-from mailhooks.outbound import owner_emails
-from mailhooks.sending.subscriptions import (
-    confirm_subscription,
-    confirmation_form,
-    unsubscribe_by_link,
-    unsubscribe_form,
-)
+    from aws_lambda_powertools import Logger, Metrics
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger(logger_formatter=MaskedFormatter())
-metrics = Metrics()
-app = APIGatewayRestResolver()
+    from mailhooks.links import Page
+    from mailhooks.logs import MaskedFormatter
+    from mailhooks.outbound import owner_emails
+    from mailhooks.sending.subscriptions import (
+        confirm_subscription,
+        confirmation_form,
+        unsubscribe_by_link,
+        unsubscribe_form,
+    )
+
+    logger = Logger(logger_formatter=MaskedFormatter())
+    metrics = Metrics()
+    app = APIGatewayRestResolver()
 
 
 def _html(page: Page, metric: str) -> Response[str]:
