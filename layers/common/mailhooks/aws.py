@@ -36,12 +36,7 @@ _CONFIG = Config(
 )
 # The providers that send (SES, SNS): one attempt. A send that failed or timed out may have been carried
 # out, and a retry would send it twice; the caller gets a 502 and decides.
-_SENDING = Config(
-    user_agent=_USER_AGENT,
-    connect_timeout=2,
-    read_timeout=5,
-    retries={"mode": "standard", "total_max_attempts": 1},
-)
+_SENDING = _CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
 
 
 class Aws:
