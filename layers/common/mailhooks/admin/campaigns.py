@@ -5,9 +5,9 @@ from typing import Annotated, Self
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from mailhooks.admin.base import account_id, new_router
+from mailhooks.admin.base import Body, account_id, new_router
 from mailhooks.aws import aws
 from mailhooks.errors import NotFound
 from mailhooks.inbound.parameters import Email, Id, Line
@@ -24,7 +24,7 @@ PATH = "/admin/campaigns"
 PathId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
-class NewVariant(BaseModel):
+class NewVariant(Body):
     model_config = ConfigDict(extra="forbid")
 
     subject: Line | None = Field(
@@ -33,7 +33,7 @@ class NewVariant(BaseModel):
     template_id: Id | None = Field(None, description="The campaign's if left out.")
 
 
-class NewAbCampaign(BaseModel):
+class NewAbCampaign(Body):
     """An A/B campaign: 2 to 4 variants (of the subject, the template, or both) sent to a test share of the
     recipients, split evenly; after the wait, the variant with the most opens or clicks goes to the rest."""
 
@@ -70,7 +70,7 @@ class NewAbCampaign(BaseModel):
         return self
 
 
-class VariantView(BaseModel):
+class VariantView(Body):
     variant: int = Field(description="Its number, 1 and on.")
     subject: str
     template_id: int
@@ -79,7 +79,7 @@ class VariantView(BaseModel):
     clicks: int = Field(description="Recipients who clicked a link of it, each counted once.")
 
 
-class CampaignView(BaseModel):
+class CampaignView(Body):
     id: int
     name: str
     from_name: str

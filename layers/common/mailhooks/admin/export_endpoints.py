@@ -10,7 +10,6 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    BaseModel,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -19,7 +18,7 @@ from pydantic import (
 )
 
 from mailhooks import clock
-from mailhooks.admin.base import account_id, new_router
+from mailhooks.admin.base import Body, account_id, new_router
 from mailhooks.inbound.parameters import Email
 from mailhooks.links import api_base_url, api_host
 from mailhooks.models import ActivityKind, ExportEndpoint
@@ -68,7 +67,7 @@ MAX_PER_SECOND = Field(
 )
 
 
-class NewEndpoint(BaseModel):
+class NewEndpoint(Body):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(max_length=2048, description=URL_DESCRIPTION)
@@ -79,7 +78,7 @@ class NewEndpoint(BaseModel):
     max_per_second: int | None = MAX_PER_SECOND
 
 
-class EndpointChanges(BaseModel):
+class EndpointChanges(Body):
     """What to change; what is left out stays as it is. A null url, activities or active changes nothing; a
     null owner_email or limit clears it."""
 
@@ -93,7 +92,7 @@ class EndpointChanges(BaseModel):
     max_per_second: int | None = MAX_PER_SECOND
 
 
-class Health(BaseModel):
+class Health(Body):
     state: HealthState = Field(
         description="healthy: delivered to; open: its circuit breaker parks its deliveries, unsent, until a "
         "probe succeeds; disabled: switched off for failing."
@@ -113,7 +112,7 @@ class Health(BaseModel):
     )
 
 
-class Endpoint(BaseModel):
+class Endpoint(Body):
     id: str
     url: str
     activities: list[ActivityName]
@@ -141,14 +140,14 @@ class RotatedEndpoint(EndpointWithSecret):
     )
 
 
-class SentTestEvent(BaseModel):
+class SentTestEvent(Body):
     delivery_id: str = Field(description="The test event's webhook-id, and its id in the delivery log.")
     status: int | None = Field(description="The receiver's HTTP status; null when no answer came.")
     latency_ms: int
     error: str | None = Field(description="Why it was not delivered; null when the receiver answered 2xx.")
 
 
-class DeliveryPage(BaseModel):
+class DeliveryPage(Body):
     deliveries: list[Delivery] = Field(description="Newest first, without their attempts.")
     next_cursor: str | None = Field(description="Pass as cursor for the next page; null on the last page.")
 
@@ -160,7 +159,7 @@ def _utc(moment: datetime) -> datetime:
         raise ValueError("is out of range") from None
 
 
-class Recovery(BaseModel):
+class Recovery(Body):
     model_config = ConfigDict(extra="forbid")
 
     since: Annotated[AwareDatetime, AfterValidator(_utc)] = Field(
@@ -168,7 +167,7 @@ class Recovery(BaseModel):
     )
 
 
-class Recovered(BaseModel):
+class Recovered(Body):
     endpoint: Endpoint
     queued: int = Field(description="How many failed and parked deliveries were queued to be sent.")
 

@@ -5,9 +5,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from pydantic import BaseModel
 
-from mailhooks.admin.base import new_router, paid_account
+from mailhooks.admin.base import Body, new_router, paid_account
 from mailhooks.inbound.inbound_webhooks import (
     WebhookChanges,
     WebhookSettings,
@@ -27,7 +26,7 @@ router = new_router()
 PATH = "/admin/inbound-webhooks"
 
 
-class InboundWebhookView(BaseModel):
+class InboundWebhookView(Body):
     id: str
     name: str
     operation: str

@@ -5,9 +5,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
-from mailhooks.admin.base import account_id, new_router
+from mailhooks.admin.base import Body, account_id, new_router
 from mailhooks.errors import InvalidInput, NotFound
 from mailhooks.inbound.parameters import Line
 from mailhooks.models import CustomField, EmailTemplate, MailingList, SubscriberStatus
@@ -20,7 +20,7 @@ router = new_router()
 PathId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
-class NewList(BaseModel):
+class NewList(Body):
     model_config = ConfigDict(extra="forbid")
 
     name: Line = Field(min_length=1, max_length=200)
@@ -40,7 +40,7 @@ class NewList(BaseModel):
         return fields
 
 
-class ListSubscriber(BaseModel):
+class ListSubscriber(Body):
     id: int
     email: str
     status: SubscriberStatus
@@ -49,12 +49,12 @@ class ListSubscriber(BaseModel):
     updated_at: datetime
 
 
-class SubscriberPageView(BaseModel):
+class SubscriberPageView(Body):
     subscribers: list[ListSubscriber]
     next_cursor: str | None = Field(description="Pass as cursor for the next page; null on the last page.")
 
 
-class NewTemplate(BaseModel):
+class NewTemplate(Body):
     model_config = ConfigDict(extra="forbid")
 
     name: Line = Field(min_length=1, max_length=200)

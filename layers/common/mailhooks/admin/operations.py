@@ -3,9 +3,9 @@
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from mailhooks.admin.base import account_id, new_router
+from mailhooks.admin.base import Body, account_id, new_router
 from mailhooks.errors import InvalidInput, NotFound
 from mailhooks.inbound.inbound_webhooks import operations
 from mailhooks.inbound.mapping import FORM_TYPE, parse_body, selectable_nodes
@@ -14,7 +14,7 @@ from mailhooks.store.lists import list_records
 router = new_router()
 
 
-class OperationParameter(BaseModel):
+class OperationParameter(Body):
     name: str
     required: bool
     type: str
@@ -22,7 +22,7 @@ class OperationParameter(BaseModel):
     description: str | None = None
 
 
-class OperationDescription(BaseModel):
+class OperationDescription(Body):
     name: str
     summary: str
     uses_webhook_list: bool
@@ -76,7 +76,7 @@ def list_operations(
     return described
 
 
-class PayloadSample(BaseModel):
+class PayloadSample(Body):
     """A sample payload, as JSON or as the raw body of a form."""
 
     model_config = ConfigDict(extra="forbid")
@@ -85,7 +85,7 @@ class PayloadSample(BaseModel):
     form: str | None = Field(None, description="A raw application/x-www-form-urlencoded body.")
 
 
-class SelectableNode(BaseModel):
+class SelectableNode(Body):
     path: str = Field(description="JSON Pointer to use in a mapping")
     example: Any
 

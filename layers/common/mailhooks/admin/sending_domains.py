@@ -3,9 +3,9 @@
 from datetime import datetime
 
 from aws_lambda_powertools.event_handler import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from mailhooks.admin.base import account_id, new_router
+from mailhooks.admin.base import Body, account_id, new_router
 from mailhooks.sending.sending_domains import (
     DomainStatus,
     add_sending_domain,
@@ -17,7 +17,7 @@ router = new_router()
 PATH = "/admin/sending-domains"
 
 
-class NewSendingDomain(BaseModel):
+class NewSendingDomain(Body):
     model_config = ConfigDict(extra="forbid")
 
     domain: str = Field(
@@ -25,13 +25,13 @@ class NewSendingDomain(BaseModel):
     )
 
 
-class DnsRecord(BaseModel):
+class DnsRecord(Body):
     name: str
     type: str
     value: str
 
 
-class SendingDomainView(BaseModel):
+class SendingDomainView(Body):
     domain: str
     status: str = Field(
         description="verified: emails may be sent from it; pending: SES waits for the DKIM records; "
