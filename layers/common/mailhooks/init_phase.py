@@ -5,8 +5,8 @@ validators, clients. The collector's passes over that heap while it grows find n
 (about 600 objects of the 85,000 to 100,000 an init leaves) and cost 30 to 100 ms of each cold start
 (bench.cold_start, "paused"). Frozen once built, those objects are never scanned again either: each full
 pass during an invocation would otherwise walk them all, 20 to 45 ms, in the middle of a caller's request.
-The pattern is the one the gc module documents for a process that builds once and then serves: disable,
-build, freeze, enable."""
+The gc module documents the same sequence for a process that builds its state once and then forks its
+workers: disable early, freeze once built, enable."""
 
 import gc
 from collections.abc import Iterator
