@@ -98,7 +98,7 @@ def _subjects() -> dict[str, tuple[str, list[str], dict[str, str]]]:
         BOTO3: ("import boto3", [layer], FAKE_AWS),
         BASELINE: ("import baseline_handler", [str(ROOT / "bench"), layer], FAKE_AWS),
         BASELINE_PAUSED: (
-            "import gc\ngc.disable()\nimport baseline_handler\ngc.freeze()\ngc.enable()",
+            "from mailhooks.init_phase import init_phase\nwith init_phase():\n    import baseline_handler",
             [str(ROOT / "bench"), layer],
             FAKE_AWS,
         ),
