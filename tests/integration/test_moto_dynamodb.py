@@ -1,6 +1,7 @@
-"""moto's DynamoDB transactions and queries, as devstack.moto_dynamodb makes them cost: they answer as
+"""moto's DynamoDB transactions, queries and items, as devstack.moto_dynamodb makes them cost: they answer as
 DynamoDB does, a cancelled transaction included."""
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -8,6 +9,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.dynamodb.models.dynamo_type import DynamoType
 
 from devstack import moto_fixes
 from devstack.template import REGION
@@ -164,6 +166,36 @@ def test_an_item_of_every_type_is_answered_as_it_was_written(dynamodb: Any) -> N
 
     assert answered == item
     assert updated == {**item, "note": {"S": "changed"}}
+
+
+def test_an_item_over_the_size_limit_is_refused_and_one_under_it_written(dynamodb: Any) -> None:
+    # moto's limit, 405,000 bytes: the attributes' names and values, nested ones too.
+    under = {**_item("a", "1"), "parts": {"L": [{"S": "x" * 1000}] * 400}}
+    over = {**_item("a", "2"), "parts": {"L": [{"S": "x" * 1000}] * 400}, "more": {"S": "x" * 5000}}
+
+    dynamodb.put_item(TableName="t", Item=under)
+    with pytest.raises(ClientError) as refused:
+        dynamodb.put_item(TableName="t", Item=over)
+
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "maximum allowed size" in refused.value.response["Error"]["Message"]
+    assert dynamodb.get_item(TableName="t", Key=_item("a", "1"))["Item"] == under
+    assert "Item" not in dynamodb.get_item(TableName="t", Key=_item("a", "2"))
+
+
+def test_a_written_item_has_each_attribute_sized_once(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    sized = Counter[str]()
+    size = DynamoType.size
+
+    def counted(value: DynamoType) -> int:
+        sized[str(value.value)] += 1
+        return size(value)
+
+    monkeypatch.setattr(DynamoType, "size", counted)
+    dynamodb.put_item(TableName="t", Item=_item("a", "1", **{f"name{n}": f"value{n}" for n in range(50)}))
+
+    # The key's values twice: moto checks the key's size on its own as well.
+    assert sized == Counter(["a", "a", "1", "1", *(f"value{n}" for n in range(50))])
 
 
 def test_updates_of_every_clause_change_the_item_as_dynamodb_does(dynamodb: Any) -> None:
