@@ -29,6 +29,7 @@ from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.outbound.endpoint_health.breaker import Gate
 from mailhooks.settings import settings
 from mailhooks.store.activity import activity_log
+from tests.support.helpers import FakeLambdaContext
 from tests.support.pipeline import (
     activities,
     chaos_endpoints,
@@ -37,7 +38,7 @@ from tests.support.pipeline import (
     webhook_id,
 )
 from tests.support.receivers import Chaos, Fate, Receivers, assert_counts, fate
-from tests.support.streams import StreamTail
+from tests.support.streams import StreamTail, receive_all, sqs_event
 from tests.support.triggers import Crash, QueueTrigger, StreamTrigger
 
 # A seed whose draws give up none of these tests' deliveries (foretold() checks it).
@@ -213,6 +214,40 @@ def test_a_deliverer_that_dies_before_a_message_delivers_each_event_once(
         f"the deliverer died before admission {n}" for n in admissions
     )
     assert_delivered_exactly_once(stack, receivers, fates, delivering)
+
+
+def test_a_deliverer_whose_worker_dies_ends_once_its_other_workers_are_done(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The invocation whose worker dies at the batch's first message ends once its other workers are done:
+    none is left POSTing past it, into a later invocation of the frozen container, or beside the copies of
+    its batch that come back."""
+    from functions.delivery.app import handler as deliver_handler
+    from functions.fanout.app import handler as fan_out_handler
+
+    slow = Chaos("slow", SEED, delay=0.5)
+    with chaos_endpoints(stack, monkeypatch, [slow], RETRY_SCHEDULE, timeout=5) as receivers:
+        activity_log().put(activities("worker", 10))
+        assert StreamTrigger(stack, fan_out_handler).drain() == 10
+        queue = stack.physical["DeliveryQueue"]
+        batch = receive_all(queue["QueueUrl"], MessageAttributeNames=["All"])
+        crashes = Countdown({1})
+        admit = Gate.admit
+
+        def dying_admit(self: Gate) -> Any:
+            if crashes.due():
+                raise Crash("the deliverer died before its first admission")
+            return admit(self)
+
+        monkeypatch.setattr(Gate, "admit", dying_admit)
+
+        with pytest.raises(Crash):
+            deliver_handler(sqs_event(queue["Arn"], batch), FakeLambdaContext())
+        answered_when_it_ended = receivers.report()[slow.name].ok_answers.total()
+
+    assert len(batch) == 10
+    assert answered_when_it_ended == 9
+    assert logged_statuses() == Counter({"delivered": 9})
 
 
 def test_a_deliverer_that_dies_setting_its_retries_waits_delivers_each_event_once(

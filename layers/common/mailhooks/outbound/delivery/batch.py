@@ -3,7 +3,7 @@
 import math
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import replace
 
 from aws_lambda_powertools import Logger
@@ -262,11 +262,15 @@ def deliver_batch(batch: Sequence[QueuedMessage]) -> list[Outcome]:
             else queued
             for queued, message in zip(batch, messages, strict=True)
         ]
-    outcomes = list(
-        _workers().map(
-            lambda queued, message: _deliver_one(log, queued, message, endpoint_gates), batch, messages
-        )
-    )
+    pool = _workers()
+    attempts = [
+        pool.submit(_deliver_one, log, queued, message, endpoint_gates)
+        for queued, message in zip(batch, messages, strict=True)
+    ]
+    # All done before the invocation ends, even where one died: none is left POSTing past it, into a later
+    # invocation of the frozen container or beside the copies of its batch that come back.
+    wait(attempts)
+    outcomes = [attempt.result() for attempt in attempts]
     outcomes = write_parked(endpoint_gates, outcomes)
     report(endpoint_gates.values())
     outcomes = settle(outcomes)
