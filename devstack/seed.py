@@ -18,7 +18,7 @@ from mailhooks.accounts import create_api_key
 from mailhooks.errors import InvalidInput
 from mailhooks.inbound.inbound_webhooks import new_inbound_webhook
 from mailhooks.inbound.mapping import parse_body
-from mailhooks.inbound.operations import OPERATIONS
+from mailhooks.inbound.operations import NAMES, operation_named
 from mailhooks.models import (
     Account,
     AccountLimits,
@@ -191,9 +191,9 @@ def seed(receiver_url: str) -> Demo:
     known = samples()
     webhooks: list[DemoWebhook] = []
     for name, sample in known.items():
-        if name not in OPERATIONS:
+        if name not in NAMES:
             continue
-        operation = OPERATIONS[name]
+        operation = operation_named(name)
         webhook = new_inbound_webhook(
             account_id=ACCOUNT_ID,
             name=webhook_name(name),
@@ -219,7 +219,7 @@ def seed(receiver_url: str) -> Demo:
     return Demo(
         description,
         webhooks,
-        [name for name in OPERATIONS if name not in known],
+        [name for name in NAMES if name not in known],
         admin_key,
         _export_endpoint(receiver_url),
     )

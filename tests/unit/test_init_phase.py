@@ -1,6 +1,7 @@
 """Every function's init, as Lambda runs it (its handler module imported in a fresh interpreter): no pass of
 the garbage collector during it, the collector on again after it, and what it built frozen out of later
-passes (mailhooks.init_phase); and the admin function's, none of its routes' bodies built."""
+passes (mailhooks.init_phase); the admin function's, none of its routes' bodies built; and the inbound
+function's, none of the operations' modules imported, which an operation's first use imports alone."""
 
 import json
 import os
@@ -34,6 +35,19 @@ from mailhooks.admin.base import Body
 bodies = Body.__subclasses__()
 built = [body.__name__ for body in bodies if body.__pydantic_complete__]
 print(json.dumps({"bodies": len(bodies), "built": built}))
+"""
+
+
+# The operations' modules, which each operation's first use imports (mailhooks.inbound.operations).
+_INBOUND_OPERATIONS = """
+import json, sys
+import app
+from mailhooks.inbound.operations import NAMES, operation_named
+def imported():
+    return [name for name in NAMES if f"mailhooks.inbound.operations.{name}" in sys.modules]
+at_init = imported()
+operation_named("send_sms")
+print(json.dumps({"names": len(NAMES), "at_init": at_init, "after_one": imported()}))
 """
 
 
@@ -87,3 +101,10 @@ def test_the_admin_function_init_builds_none_of_its_routes_bodies(bytecode: Path
     assert isinstance(state["bodies"], int)
     assert state["bodies"] >= 20
     assert state["built"] == []
+
+
+def test_the_inbound_function_init_imports_no_operation_and_one_operation_imports_its_own(
+    bytecode: Path,
+) -> None:
+    state = _run("InboundFunction", _INBOUND_OPERATIONS, bytecode)
+    assert state == {"names": 6, "at_init": [], "after_one": ["send_sms"]}

@@ -29,7 +29,7 @@ from mailhooks.errors import (
 )
 from mailhooks.inbound.inbound_webhooks import TOKEN, check_sample_size
 from mailhooks.inbound.mapping import extract, parse_body
-from mailhooks.inbound.operations import OPERATIONS, Answer, Operation, OperationContext
+from mailhooks.inbound.operations import Answer, Operation, OperationContext, operation_named
 from mailhooks.inbound.pace import keep_pace
 from mailhooks.inbound.parameters import bind
 from mailhooks.inbound.replays import run_once
@@ -103,7 +103,7 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime, progress: _P
         check_sample_size(document, "the body")
         inbound_webhook_records().capture_sample_payload(call.token, document, now)
         return Answer(202, {"captured": "this body is now the webhook's sample payload; nothing was run"})
-    operation = OPERATIONS[webhook.operation]
+    operation = operation_named(webhook.operation)
     context = progress.context = OperationContext(
         account=account,
         webhook=webhook,

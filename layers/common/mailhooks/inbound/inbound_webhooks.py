@@ -41,17 +41,28 @@ def check_sample_size(document: Any, what: str) -> None:
         )
 
 
-def operations() -> "dict[str, Operation[Any]]":
-    """Every operation, by name. Imported on first use, with each operation's parameters and the modules it
-    calls: the admin function imports this module, and most of its routes never need them."""
-    from mailhooks.inbound.operations import OPERATIONS
+# The operations are imported where they are used: the admin function imports this module, and most of its
+# routes never need them.
 
-    return OPERATIONS
+
+def operations() -> "dict[str, Operation[Any]]":
+    """Every operation, by name."""
+    from mailhooks.inbound.operations import all_operations
+
+    return all_operations()
+
+
+def _operation(name: str) -> "Operation[Any]":
+    from mailhooks.inbound.operations import operation_named
+
+    return operation_named(name)
 
 
 def _known_operation(name: str) -> str:
-    if name not in operations():
-        raise ValueError(f"must be one of {', '.join(operations())}")
+    from mailhooks.inbound.operations import NAMES
+
+    if name not in NAMES:
+        raise ValueError(f"must be one of {', '.join(NAMES)}")
     return name
 
 
@@ -157,7 +168,7 @@ def new_inbound_webhook(
 
 
 def _list_problems(account_id: int, settings: WebhookSettings) -> tuple[MailingList | None, list[str]]:
-    operation = operations()[settings.operation]
+    operation = _operation(settings.operation)
     if not operation.uses_webhook_list:
         if settings.list_id is not None:
             return None, [f"list_id: {operation.name} uses no list: leave list_id out"]
@@ -172,7 +183,7 @@ def _mapping_problems(webhook_list: MailingList | None, settings: WebhookSetting
     """Everything wrong with the mapping, each named: unknown parameters, paths the sample payload does
     not have, and (on an active webhook) required parameters and list fields left unmapped."""
     problems: list[str] = []
-    operation = operations()[settings.operation]
+    operation = _operation(settings.operation)
     parameters = operation.parameters_of(webhook_list).model_fields
     for name, pointer in settings.mapping.items():
         if name not in parameters:
