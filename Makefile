@@ -57,7 +57,8 @@ scan: $(CHECKOV)
 build: $(BIN)/.installed
 	@if $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'; then \
 		$(BIN)/sam build --cached --parallel && $(BIN)/python tools/check_layer_arch.py .aws-sam/build/CommonLayer && \
-		$(BIN)/python tools/check_layer_bytecode.py .aws-sam/build/CommonLayer; \
+		$(BIN)/python tools/check_layer_bytecode.py .aws-sam/build/CommonLayer && \
+		$(BIN)/python tools/check_layer_services.py .aws-sam/build/CommonLayer; \
 	else echo "sam build skipped: the functions' runtime, Python 3.12, is not installed"; fi
 
 # The console's browser tests (tests/browser) drive Debian's Chromium through Playwright, whose own browser
