@@ -69,7 +69,7 @@ def _import_seconds(statement: str, path: list[str], environment: dict[str, str]
     return float(cpu), float(wall)
 
 
-def _layer() -> str:
+def build_layer() -> str:
     """The layer's path entry, built by its Makefile for this machine: the same packages, from uv's cache
     where the Makefile's pip would download arm64 wheels; compiled alike."""
     shutil.rmtree(LAYER, ignore_errors=True)
@@ -93,7 +93,7 @@ def _layer() -> str:
 
 def _subjects() -> dict[str, tuple[str, list[str], dict[str, str]]]:
     """What to import, from where, in which environment: the two references, then every function."""
-    layer = _layer()
+    layer = build_layer()
     subjects = {
         BOTO3: ("import boto3", [layer], FAKE_AWS),
         BASELINE: ("import baseline_handler", [str(ROOT / "bench"), layer], FAKE_AWS),
