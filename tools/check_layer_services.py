@@ -1,6 +1,6 @@
 """Fail unless a built layer's botocore carries the data of exactly the AWS services that the layer's code
-creates a client or resource for (layers/common/Makefile keeps those alone, and says why), each loadable
-from the layer."""
+creates a client or resource for (layers/common/Makefile keeps those alone, and says why), and creates a
+client of each from the layer, its endpoint found."""
 
 import ast
 import os
@@ -8,12 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-_LOAD = """
+_CREATE = """
 import sys
 import botocore.session
 session = botocore.session.get_session()
 for service in sys.argv[1:]:
-    session.get_service_model(service)
+    client = session.create_client(
+        service, region_name="eu-west-1", aws_access_key_id="check", aws_secret_access_key="check"
+    )
+    assert client.meta.endpoint_url.startswith("https://"), client.meta.endpoint_url
 """
 
 
@@ -43,16 +46,16 @@ def main(layer: str) -> int:
         print(f"the layer's code calls {service}, whose data the layer's botocore does not carry")
     for service in sorted(carried - named):
         print(f"the layer's botocore carries the data of {service}, which its code never calls")
-    loaded = subprocess.run(  # noqa: S603  # this interpreter, loading the layer's botocore
-        [sys.executable, "-S", "-c", _LOAD, *sorted(named)],
+    created = subprocess.run(  # noqa: S603  # this interpreter, loading the layer's botocore
+        [sys.executable, "-S", "-c", _CREATE, *sorted(named)],
         env={**os.environ, "PYTHONPATH": str(python)},
         capture_output=True,
         text=True,
     )
-    if loaded.returncode:
-        print(f"the layer's botocore could not load a service's model:\n{loaded.stderr}")
+    if created.returncode:
+        print(f"the layer's botocore could not create a client:\n{created.stderr}")
     print(f"the layer's botocore carries {len(carried)} services; its code calls {', '.join(sorted(named))}")
-    return 1 if named != carried or loaded.returncode or not named else 0
+    return 1 if named != carried or created.returncode or not named else 0
 
 
 if __name__ == "__main__":
