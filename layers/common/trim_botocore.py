@@ -31,7 +31,11 @@ def trim(python: Path, services: set[str]) -> None:
         partition["services"] = {
             name: endpoint for name, endpoint in partition["services"].items() if name in prefixes
         }
-    endpoints_file.write_text(json.dumps(endpoints, indent=1))
+    # A new file in its place, not the same one rewritten: an installer may have linked it to its cache
+    # and to other environments (uv hard-links), which must keep every service's endpoints.
+    trimmed = endpoints_file.with_suffix(".trimmed")
+    trimmed.write_text(json.dumps(endpoints, indent=1))
+    trimmed.replace(endpoints_file)
 
 
 if __name__ == "__main__":
