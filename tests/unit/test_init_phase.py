@@ -1,7 +1,8 @@
 """Every function's init, as Lambda runs it (its handler module imported in a fresh interpreter): no pass of
 the garbage collector during it, the collector on again after it, and what it built frozen out of later
 passes (mailhooks.init_phase); the admin function's, none of its routes' bodies built; and the inbound
-function's, none of the operations' modules imported, which an operation's first use imports alone."""
+function's, none of the operations' modules imported, which an operation's first use imports alone; and the
+authorizer's, no pydantic, until a record is read."""
 
 import json
 import os
@@ -48,6 +49,17 @@ def imported():
 at_init = imported()
 operation_named("send_sms")
 print(json.dumps({"names": len(NAMES), "at_init": at_init, "after_one": imported()}))
+"""
+
+
+# pydantic, which the authorizer's import leaves out (a third of it) and reading a record brings in.
+_AUTHORIZER_PYDANTIC = """
+import json, sys
+import app
+at_init = "pydantic" in sys.modules
+from mailhooks import models
+models.Account
+print(json.dumps({"at_init": at_init, "after_a_record": "pydantic" in sys.modules}))
 """
 
 
@@ -108,3 +120,8 @@ def test_the_inbound_function_init_imports_no_operation_and_one_operation_import
 ) -> None:
     state = _run("InboundFunction", _INBOUND_OPERATIONS, bytecode)
     assert state == {"names": 6, "at_init": [], "after_one": ["send_sms"]}
+
+
+def test_the_authorizer_init_imports_no_pydantic_and_a_record_read_imports_it(bytecode: Path) -> None:
+    state = _run("AuthorizerFunction", _AUTHORIZER_PYDANTIC, bytecode)
+    assert state == {"at_init": False, "after_a_record": True}

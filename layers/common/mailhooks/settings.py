@@ -2,12 +2,14 @@
 
 import json
 import os
+from dataclasses import MISSING, dataclass, field, fields
 from functools import cache
+from types import NoneType, UnionType
+from typing import Any, get_args, get_origin
 
-from pydantic import BaseModel
 
-
-class Settings(BaseModel):
+@dataclass(frozen=True)
+class Settings:
     """Each field is read from the environment variable of its name in capitals; a list is written as JSON."""
 
     data_table: str
@@ -36,7 +38,7 @@ class Settings(BaseModel):
     delivery_connect_timeout: float = 3.0
     delivery_timeout: float = 10.0
     # Seconds to wait before each retry; after the last one the message goes to the dead-letter queue.
-    delivery_retry_schedule: list[int] = [5, 60, 300, 1800, 7200, 21600, 43200]
+    delivery_retry_schedule: list[int] = field(default_factory=lambda: [5, 60, 300, 1800, 7200, 21600, 43200])
     # Lets endpoints use http and loopback or private addresses: for the local stack, never in production.
     allow_local_endpoints: bool = False
     # This API's own host, as API Gateway names it: no export endpoint may be there (the deliver function's).
@@ -55,12 +57,43 @@ class Settings(BaseModel):
     throttle_wait_seconds: float = 1.0
 
 
-# Read here rather than by pydantic-settings, whose import was a quarter of every cold start.
+_FALSE, _TRUE = ("0", "f", "false", "n", "no", "off"), ("1", "t", "true", "y", "yes", "on")
+
+
+def _parsed(name: str, kind: Any, text: str) -> object:
+    """One variable's text as its field's type."""
+    wanted = (
+        next(arg for arg in get_args(kind) if arg is not NoneType) if isinstance(kind, UnionType) else kind
+    )
+    try:
+        if get_origin(wanted) is list:
+            values = json.loads(text)
+            if not isinstance(values, list) or not all(type(value) is int for value in values):
+                raise ValueError("not a JSON list of integers")
+            return values
+        if wanted is bool:
+            if text.lower() not in _FALSE + _TRUE:
+                raise ValueError("neither true nor false")
+            return text.lower() in _TRUE
+        return wanted(text)
+    except ValueError as error:
+        raise ValueError(f"{name.upper()}={text!r} is not {wanted.__name__}: {error}") from None
+
+
+# Read here, without pydantic: its import was a third of a function's cold start, for the functions whose
+# records need none (pydantic-settings, before, a quarter).
 @cache
 def settings() -> Settings:
-    values: dict[str, object] = {}
-    for name, field in Settings.model_fields.items():
-        text = os.environ.get(name.upper())
-        if text is not None:
-            values[name] = json.loads(text) if getattr(field.annotation, "__origin__", None) is list else text
-    return Settings.model_validate(values)
+    values = {
+        setting.name: _parsed(setting.name, setting.type, os.environ[setting.name.upper()])
+        for setting in fields(Settings)
+        if setting.name.upper() in os.environ
+    }
+    missing = [
+        setting.name.upper()
+        for setting in fields(Settings)
+        if setting.name not in values and setting.default is MISSING and setting.default_factory is MISSING
+    ]
+    if missing:
+        raise ValueError(f"not set: {', '.join(missing)}")
+    return Settings(**values)  # type: ignore[arg-type]  # each value parsed as its field's type

@@ -1,23 +1,28 @@
 """Accounts and their API keys, in the data table."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from mailhooks import models
 from mailhooks.aws import aws
-from mailhooks.models import Account, ApiKey
 from mailhooks.store.items import Records, dynamo_data, to_item, update
 from mailhooks.store.keys import account_key
+
+# The models built at their first use (mailhooks.models): the authorizer finds keys and reads no record.
+if TYPE_CHECKING:
+    from mailhooks.models import Account, ApiKey
 
 
 @dataclass(frozen=True)
 class AccountRecords(Records):
-    def put_account(self, account: Account) -> None:
+    def put_account(self, account: "Account") -> None:
         self.table.put_item(Item=to_item(account, account_key(account.id), "ACCOUNT"))
 
-    def get_account(self, account_id: int) -> Account | None:
+    def get_account(self, account_id: int) -> "Account | None":
         item = self._get(account_key(account_id), "ACCOUNT")
-        return Account.model_validate(item) if item else None
+        return models.Account.model_validate(item) if item else None
 
-    def change_account(self, account: Account, *names: str) -> bool:
+    def change_account(self, account: "Account", *names: str) -> bool:
         """Save some of an account's fields, leaving the rest as they are; False when it is gone."""
         data = dynamo_data(account)
         return update(
@@ -30,7 +35,7 @@ class AccountRecords(Records):
 
     # API keys: found by their hash, listed under their account
 
-    def put_api_key(self, key: ApiKey, key_hash: str) -> None:
+    def put_api_key(self, key: "ApiKey", key_hash: str) -> None:
         found = {"pk": f"APIKEY#{key_hash}", "sk": "APIKEY", "account_id": key.account_id, "key_id": key.id}
         self._transact(
             [
@@ -58,8 +63,9 @@ class AccountRecords(Records):
         item = self._get(f"APIKEY#{key_hash}", "APIKEY")
         return int(item["account_id"]) if item else None
 
-    def api_keys(self, account_id: int) -> list[ApiKey]:
-        return [ApiKey.model_validate(item) for item in self._query(account_key(account_id), "APIKEY#")]
+    def api_keys(self, account_id: int) -> list["ApiKey"]:
+        listed = self._query(account_key(account_id), "APIKEY#")
+        return [models.ApiKey.model_validate(item) for item in listed]
 
     def delete_api_key(self, account_id: int, key_id: str) -> bool:
         """False when the account has no such key."""

@@ -8,21 +8,22 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
 from mailhooks.store.keys import account_key, padded
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
+    from pydantic import BaseModel
 
     from mailhooks.models import Campaign, EmailTemplate, MailingList
 
 Item = dict[str, Any]
 _FAILED = "ConditionalCheckFailed"
-Owned = TypeVar("Owned", bound=BaseModel)
+# Records are pydantic models, named here in annotations only: the authorizer reads none, imports no pydantic.
+Owned = TypeVar("Owned", bound="BaseModel")
 
 
-def dynamo_data(record: BaseModel) -> Item:
+def dynamo_data(record: "BaseModel") -> Item:
     """A record's fields as DynamoDB takes them: through JSON once, floats parsed as Decimal."""
     data: Item = json.loads(record.model_dump_json(), parse_float=Decimal)
     return data
@@ -107,7 +108,7 @@ def cancelled(table: "Table", writes: list[Item]) -> dict[int, Item]:
     return {}
 
 
-def to_item(record: BaseModel, pk: str, sk: str) -> Item:
+def to_item(record: "BaseModel", pk: str, sk: str) -> Item:
     return {"pk": pk, "sk": sk, **dynamo_data(record)}
 
 
