@@ -1,8 +1,8 @@
 """Every function's init, as Lambda runs it (its handler module imported in a fresh interpreter): no pass of
 the garbage collector during it, the collector on again after it, and what it built frozen out of later
-passes (mailhooks.init_phase); the admin function's, none of its routes' bodies built; and the inbound
-function's, none of the operations' modules imported, which an operation's first use imports alone; and the
-authorizer's, no pydantic, until a record is read."""
+passes (mailhooks.init_phase). The admin function's: none of its routes' bodies built. The inbound
+function's: none of the operations' modules imported, which an operation's first use imports alone, and
+not Powertools' REST resolver, for its one route. The authorizer's: no pydantic, until a record is read."""
 
 import json
 import os
@@ -47,8 +47,9 @@ from mailhooks.inbound.operations import NAMES, operation_named
 def imported():
     return [name for name in NAMES if f"mailhooks.inbound.operations.{name}" in sys.modules]
 at_init = imported()
+resolver = "aws_lambda_powertools.event_handler" in sys.modules
 operation_named("send_sms")
-print(json.dumps({"names": len(NAMES), "at_init": at_init, "after_one": imported()}))
+print(json.dumps({"names": len(NAMES), "at_init": at_init, "after_one": imported(), "resolver": resolver}))
 """
 
 
@@ -115,11 +116,11 @@ def test_the_admin_function_init_builds_none_of_its_routes_bodies(bytecode: Path
     assert state["built"] == []
 
 
-def test_the_inbound_function_init_imports_no_operation_and_one_operation_imports_its_own(
+def test_the_inbound_function_init_imports_no_operation_nor_router_and_one_operation_imports_its_own(
     bytecode: Path,
 ) -> None:
     state = _run("InboundFunction", _INBOUND_OPERATIONS, bytecode)
-    assert state == {"names": 6, "at_init": [], "after_one": ["send_sms"]}
+    assert state == {"names": 6, "at_init": [], "after_one": ["send_sms"], "resolver": False}
 
 
 def test_the_authorizer_init_imports_no_pydantic_and_a_record_read_imports_it(bytecode: Path) -> None:
