@@ -4,6 +4,7 @@ dead-letter as the functions expect."""
 
 import ast
 import re
+from dataclasses import MISSING, fields
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from botocore.config import Config
 
 from devstack.template import ROOT, Stack
 from mailhooks import aws as aws_clients
+from mailhooks.settings import Settings
 
 STACK = Stack.from_file()
 FUNCTIONS = sorted(STACK.of_type("AWS::Serverless::Function"))
@@ -86,15 +88,35 @@ def _referred(value: Any) -> set[str]:
     return set().union(*(_referred(inner) for inner in value.values()))
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
-def test_each_environment_variable_refers_to_the_template(function: str) -> None:
-    known = set(STACK.resources) | set(STACK.template.get("Parameters", {})) | PSEUDO_PARAMETERS
-    variables = {
+def _environment(function: str) -> dict[str, Any]:
+    """A function's environment variables as the template writes them: the Globals' and its own."""
+    return {
         **STACK.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}),
         **STACK.properties(function).get("Environment", {}).get("Variables", {}),
     }
-    unknown = {name: sorted(_referred(value) - known) for name, value in variables.items()}
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_environment_variable_refers_to_the_template(function: str) -> None:
+    known = set(STACK.resources) | set(STACK.template.get("Parameters", {})) | PSEUDO_PARAMETERS
+    unknown = {name: sorted(_referred(value) - known) for name, value in _environment(function).items()}
     assert {name: names for name, names in unknown.items() if names} == {}
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_environment_variable_names_a_setting_and_each_setting_without_default_is_set(
+    function: str,
+) -> None:
+    """A misspelt variable would leave its setting at the default, unnoticed until deployed; a setting
+    without a default that is not set stops the function at its first call."""
+    given = {name for name in _environment(function) if not name.startswith("POWERTOOLS_")}
+    named = {setting.name.upper() for setting in fields(Settings)}
+    needed = {
+        setting.name.upper()
+        for setting in fields(Settings)
+        if setting.default is MISSING and setting.default_factory is MISSING
+    }
+    assert (sorted(given - named), sorted(needed - given)) == ([], [])
 
 
 def _names_a_resource(resource: Any) -> bool:
