@@ -101,13 +101,24 @@ def _cost_rows(priced: dict[str, Any], own: dict[str, Any]) -> list[Row]:
 
 
 def _delivery_rows(parallel: dict[str, Any], flow: dict[str, Any]) -> list[Row]:
+    in_parallel, local = parallel["aws_in_parallel"], parallel["local_stack"]
     return [
         (
-            "delivery: one SQS batch of 10 to a receiver answering in 100 ms",
-            f"{parallel['batch_wall_ms_median']} ms",
-            f"{parallel['sequential_would_take_ms'] / parallel['batch_wall_ms_median']:.1f}x faster than "
+            "delivery: one SQS batch of 10 to a receiver answering in 100 ms, AWS answering each call "
+            f"{in_parallel['aws_latency_ms']:g} ms after it is made, calls made at once at once",
+            f"median {in_parallel['batch_wall_ms_median']} ms of {parallel['rounds']} (best "
+            f"{in_parallel['batch_wall_ms_best']}, worst {in_parallel['batch_wall_ms_worst']})",
+            f"{parallel['sequential_would_take_ms'] / in_parallel['batch_wall_ms_median']:.1f}x faster than "
             "one at a time",
-            _goal(f"≤ {parallel['target_ms']} ms", parallel["batch_wall_ms_median"] <= parallel["target_ms"]),
+            _goal(f"≤ {parallel['target_ms']} ms", in_parallel["met"]),
+        ),
+        (
+            "delivery: the same batch against the local stack, which answers one AWS call at a time",
+            f"median {local['batch_wall_ms_median']} ms of {parallel['rounds']} (best "
+            f"{local['batch_wall_ms_best']}, worst {local['batch_wall_ms_worst']})",
+            f"{parallel['sequential_would_take_ms'] / local['batch_wall_ms_median']:.1f}x faster than "
+            "one at a time",
+            "measured, no goal: moto's one call at a time, not ours",
         ),
         (
             f"end to end: {flow['events']} activities written in bursts of {flow['burst']}, to a loopback "

@@ -1,4 +1,4 @@
-"""bench/cpu.py's stand-in for AWS: each call answered as moto answered its kind of call when recorded, in
+"""bench/replay.py's stand-in for AWS: each call answered as moto answered its kind of call when recorded, in
 turn, without moto; a kind of call not recorded answered by moto, and counted."""
 
 import os
@@ -18,7 +18,7 @@ def test_a_replay_answers_each_kind_of_call_as_recorded_in_turn(
     # for this test, not for every test this process runs after it (those that read the functions' logs).
     for name in ("POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE"):
         monkeypatch.setenv(name, os.environ.get(name, ""))
-    from bench.cpu import recorded, replaying
+    from bench.replay import recorded, replaying
 
     table = settings().data_table
     key: dict[str, Any] = {"pk": {"S": "a"}, "sk": {"S": "b"}}
