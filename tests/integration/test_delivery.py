@@ -6,6 +6,7 @@ import gzip
 import json
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -13,6 +14,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
 import certifi
 import pytest
 import urllib3.util.connection
@@ -244,6 +246,35 @@ def test_a_first_receipt_costs_one_write_per_delivered_event(receiver: Start) ->
     # Each delivery's log, after its POST; and the endpoint's health, once for the batch.
     assert writes == {"dynamodb.PutItem": 10, "dynamodb.UpdateItem": 1}
     assert len(hooks.received) == 10
+
+
+def test_the_endpoints_health_is_reported_beside_the_log_writes_not_after_them(receiver: Start) -> None:
+    hooks = receiver()
+    endpoint = export_endpoint(hooks.url())
+    activities = publish(3)
+    event = sqs_event()
+    reported = threading.Event()
+    held: list[bool] = []
+
+    def on_call(event_name: str, params: dict[str, Any], **_: Any) -> None:
+        if params.get("TableName") != settings().delivery_table:
+            return
+        if event_name.endswith(".UpdateItem"):  # the health report, the batch's one update
+            reported.set()
+        elif event_name.endswith(".PutItem"):  # a delivery's log: written once the report is made
+            held.append(reported.wait(timeout=5))
+
+    session = boto3._get_default_session()
+    session.events.register("provide-client-params.dynamodb.*", on_call)
+    aws.cache_clear()  # clients copy the session's hooks when they are created
+    try:
+        assert invoke(event) == []
+    finally:
+        session.events.unregister("provide-client-params.dynamodb.*", on_call)
+        aws.cache_clear()
+
+    assert held == [True, True, True]
+    assert [logged(activity, endpoint).status for activity in activities] == ["delivered"] * 3
 
 
 # Retries and the dead-letter queue

@@ -76,9 +76,8 @@ def settle(outcomes: list[Outcome]) -> list[Outcome]:
     ]
 
 
-def write_parked(gates: dict[EndpointKey, Gate], outcomes: list[Outcome]) -> list[Outcome]:
-    """Park each endpoint's parked messages in one write; those that could not be stay on the queue, to be
-    parked at their next receipt."""
+def write_parked(gates: dict[EndpointKey, Gate]) -> set[EndpointKey]:
+    """Park each endpoint's parked messages in one write: the endpoints whose messages could not be."""
     unwritten: set[EndpointKey] = set()
     for key, gate in gates.items():
         if gate.parked:
@@ -87,6 +86,12 @@ def write_parked(gates: dict[EndpointKey, Gate], outcomes: list[Outcome]) -> lis
             except Exception:
                 logger.exception("deliveries could not be parked", extra={"endpoint_id": gate.endpoint.id})
                 unwritten.add(key)
+    return unwritten
+
+
+def unparked(outcomes: list[Outcome], unwritten: set[EndpointKey]) -> list[Outcome]:
+    """The outcomes, those parked to an endpoint whose parked messages could not be written made errors:
+    they stay on the queue, to be parked at their next receipt."""
     return [
         replace(outcome, result=Result.ERROR)
         if outcome.result is Result.PARKED
