@@ -6,7 +6,6 @@ with init_phase():
     from typing import Any
 
     from aws_lambda_powertools import Logger
-    from aws_lambda_powertools.utilities.data_classes import SQSEvent
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from mailhooks.logs import MaskedFormatter
@@ -20,12 +19,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # The batch's failures reported by hand, as the deliver function does: Powertools' BatchProcessor imports
     # its parser's pydantic models of every event source, a sixth of this function's cold start.
     failed = []
-    for record in SQSEvent(event).records:
+    for record in event["Records"]:
         try:
-            request = CampaignRequest.model_validate_json(record.body)
+            request = CampaignRequest.model_validate_json(record["body"])
             send_campaign(request, context.get_remaining_time_in_millis)
         except Exception:
             logger.exception("campaign message failed; SQS retries it from the campaign's cursor")
-            failed.append({"itemIdentifier": record.message_id})
+            failed.append({"itemIdentifier": record["messageId"]})
     # Lambda deletes the batch's other messages from the queue.
     return {"batchItemFailures": failed}

@@ -8,7 +8,6 @@ with init_phase():
 
     from aws_lambda_powertools import Logger, Metrics
     from aws_lambda_powertools.metrics import MetricUnit
-    from aws_lambda_powertools.utilities.data_classes import SQSEvent
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from mailhooks.logs import MaskedFormatter
@@ -34,7 +33,7 @@ METRICS = {
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    outcomes = deliver_batch([QueuedMessage.of(record) for record in SQSEvent(event).records])
+    outcomes = deliver_batch([QueuedMessage.of(record) for record in event["Records"]])
     for result, count in Counter(outcome.result for outcome in outcomes).items():
         metrics.add_metric(name=METRICS[result], unit=MetricUnit.Count, value=count)
     # Lambda deletes the batch's other messages from the queue.

@@ -7,7 +7,6 @@ AppSync, Bedrock and the rest, and asyncio) to find the token API Gateway has al
 from mailhooks.init_phase import init_phase
 
 with init_phase():
-    import base64
     import json
 
     # Named by no code here: all operations but send_sms check an address, with email_validator, which
@@ -16,10 +15,10 @@ with init_phase():
     import email_validator  # noqa: F401
     from aws_lambda_powertools import Logger, Metrics
     from aws_lambda_powertools.metrics import MetricUnit
-    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from mailhooks.errors import internal_error
+    from mailhooks.gateway import GatewayRequest
     from mailhooks.inbound.call import NO_WEBHOOK, InboundCall, answer_call
     from mailhooks.inbound.operations import Answer
     from mailhooks.inbound.replays import REPLAYED_HEADER, delivery_id
@@ -32,22 +31,21 @@ with init_phase():
 ANSWERED = ["POST", "HEAD"]
 
 
-def call_webhook(event: APIGatewayProxyEvent, context: LambdaContext) -> Answer:
-    token = (event.path_parameters or {}).get("token")
+def call_webhook(request: GatewayRequest, context: LambdaContext) -> Answer:
+    token = request.path_parameters.get("token")
     if not token:  # a path under /hooks/ that is no token's, such as /hooks/a/b
         return Answer(404, {"error": NO_WEBHOOK})
-    if event.http_method not in ANSWERED:
-        error = f"{event.http_method} is not answered here; send POST"
+    if request.method not in ANSWERED:
+        error = f"{request.method} is not answered here; send POST"
         return Answer(405, {"error": error}, {"Allow": ", ".join(ANSWERED)})
-    body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
     return answer_call(
         InboundCall(
             token=token,
-            method=event.http_method,
-            content_type=event.headers.get("content-type"),
-            body=body,
-            base_url=api_base_url(event),
-            delivery_id=delivery_id(event.headers),
+            method=request.method,
+            content_type=request.headers.get("content-type"),
+            body=request.body,
+            base_url=api_base_url(request),
+            delivery_id=delivery_id(request.headers),
             lambda_context=context,
         )
     )
@@ -56,9 +54,8 @@ def call_webhook(event: APIGatewayProxyEvent, context: LambdaContext) -> Answer:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
-    request = APIGatewayProxyEvent(event)
     try:
-        answer = call_webhook(request, context)
+        answer = call_webhook(GatewayRequest.of(event), context)
     except Exception:
         # Where the call could not even be counted (its webhook unreadable): our own 500, never the gateway's.
         logger.exception("inbound call failed")
@@ -69,6 +66,6 @@ def handler(event: dict[str, object], context: LambdaContext) -> dict[str, objec
     return {
         "statusCode": answer.status,
         "multiValueHeaders": {"Content-Type": ["application/json"]} | {k: [v] for k, v in headers.items()},
-        "body": "" if request.http_method == "HEAD" else json.dumps(answer.body),
+        "body": "" if event.get("httpMethod") == "HEAD" else json.dumps(answer.body),
         "isBase64Encoded": False,
     }

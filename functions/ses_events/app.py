@@ -3,8 +3,9 @@
 from mailhooks.init_phase import init_phase
 
 with init_phase():
+    from typing import Any
+
     from aws_lambda_powertools import Logger
-    from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from mailhooks.logs import MaskedFormatter
@@ -14,6 +15,6 @@ with init_phase():
 
 
 @logger.inject_lambda_context
-@event_source(data_class=SNSEvent)
-def handler(event: SNSEvent, context: LambdaContext) -> None:
-    record_notifications((record.sns.message_id, record.sns.message) for record in event.records)
+def handler(event: dict[str, Any], context: LambdaContext) -> None:
+    notifications = (record["Sns"] for record in event["Records"])
+    record_notifications((sns["MessageId"], sns["Message"]) for sns in notifications)

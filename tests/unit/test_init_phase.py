@@ -2,7 +2,8 @@
 the garbage collector during it, the collector on again after it, and what it built frozen out of later
 passes (mailhooks.init_phase). The admin function's: none of its routes' bodies built. The inbound
 function's: none of the operations' modules imported, which an operation's first use imports alone, and
-not Powertools' REST resolver, for its one route. The authorizer's: no pydantic, until a record is read."""
+not Powertools' REST resolver, for its one route. The authorizer's: no pydantic, until a record is read. And
+Powertools' data classes only where a resolver or the authorizer's policy needs them."""
 
 import json
 import os
@@ -18,14 +19,21 @@ STACK = Stack.from_file()
 FUNCTIONS = sorted(STACK.of_type("AWS::Serverless::Function"))
 # Counted from the handler module's import: init_phase itself, and the interpreter's start, come first.
 _INIT = """
-import gc, json
+import gc, json, sys
 import mailhooks.init_phase
 gc.collect()
 passes = []
 gc.callbacks.append(lambda phase, info: phase == "start" and passes.append(info["generation"]))
 import {module}
-print(json.dumps({{"passes": passes, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}}))
+data_classes = "aws_lambda_powertools.utilities.data_classes" in sys.modules
+print(json.dumps({{
+    "passes": passes, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count(), "data_classes": data_classes
+}}))
 """
+# The functions that read their events with Powertools' data classes, whose package imports every event
+# source it knows: the REST resolver's two, which read with them, and the authorizer, whose policy they
+# build. The others read their one kind of event themselves (mailhooks.gateway, QueuedMessage.of).
+DATA_CLASS_READERS = {"AdminFunction", "AuthorizerFunction", "SubscriptionsFunction"}
 
 
 # The admin routes' bodies, which their first request builds (mailhooks.admin.base.Body).
@@ -107,6 +115,7 @@ def test_a_function_init_runs_no_collection_and_leaves_what_it_built_frozen(
     # A handler imports tens of thousands of objects (boto3's alone is over 40,000).
     assert isinstance(state["frozen"], int)
     assert state["frozen"] > 10_000
+    assert state["data_classes"] is (function in DATA_CLASS_READERS)
 
 
 def test_the_admin_function_init_builds_none_of_its_routes_bodies(bytecode: Path) -> None:

@@ -4,19 +4,19 @@ the links of emails answer."""
 from dataclasses import dataclass
 from html import escape
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from mailhooks.gateway import GatewayRequest
 
 
-def api_host(event: APIGatewayProxyEvent) -> str:
+def api_host(request: GatewayRequest) -> str:
     """The host (and port, when the caller named one) the caller reached this API at."""
-    return event.request_context.domain_name or event.headers.get("host", "")
+    return request.domain_name or request.headers.get("host", "")
 
 
-def api_base_url(event: APIGatewayProxyEvent) -> str:
-    domain = api_host(event)
-    scheme = event.headers.get("x-forwarded-proto", "https")
+def api_base_url(request: GatewayRequest) -> str:
+    domain = api_host(request)
+    scheme = request.headers.get("x-forwarded-proto", "https")
     # The stage is part of the path only on API Gateway's own domain, not behind a custom domain.
-    stage = f"/{event.request_context.stage}" if domain.endswith(".amazonaws.com") else ""
+    stage = f"/{request.stage}" if domain.endswith(".amazonaws.com") else ""
     return f"{scheme}://{domain}{stage}"
 
 

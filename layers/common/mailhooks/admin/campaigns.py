@@ -4,12 +4,12 @@ from datetime import datetime
 from typing import Annotated, Self
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import ConfigDict, Field, model_validator
 
 from mailhooks.admin.base import Body, account_id, new_router
 from mailhooks.aws import aws
 from mailhooks.errors import NotFound
+from mailhooks.gateway import GatewayRequest
 from mailhooks.inbound.parameters import Email, Id, Line
 from mailhooks.links import api_base_url
 from mailhooks.models import AbTest, Campaign, CampaignStatus, Variant, WinnerBy
@@ -133,7 +133,7 @@ def create(new: NewAbCampaign) -> tuple[CampaignView, int]:
         subject=variants[0].subject,
         list_ids=list(dict.fromkeys(new.lists)),
         template_id=variants[0].template_id,
-        base_url=api_base_url(APIGatewayProxyEvent(router.current_event.raw_event)),
+        base_url=api_base_url(GatewayRequest.of(router.current_event.raw_event)),
         ab_test=AbTest(
             variants=variants,
             test_share=new.test_share,

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -19,6 +18,7 @@ from pydantic import (
 
 from mailhooks import clock
 from mailhooks.admin.base import Body, account_id, new_router
+from mailhooks.gateway import GatewayRequest
 from mailhooks.inbound.parameters import Email
 from mailhooks.links import api_base_url, api_host
 from mailhooks.models import ActivityKind, ExportEndpoint
@@ -184,12 +184,12 @@ def _shown(endpoint: ExportEndpoint, state: EndpointHealth | None = None) -> End
 
 
 def _base_url() -> str:
-    return api_base_url(APIGatewayProxyEvent(router.current_event.raw_event))
+    return api_base_url(GatewayRequest.of(router.current_event.raw_event))
 
 
 def _api_host() -> str:
     """Where the caller reached this API: no endpoint may be there."""
-    return api_host(APIGatewayProxyEvent(router.current_event.raw_event))
+    return api_host(GatewayRequest.of(router.current_event.raw_event))
 
 
 def _with_secret(endpoint: ExportEndpoint) -> EndpointWithSecret:

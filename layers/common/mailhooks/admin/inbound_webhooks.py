@@ -4,9 +4,9 @@ from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from mailhooks.admin.base import Body, new_router, paid_account
+from mailhooks.gateway import GatewayRequest
 from mailhooks.inbound.inbound_webhooks import (
     WebhookChanges,
     WebhookSettings,
@@ -45,7 +45,7 @@ class InboundWebhookView(Body):
 
 
 def _view(webhook: InboundWebhook) -> InboundWebhookView:
-    base_url = api_base_url(APIGatewayProxyEvent(router.current_event.raw_event))
+    base_url = api_base_url(GatewayRequest.of(router.current_event.raw_event))
     return InboundWebhookView(
         url=f"{base_url}/hooks/{webhook.token}", **webhook.model_dump(exclude={"token", "account_id"})
     )

@@ -1,9 +1,9 @@
 """What became of each message of a delivery batch."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from typing import Any
 
 from mailhooks.outbound.delivery_message import DeliveryMessage
 from mailhooks.store.delivery_log import DeliveryStatus
@@ -43,17 +43,17 @@ class QueuedMessage:
         return self.fanned_out and self.attempt == 1 and not self.logged
 
     @classmethod
-    def of(cls, record: SQSRecord) -> "QueuedMessage":
-        """The message as Lambda's SQS event hands it over."""
-        # Indexed, not .get(): Powertools wraps an attribute only when indexed (None for a missing one).
-        waits = record.message_attributes[THROTTLE_WAITS]
+    def of(cls, record: Mapping[str, Any]) -> "QueuedMessage":
+        """The message as a record of Lambda's SQS event hands it over."""
+        attributes = record.get("messageAttributes") or {}
+        waits = (attributes.get(THROTTLE_WAITS) or {}).get("stringValue")
         return cls(
-            message_id=record.message_id,
-            receipt_handle=record.receipt_handle,
-            attempt=int(record.attributes.approximate_receive_count),
-            body=record.body,
-            throttle_waits=int(waits.string_value or 0) if waits else 0,
-            fanned_out=record.message_attributes[FANNED_OUT] is not None,
+            message_id=record["messageId"],
+            receipt_handle=record["receiptHandle"],
+            attempt=int(record["attributes"]["ApproximateReceiveCount"]),
+            body=record["body"],
+            throttle_waits=int(waits or 0),
+            fanned_out=FANNED_OUT in attributes,
         )
 
 
