@@ -26,14 +26,14 @@ passes = []
 gc.callbacks.append(lambda phase, info: phase == "start" and passes.append(info["generation"]))
 import {module}
 data_classes = "aws_lambda_powertools.utilities.data_classes" in sys.modules
-print(json.dumps({{
-    "passes": passes, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count(), "data_classes": data_classes
-}}))
+resolver = "aws_lambda_powertools.event_handler" in sys.modules
+state = {{"passes": passes, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}}
+print(json.dumps({{**state, "data_classes": data_classes, "resolver": resolver}}))
 """
 # The functions that read their events with Powertools' data classes, whose package imports every event
-# source it knows: the REST resolver's two, which read with them, and the authorizer, whose policy they
-# build. The others read their one kind of event themselves (mailhooks.gateway, QueuedMessage.of).
-DATA_CLASS_READERS = {"AdminFunction", "AuthorizerFunction", "SubscriptionsFunction"}
+# source it knows: the admin API's REST resolver, which reads with them, and the authorizer, whose policy
+# they build. The others read their one kind of event themselves (mailhooks.gateway, QueuedMessage.of).
+DATA_CLASS_READERS = {"AdminFunction", "AuthorizerFunction"}
 
 
 # The admin routes' bodies, which their first request builds (mailhooks.admin.base.Body).
@@ -116,6 +116,8 @@ def test_a_function_init_runs_no_collection_and_leaves_what_it_built_frozen(
     assert isinstance(state["frozen"], int)
     assert state["frozen"] > 10_000
     assert state["data_classes"] is (function in DATA_CLASS_READERS)
+    # Powertools' REST resolver only where there are routes to find: the admin API's.
+    assert state["resolver"] is (function == "AdminFunction")
 
 
 def test_the_admin_function_init_builds_none_of_its_routes_bodies(bytecode: Path) -> None:
