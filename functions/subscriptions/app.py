@@ -67,7 +67,7 @@ NOT_FOUND = Page(404, "Not found", "This link is not one of ours.")
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = GatewayRequest.of(event)
-    route = ROUTES.get((request.method, event.get("resource") or ""))
+    route = ROUTES.get((request.method, request.resource))
     token = request.path_parameters.get("token")
     if route is None or not token:
         page, metric = NOT_FOUND, "LinkErrors"

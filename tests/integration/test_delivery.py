@@ -14,7 +14,6 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import certifi
 import pytest
 import urllib3.util.connection
@@ -35,7 +34,7 @@ from mailhooks.outbound.fanout import fan_out
 from mailhooks.settings import settings
 from mailhooks.store.delivery_log import MAX_KEPT_ATTEMPTS, Delivery, DeliveryAttempt, delivery_log
 from mailhooks.store.export_endpoints import export_endpoint_records
-from tests.support.counting import by_operation, counting_aws_calls
+from tests.support.counting import by_operation, counting_aws_calls, hooked_aws_calls
 from tests.support.helpers import FakeLambdaContext, campaign_activity, seed_account
 from tests.support.receivers import Receiver, Reply, self_signed
 from tests.support.streams import sqs_event as lambda_sqs_event
@@ -264,14 +263,8 @@ def test_the_endpoints_health_is_reported_beside_the_log_writes_not_after_them(r
         elif event_name.endswith(".PutItem"):  # a delivery's log: written once the report is made
             held.append(reported.wait(timeout=5))
 
-    session = boto3._get_default_session()
-    session.events.register("provide-client-params.dynamodb.*", on_call)
-    aws.cache_clear()  # clients copy the session's hooks when they are created
-    try:
+    with hooked_aws_calls(on_call):
         assert invoke(event) == []
-    finally:
-        session.events.unregister("provide-client-params.dynamodb.*", on_call)
-        aws.cache_clear()
 
     assert held == [True, True, True]
     assert [logged(activity, endpoint).status for activity in activities] == ["delivered"] * 3

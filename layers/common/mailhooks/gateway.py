@@ -13,6 +13,8 @@ from typing import Any
 @dataclass(frozen=True)
 class GatewayRequest:
     method: str
+    # The API's resource that the request matched, as the template names it: /hooks/{token}.
+    resource: str
     # Named in lower case: HTTP's names are case-insensitive, and API Gateway passes them as sent.
     headers: dict[str, str]
     path_parameters: dict[str, str]
@@ -27,6 +29,7 @@ class GatewayRequest:
         context = event.get("requestContext") or {}
         return cls(
             method=event.get("httpMethod") or "",
+            resource=event.get("resource") or "",
             headers={name.lower(): value for name, value in (event.get("headers") or {}).items()},
             path_parameters=dict(event.get("pathParameters") or {}),
             body=base64.b64decode(text) if event.get("isBase64Encoded") else text.encode(),
