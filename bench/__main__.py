@@ -118,7 +118,7 @@ def _delivery_rows(parallel: dict[str, Any], flow: dict[str, Any]) -> list[Row]:
             f"{local['batch_wall_ms_best']}, worst {local['batch_wall_ms_worst']})",
             f"{parallel['sequential_would_take_ms'] / local['batch_wall_ms_median']:.1f}x faster than "
             "one at a time",
-            "measured, no goal: moto's one call at a time, not ours",
+            "measured, no goal: moto answers on this machine's CPU, one call at a time",
         ),
         (
             f"end to end: {flow['events']} activities written in bursts of {flow['burst']}, to a loopback "
