@@ -69,13 +69,11 @@ def _wall(handler: Handler, event: dict[str, Any]) -> float:
     return wall
 
 
-def _figures(walls: list[float]) -> dict[str, object]:
-    median = statistics.median(walls) * 1000
+def _figures(walls: list[float]) -> dict[str, float]:
     return {
-        "batch_wall_ms_median": round(median, 1),
+        "batch_wall_ms_median": round(statistics.median(walls) * 1000, 1),
         "batch_wall_ms_best": round(min(walls) * 1000, 1),
         "batch_wall_ms_worst": round(max(walls) * 1000, 1),
-        "met": median <= TARGET_MS,
     }
 
 
@@ -103,10 +101,13 @@ def _aws_in_parallel(handler: Handler) -> dict[str, object]:
             walls = [_wall(handler, event) for _ in range(ROUNDS + 1)][1:]
         recording.replayed_alone()
         assert receiver.report()[RECEIVER].ok_answers.total() == BATCH * (ROUNDS + 2)
-    return {"aws_latency_ms": AWS_LATENCY * 1000, **_figures(walls)}
+    figures = _figures(walls)
+    # The goal's figure: the local stack's is measured beside it, with no goal of its own.
+    met = figures["batch_wall_ms_median"] <= TARGET_MS
+    return {"aws_latency_ms": AWS_LATENCY * 1000, **figures, "met": met}
 
 
-def _local_stack(handler: Handler) -> dict[str, object]:
+def _local_stack(handler: Handler) -> dict[str, float]:
     from mailhooks.aws import aws
     from mailhooks.settings import settings
 
