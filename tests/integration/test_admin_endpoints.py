@@ -3,6 +3,7 @@ saved and checked, their secrets, test events and retried deliveries POSTed to r
 and the delivery log as the deliver function leaves it."""
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -498,7 +499,7 @@ def test_a_change_racing_another_is_refused_rather_than_undoing_it() -> None:
     status, rotated = admin("POST", f"/admin/endpoints/{endpoint['id']}/rotate-secret")
 
     saved = export_endpoint_records().replace_export_endpoint(
-        read_before.model_copy(update={"active": False}), read_before.updated_at
+        replace(read_before, active=False), read_before.updated_at
     )
 
     assert status == 200

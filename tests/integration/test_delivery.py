@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -548,7 +549,7 @@ def test_an_endpoint_deleted_or_switched_off_drops_its_messages(receiver: Start,
     if change == "deleted":
         export_endpoint_records().delete_export_endpoint(12, endpoint.id)
     else:
-        export_endpoint_records().put_export_endpoint(endpoint.model_copy(update={"active": False}))
+        export_endpoint_records().put_export_endpoint(replace(endpoint, active=False))
 
     _, failed = run()
 
@@ -567,7 +568,7 @@ def test_a_new_url_applies_to_messages_already_queued(receiver: Start) -> None:
     old, new = receiver(), receiver()
     endpoint = export_endpoint(old.url())
     publish()
-    export_endpoint_records().put_export_endpoint(endpoint.model_copy(update={"url": new.url()}))
+    export_endpoint_records().put_export_endpoint(replace(endpoint, url=new.url()))
 
     run()
 
@@ -748,7 +749,7 @@ def test_a_delivery_keeps_its_latest_attempts_in_its_own_item() -> None:
         attempt = DeliveryAttempt(
             number=number, at=clock.now(), status_code=500, error="HTTP 500", latency_ms=3
         )
-        delivery = log.record(delivery.model_copy(update={"attempt_count": number}), attempt)
+        delivery = log.record(replace(delivery, attempt_count=number), attempt)
 
     found = log.get(12, "msg_1")
 
@@ -769,13 +770,13 @@ def test_a_first_receipts_log_is_written_only_where_nothing_of_the_delivery_is()
     def delivery(webhook: str) -> Delivery:
         return Delivery(webhook_id=webhook, account_id=12, endpoint_id="ep1", activity_id="1", payload={})
 
-    first = delivery("msg_new").model_copy(update={"status": "delivered", "attempt_count": 1})
-    assert log.first(first, attempt) == first.model_copy(update={"attempts": [attempt]})
+    first = replace(delivery("msg_new"), status="delivered", attempt_count=1)
+    assert log.first(first, attempt) == replace(first, attempts=[attempt])
     assert log.first(first, attempt) == "delivered"
     # Another copy holds the lease of its attempt: the first receipt's answer does not take its place.
     leased = log.claim(delivery("msg_leased"), timedelta(seconds=60), seen=True)
     assert isinstance(leased, Delivery)
-    assert log.first(first.model_copy(update={"webhook_id": "msg_leased"}), attempt) == "in flight"
+    assert log.first(replace(first, webhook_id="msg_leased"), attempt) == "in flight"
     found = log.get(12, "msg_leased")
     assert found is not None
     assert (found.status, found.attempt_count, found.attempts) == ("pending", 0, [])

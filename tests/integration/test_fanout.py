@@ -62,7 +62,7 @@ def fan_out(stack: Stack, tail: StreamTail) -> tuple[dict[str, Any], list[Delive
 
     answer = handler(tail.next_event(), FakeLambdaContext())  # type: ignore[arg-type]
     queued = receive_all(stack.physical["DeliveryQueue"]["QueueUrl"])
-    return answer, [DeliveryMessage.model_validate_json(message["Body"]) for message in queued]
+    return answer, [DeliveryMessage.of(message["Body"]) for message in queued]
 
 
 def test_each_endpoint_gets_only_the_kinds_it_ticks(stack: Stack) -> None:
@@ -158,7 +158,7 @@ def test_deliveries_to_an_endpoint_whose_breaker_is_open_are_parked_until_its_wa
     assert answer == {"batchItemFailures": []}
     assert [message.endpoint_id for message in messages] == ["up"] * 30
     [batch] = parked_deliveries().batches((12, "down"))
-    parked = [DeliveryMessage.model_validate_json(message) for message in batch.messages]
+    parked = [DeliveryMessage.of(message) for message in batch.messages]
     assert [message.activity_id for message in parked] == [message.activity_id for message in messages]
     assert {message.endpoint_id for message in parked} == {"down"}
     assert aws_calls["dynamodb.PutItem"] == 1

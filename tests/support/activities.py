@@ -4,6 +4,7 @@ them, and the subscriptions function's pages."""
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from typing import Any
 
 import boto3
@@ -39,7 +40,7 @@ def activity(
 
 
 def held(record: ActivityRecord) -> dict[str, Any]:
-    return record.model_dump(exclude={"id", "occurred_at"})
+    return {name: value for name, value in asdict(record).items() if name not in ("id", "occurred_at")}
 
 
 def published(record: ActivityRecord) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 the garbage collector during it, the collector on again after it, and what it built frozen out of later
 passes (mailhooks.init_phase). The admin function's: none of its routes' bodies built. The inbound
 function's: none of the operations' modules imported, which an operation's first use imports alone, and
-not Powertools' REST resolver, for its one route. The authorizer's: no pydantic, until a record is read. And
-Powertools' data classes only where a resolver or the authorizer's policy needs them."""
+not Powertools' REST resolver, for its one route. The authorizer's: no pydantic, until a record is read; the
+outbound functions' and the console's: no pydantic at all. And Powertools' data classes only where a
+resolver or the authorizer's policy needs them."""
 
 import json
 import os
@@ -27,13 +28,23 @@ gc.callbacks.append(lambda phase, info: phase == "start" and passes.append(info[
 import {module}
 data_classes = "aws_lambda_powertools.utilities.data_classes" in sys.modules
 resolver = "aws_lambda_powertools.event_handler" in sys.modules
+imported = {{"data_classes": data_classes, "resolver": resolver, "pydantic": "pydantic" in sys.modules}}
 state = {{"passes": passes, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}}
-print(json.dumps({{**state, "data_classes": data_classes, "resolver": resolver}}))
+print(json.dumps({{**state, **imported}}))
 """
 # The functions that read their events with Powertools' data classes, whose package imports every event
 # source it knows: the admin API's REST resolver, which reads with them, and the authorizer, whose policy
 # they build. The others read their one kind of event themselves (mailhooks.gateway, QueuedMessage.of).
 DATA_CLASS_READERS = {"AdminFunction", "AuthorizerFunction"}
+# The functions whose records are plain dataclasses (mailhooks.json_form): pydantic, with its first model,
+# was a third of their import. The authorizer imports it when it reads a record, after its init.
+WITHOUT_PYDANTIC = {
+    "AuthorizerFunction",
+    "ConsoleFunction",
+    "DeliverFunction",
+    "EndpointHealthFunction",
+    "FanOutFunction",
+}
 
 
 # The admin routes' bodies, which their first request builds (mailhooks.admin.base.Body).
@@ -118,6 +129,7 @@ def test_a_function_init_runs_no_collection_and_leaves_what_it_built_frozen(
     assert state["data_classes"] is (function in DATA_CLASS_READERS)
     # Powertools' REST resolver only where there are routes to find: the admin API's.
     assert state["resolver"] is (function == "AdminFunction")
+    assert state["pydantic"] is (function not in WITHOUT_PYDANTIC)
 
 
 def test_the_admin_function_init_builds_none_of_its_routes_bodies(bytecode: Path) -> None:

@@ -1,8 +1,9 @@
 """Export endpoints: where an account's activities are POSTed, how they have been answering, and the log of
 those deliveries."""
 
+from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -147,8 +148,35 @@ class SentTestEvent(Body):
     error: str | None = Field(description="Why it was not delivered; null when the receiver answered 2xx.")
 
 
+class LoggedAttempt(Body):
+    number: int
+    at: datetime
+    status_code: int | None = Field(description="The receiver's HTTP status; null when no answer came.")
+    error: str | None = Field(description="Why it failed; null when the receiver answered 2xx.")
+    latency_ms: int
+
+
+class LoggedDelivery(Body):
+    webhook_id: str = Field(description="Its webhook-id header, the same at every attempt.")
+    account_id: int
+    endpoint_id: str
+    activity_id: str
+    payload: dict[str, Any] = Field(description="The activity POSTed, in the published format.")
+    status: DeliveryStatus
+    attempt_count: int
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+    attempts: list[LoggedAttempt] = Field(description="Oldest first; empty in a page of deliveries.")
+
+
+def _logged(delivery: Delivery) -> LoggedDelivery:
+    return LoggedDelivery.model_validate(asdict(delivery))
+
+
 class DeliveryPage(Body):
-    deliveries: list[Delivery] = Field(description="Newest first, without their attempts.")
+    deliveries: list[LoggedDelivery] = Field(description="Newest first, without their attempts.")
     next_cursor: str | None = Field(description="Pass as cursor for the next page; null on the last page.")
 
 
@@ -174,13 +202,13 @@ class Recovered(Body):
 
 def _health(state: EndpointHealth) -> Health:
     attempts, rate = failure_rate(state, clock.now())
-    return Health.model_validate({**state.model_dump(), "recent_attempts": attempts, "failure_rate": rate})
+    return Health.model_validate({**asdict(state), "recent_attempts": attempts, "failure_rate": rate})
 
 
 def _shown(endpoint: ExportEndpoint, state: EndpointHealth | None = None) -> Endpoint:
     if state is None:
         state = health_records().read([key_of(endpoint)])[key_of(endpoint)]
-    return Endpoint.model_validate({**endpoint.model_dump(), "health": _health(state)})
+    return Endpoint.model_validate({**asdict(endpoint), "health": _health(state)})
 
 
 def _base_url() -> str:
@@ -307,12 +335,12 @@ def list_deliveries(
     deliveries, next_cursor = export_endpoints.endpoint_deliveries(
         account_id(router), endpoint_id, status, cursor, limit
     )
-    return DeliveryPage(deliveries=deliveries, next_cursor=next_cursor)
+    return DeliveryPage(deliveries=[_logged(delivery) for delivery in deliveries], next_cursor=next_cursor)
 
 
 @router.get("/admin/deliveries/<delivery_id>", summary="One delivery, with its attempts")
-def read_delivery(delivery_id: str) -> Delivery:
-    return export_endpoints.delivery(account_id(router), delivery_id)
+def read_delivery(delivery_id: str) -> LoggedDelivery:
+    return _logged(export_endpoints.delivery(account_id(router), delivery_id))
 
 
 @router.post(
@@ -320,5 +348,5 @@ def read_delivery(delivery_id: str) -> Delivery:
     summary="Send a delivered or failed delivery again, with the same webhook-id",
     responses={202: {"description": "Queued: the delivery, pending"}},
 )
-def retry_delivery(delivery_id: str) -> tuple[Delivery, int]:
-    return export_endpoints.retry_delivery(account_id(router), delivery_id), 202
+def retry_delivery(delivery_id: str) -> tuple[LoggedDelivery, int]:
+    return _logged(export_endpoints.retry_delivery(account_id(router), delivery_id)), 202

@@ -33,6 +33,7 @@ from mailhooks.inbound.operations import Answer, Operation, OperationContext, op
 from mailhooks.inbound.pace import keep_pace
 from mailhooks.inbound.parameters import bind
 from mailhooks.inbound.replays import run_once
+from mailhooks.json_form import json_data
 from mailhooks.models import Account, InboundCallRecord, InboundWebhook
 from mailhooks.settings import settings
 from mailhooks.store.accounts import account_records
@@ -141,7 +142,7 @@ def _carry_out(operation: Operation[Any], parameters: Any, context: OperationCon
         return Answer(error.status, {"error": f"{error.message}; it may have been carried out, so {again}"})
     if context.sent is None:
         return answer
-    return replace(answer, sent=context.sent.model_dump(mode="json"))
+    return replace(answer, sent=json_data(context.sent))
 
 
 def _call_record(now: datetime, answer: Answer, call: InboundCall) -> InboundCallRecord:

@@ -74,7 +74,7 @@ class _Replayed(Exception):
 def _recorded_alone(answer: Answer) -> Answer:
     assert answer.sent is not None
     try:
-        activity_log().put_one(ActivityRecord.model_validate(answer.sent))
+        activity_log().put_one(ActivityRecord.of(answer.sent))
     except Exception:
         logger.exception("a sent email's activity was not written", extra={"sent": answer.sent["id"]})
         return replace(answer, sent=None)
@@ -124,7 +124,7 @@ def run_once(
         return answer
     written = [context.log_entry(answer)]  # an OutcomeUnknown's 502 too: logged as it is kept
     if answer.sent is not None:
-        written.append(activity_put(ActivityRecord.model_validate(answer.sent)))
+        written.append(activity_put(ActivityRecord.of(answer.sent)))
     try:
         # Kept without what it sent: the record holds no address.
         records.complete(key, json.dumps(asdict(replace(answer, sent=None))), written)

@@ -1,23 +1,26 @@
-"""Export endpoints."""
+"""Export endpoints: a plain dataclass, as every record the outbound functions read (mailhooks.json_form)."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-
-from pydantic import BaseModel, Field
+from typing import Any
 
 from mailhooks import clock
+from mailhooks.json_form import moment, optional_moment, own_fields
 from mailhooks.models import ActivityKind
 
 
-class ExportEndpoint(BaseModel):
+@dataclass(frozen=True)
+class ExportEndpoint:
     """A URL of the account's that receives, signed, every activity of the kinds it ticks."""
 
     id: str
     account_id: int
     url: str
     activities: list[ActivityKind]
-    active: bool = True
     # Standard Webhooks signing secret: "whsec_" + base64 of random bytes.
     secret: str
+    active: bool = True
     # The secret the last rotation replaced, which signs deliveries beside the new one until it expires: what
     # was queued before the rotation still verifies, and the receiver has time to take the new one.
     previous_secret: str | None = None
@@ -30,8 +33,19 @@ class ExportEndpoint(BaseModel):
     # The most requests the receiver takes at once, and per second; None for no limit.
     max_concurrency: int | None = None
     max_per_second: int | None = None
-    created_at: datetime = Field(default_factory=clock.now)
-    updated_at: datetime = Field(default_factory=clock.now)
+    created_at: datetime = field(default_factory=clock.now)
+    updated_at: datetime = field(default_factory=clock.now)
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> "ExportEndpoint":
+        """The endpoint its JSON form (an item, numbers made plain) stands for."""
+        values = own_fields(cls, data)
+        values["activities"] = [ActivityKind(kind) for kind in values["activities"]]
+        values["previous_secret_expires_at"] = optional_moment(values.get("previous_secret_expires_at"))
+        for name in ("created_at", "updated_at"):
+            if name in values:
+                values[name] = moment(values[name])
+        return cls(**values)
 
     def signing_secrets(self, at: datetime) -> list[str]:
         """The secrets that sign a delivery made at `at`: the current one, and the one it replaced until that

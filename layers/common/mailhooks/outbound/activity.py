@@ -5,12 +5,13 @@ activity table; its stream feeds the fan-out to export endpoints.
 """
 
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from mailhooks import clock
+from mailhooks.json_form import moment, own_fields
 from mailhooks.models import ActivityKind, SendingType
 
 # The published format's timestamp: UTC, exactly yyyy-MM-dd HH:mm:ss.ffffff
@@ -21,8 +22,8 @@ def new_activity_id() -> str:
     return secrets.token_hex(12)
 
 
-class ActivityRecord(BaseModel):
-    id: str = Field(default_factory=new_activity_id)
+@dataclass(frozen=True)
+class ActivityRecord:
     account_id: int
     # The campaign, the transactional email's or SMS's own action, or the list (subscribe, unsubscribe).
     action_id: int
@@ -30,8 +31,21 @@ class ActivityRecord(BaseModel):
     activity_id: ActivityKind
     # The recipient: an email address, or the phone number of an SMS.
     email: str
-    occurred_at: datetime = Field(default_factory=clock.now)
+    id: str = field(default_factory=new_activity_id)
+    occurred_at: datetime = field(default_factory=clock.now)
     url: str | None = None
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> "ActivityRecord":
+        """The record its JSON form (an item, numbers made plain) stands for."""
+        values = own_fields(cls, data)
+        values["account_id"] = int(values["account_id"])
+        values["action_id"] = int(values["action_id"])
+        values["type_id"] = SendingType(int(values["type_id"]))
+        values["activity_id"] = ActivityKind(int(values["activity_id"]))
+        if "occurred_at" in values:
+            values["occurred_at"] = moment(values["occurred_at"])
+        return cls(**values)
 
     def published(self) -> dict[str, Any]:
         """The body POSTed to export endpoints, exactly in the platform's published format."""

@@ -21,7 +21,9 @@ address again mails a new link, the way to replace one that expired.
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from mailhooks import clock
 from mailhooks.errors import Conflict, InvalidInput, NotFound
@@ -123,7 +125,7 @@ def update_endpoint(
     return _change(current, kept)
 
 
-def _change(current: ExportEndpoint, changes: Mapping[str, object]) -> ExportEndpoint:
+def _change(current: ExportEndpoint, changes: Mapping[str, Any]) -> ExportEndpoint:
     """Save the changes; switching an endpoint on again starts its health afresh."""
     changed = _save_change(current, changes)
     if changed.active and not current.active:
@@ -131,8 +133,8 @@ def _change(current: ExportEndpoint, changes: Mapping[str, object]) -> ExportEnd
     return changed
 
 
-def _save_change(current: ExportEndpoint, changes: Mapping[str, object]) -> ExportEndpoint:
-    changed = current.model_copy(update={**changes, "updated_at": clock.now()})
+def _save_change(current: ExportEndpoint, changes: Mapping[str, Any]) -> ExportEndpoint:
+    changed = replace(current, **changes, updated_at=clock.now())
     if not export_endpoint_records().replace_export_endpoint(changed, current.updated_at):
         raise Conflict("the endpoint was changed or deleted meanwhile; read it again and retry")
     return changed
@@ -168,7 +170,7 @@ def _test_message(endpoint: ExportEndpoint) -> DeliveryMessage:
         url=TEST_CLICK_URL if kind == ActivityKind.CLICK else None,
     )
     message = delivery_message(activity, endpoint)
-    return message.model_copy(update={"payload": {**message.payload, "test": True}})
+    return replace(message, payload={**message.payload, "test": True})
 
 
 def send_test_event(account_id: int, endpoint_id: str, api_host: str | None = None) -> Delivery:
@@ -187,7 +189,7 @@ def send_test_event(account_id: int, endpoint_id: str, api_host: str | None = No
     except InvalidInput as refusal:
         raise InvalidInput(f"nothing was sent: {refusal.message}") from None
     sent = Delivery(
-        **message.model_dump(),
+        **asdict(message),
         status="delivered" if attempt.error is None else "failed",
         attempt_count=1,
         last_status_code=attempt.status_code,

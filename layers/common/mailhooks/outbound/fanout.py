@@ -59,7 +59,7 @@ def fan_out(activities: Sequence[tuple[str, ActivityRecord]], replayed: bool = F
     )
     refused, _ = send_messages(
         settings().delivery_queue_url,
-        [{"MessageBody": message.model_dump_json(), **attributes} for _, message in queued],
+        [{"MessageBody": message.queued(), **attributes} for _, message in queued],
     )
     first_failure = min((queued[index][0] for index in refused), default=len(activities))
     return activities[first_failure][0] if first_failure < len(activities) else None

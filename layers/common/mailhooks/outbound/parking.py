@@ -19,6 +19,7 @@ Queuing a failed delivery again (its owner's retry, or a recovery) marks it pend
 message is queued, so that a second call does not queue it twice.
 """
 
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -58,9 +59,13 @@ def requeue(deliveries: list[Delivery], at: datetime) -> list[Delivery]:
     log = delivery_log()
     reopened = [(found, again) for found in deliveries if (again := log.reopen(found, at)) is not None]
     bodies = [
-        DeliveryMessage.model_validate(
-            again.model_dump(include=set(DeliveryMessage.model_fields))
-        ).model_dump_json()
+        DeliveryMessage(
+            webhook_id=again.webhook_id,
+            account_id=again.account_id,
+            endpoint_id=again.endpoint_id,
+            activity_id=again.activity_id,
+            payload=again.payload,
+        ).queued()
         for _, again in reopened
     ]
     refused, why = _send(bodies)
@@ -74,7 +79,7 @@ def requeue(deliveries: list[Delivery], at: datetime) -> list[Delivery]:
 def park(endpoint: EndpointKey, messages: list[DeliveryMessage], at: datetime) -> None:
     """Park deliveries to an endpoint whose breaker is open, in one write (or as few as their size allows),
     and count them in its health."""
-    parked_deliveries().park(endpoint, [message.model_dump_json() for message in messages], at)
+    parked_deliveries().park(endpoint, [message.queued() for message in messages], at)
     health_records().count_parked(endpoint, len(messages), at)
 
 
@@ -119,11 +124,11 @@ def release_all(endpoint: EndpointKey, at: datetime) -> int:
 def _give_up(log: DeliveryLog, body: str, parked_at: datetime, at: datetime) -> dict[str, Any] | None:
     """Log the parked delivery failed: its dead-letter entry; None when another copy of it was delivered,
     or is being attempted, and so is no delivery to give up."""
-    message = DeliveryMessage.model_validate_json(body)
-    claimed = log.claim(Delivery(**message.model_dump(), created_at=parked_at, updated_at=at), LEASE)
+    message = DeliveryMessage.of(body)
+    claimed = log.claim(Delivery(**asdict(message), created_at=parked_at, updated_at=at), LEASE)
     if not isinstance(claimed, Delivery):
         return None
-    log.record(claimed.model_copy(update={"status": "failed", "last_error": EXPIRED, "updated_at": at}))
+    log.record(replace(claimed, status="failed", last_error=EXPIRED, updated_at=at))
     return dead_letter(body, EXPIRED, claimed.attempt_count, at)
 
 

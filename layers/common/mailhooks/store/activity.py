@@ -46,9 +46,7 @@ class ActivityLog:
 
 def activity_from_stream_image(image: dict[str, Any]) -> ActivityRecord:
     """The record a DynamoDB stream's NewImage (in DynamoDB JSON) stands for."""
-    return ActivityRecord.model_validate(
-        {key: _deserializer.deserialize(value) for key, value in image.items()}
-    )
+    return ActivityRecord.of({key: _deserializer.deserialize(value) for key, value in image.items()})
 
 
 def activity_log() -> ActivityLog:

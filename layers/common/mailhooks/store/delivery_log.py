@@ -15,18 +15,18 @@ the index): mailhooks/store/endpoint_health.py. The layout of every key: mailhoo
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field, TypeAdapter
 
 from mailhooks import clock
 from mailhooks.aws import aws
 from mailhooks.errors import InvalidInput
-from mailhooks.store.items import condition_failed, get_across, queried
+from mailhooks.json_form import json_data, moment, own_fields
+from mailhooks.store.items import condition_failed, get_across, plain, queried
 from mailhooks.store.keys import delivery_partition, endpoint_status, sortable
 
 if TYPE_CHECKING:
@@ -47,20 +47,22 @@ DeliveryStatus = Literal["pending", "delivered", "failed", "aborted", "dropped"]
 Unclaimable = Literal["delivered", "in flight"]
 
 
-class DeliveryAttempt(BaseModel):
+@dataclass(frozen=True)
+class DeliveryAttempt:
     number: int
     at: datetime
+    latency_ms: int
     # None when no answer came, or nothing was sent; the error says why.
     status_code: int | None = None
     error: str | None = None
-    latency_ms: int
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> "DeliveryAttempt":
+        return cls(**{**own_fields(cls, data), "at": moment(data["at"])})
 
 
-# A delivery's attempts, as its item keeps them: JSON text.
-_ATTEMPTS = TypeAdapter(list[DeliveryAttempt])
-
-
-class Delivery(BaseModel):
+@dataclass(frozen=True)
+class Delivery:
     webhook_id: str
     account_id: int
     endpoint_id: str
@@ -70,16 +72,29 @@ class Delivery(BaseModel):
     attempt_count: int = 0
     last_status_code: int | None = None
     last_error: str | None = None
-    created_at: datetime = Field(default_factory=clock.now)
-    updated_at: datetime = Field(default_factory=clock.now)
+    created_at: datetime = field(default_factory=clock.now)
+    updated_at: datetime = field(default_factory=clock.now)
     # Oldest first; empty in a page of deliveries.
-    attempts: list[DeliveryAttempt] = []
+    attempts: list[DeliveryAttempt] = field(default_factory=list)
     # The attempts before its current round on the retry schedule: its owner can send it again for another.
-    round_start: int = Field(default=0, exclude=True)
+    round_start: int = 0
 
     def with_attempt(self, attempt: DeliveryAttempt | None) -> "Delivery":
         """The delivery with this attempt, if any, the last of its attempts."""
-        return self if attempt is None else self.model_copy(update={"attempts": [*self.attempts, attempt]})
+        return self if attempt is None else replace(self, attempts=[*self.attempts, attempt])
+
+
+def _attempts_text(attempts: list[DeliveryAttempt]) -> str:
+    """A delivery's attempts, as its item keeps them: JSON text, without what an attempt lacks."""
+    kept = [
+        {name: value for name, value in json_data(attempt).items() if value is not None}
+        for attempt in attempts
+    ]
+    return json.dumps(kept, separators=(",", ":"), ensure_ascii=False)
+
+
+def _attempts(text: str) -> list[DeliveryAttempt]:
+    return [DeliveryAttempt.of(attempt) for attempt in json.loads(text)]
 
 
 def _expires_at(at: datetime) -> int:
@@ -95,13 +110,16 @@ class DeliveryLog:
 
     def _item(self, delivery: Delivery) -> dict[str, Any]:
         return {
-            **json.loads(delivery.model_dump_json(exclude={"attempts", "payload"}, exclude_none=True)),
+            # What is None is left out; the attempts and the payload are kept as text, below.
+            **{
+                name: value
+                for name, value in json_data(replace(delivery, attempts=[], payload={})).items()
+                if value is not None
+            },
             **self._key(delivery, _DELIVERY),
             # Kept as the JSON text that is POSTed: exact, and free of DynamoDB's number and nesting rules.
             "payload": json.dumps(delivery.payload),
-            "attempts": _ATTEMPTS.dump_json(
-                delivery.attempts[-MAX_KEPT_ATTEMPTS:], exclude_none=True
-            ).decode(),
+            "attempts": _attempts_text(delivery.attempts[-MAX_KEPT_ATTEMPTS:]),
             "endpoint_status": endpoint_status((delivery.account_id, delivery.endpoint_id), delivery.status),
             "status_at": sortable(delivery.updated_at),
             "round_start": delivery.round_start,
@@ -133,7 +151,7 @@ class DeliveryLog:
             # A delivery's first attempt, by far the most common, writes it whole in one cheap write.
             self.table.put_item(
                 Item={
-                    **self._item(delivery.model_copy(update={"status": "pending"})),
+                    **self._item(replace(delivery, status="pending")),
                     "lease_until": lease_until,
                 },
                 ConditionExpression="attribute_not_exists(pk)",
@@ -170,13 +188,12 @@ class DeliveryLog:
                 return None  # the condition fails on an absent item: nothing is logged
             return _unclaimable(found)
         earlier = answer["Attributes"]
-        return delivery.model_copy(
-            update={
-                "attempt_count": int(earlier["attempt_count"]),  # type: ignore[arg-type]
-                "round_start": int(earlier.get("round_start", 0)),  # type: ignore[arg-type]
-                "created_at": datetime.fromisoformat(str(earlier["created_at"])),
-                "attempts": _ATTEMPTS.validate_json(str(earlier.get("attempts", "[]"))),
-            }
+        return replace(
+            delivery,
+            attempt_count=int(earlier["attempt_count"]),  # type: ignore[arg-type]
+            round_start=int(earlier.get("round_start", 0)),  # type: ignore[arg-type]
+            created_at=datetime.fromisoformat(str(earlier["created_at"])),
+            attempts=_attempts(str(earlier.get("attempts", "[]"))),
         )
 
     def first(self, delivery: Delivery, attempt: DeliveryAttempt | None = None) -> Delivery | Unclaimable:
@@ -222,9 +239,7 @@ class DeliveryLog:
         and claim() lets a pending delivery be attempted, whether it was delivered before or not; for a new
         round of attempts on the retry schedule. None, and nothing changed, when it changed since it was
         read, or an attempt of it is under way."""
-        reopened = delivery.model_copy(
-            update={"status": "pending", "updated_at": at, "round_start": delivery.attempt_count}
-        )
+        reopened = replace(delivery, status="pending", updated_at=at, round_start=delivery.attempt_count)
         try:
             self.table.put_item(
                 Item=self._item(reopened),
@@ -272,7 +287,7 @@ class DeliveryLog:
         page = self.table.query(**query)
         following = page.get("LastEvaluatedKey")
         next_cursor = base64.urlsafe_b64encode(json.dumps(following).encode()).decode() if following else None
-        return [_delivery(item).model_copy(update={"attempts": []}) for item in page["Items"]], next_cursor
+        return [replace(_delivery(item), attempts=[]) for item in page["Items"]], next_cursor
 
     def settled_since(
         self, account_id: int, endpoint_id: str, status: DeliveryStatus, since: datetime
@@ -295,8 +310,16 @@ def _unclaimable(found: Any) -> Unclaimable:
 
 
 def _delivery(item: dict[str, Any]) -> Delivery:
-    attempts = _ATTEMPTS.validate_json(str(item.get("attempts", "[]")))
-    return Delivery.model_validate({**item, "payload": json.loads(item["payload"]), "attempts": attempts})
+    values = own_fields(Delivery, plain(item))
+    return Delivery(
+        **{
+            **values,
+            "created_at": moment(values["created_at"]),
+            "updated_at": moment(values["updated_at"]),
+            "payload": json.loads(values["payload"]),
+            "attempts": _attempts(values.get("attempts", "[]")),
+        }
+    )
 
 
 def _start_key(cursor: str, partition: str) -> dict[str, Any]:

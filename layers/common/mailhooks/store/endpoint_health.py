@@ -15,14 +15,14 @@ None of these expire but the counts per second: health outlives the 30 days of t
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
 from mailhooks.aws import aws
+from mailhooks.json_form import optional_moment, own_fields
 from mailhooks.models import ExportEndpoint
 from mailhooks.store.delivery_log import BY_ENDPOINT_STATUS
 from mailhooks.store.export_endpoints import endpoint_item_key, export_endpoint_records
@@ -43,9 +43,20 @@ _FAILING = "HEALTH#failing"
 _BUCKET = re.compile(r"([af])_(\d+)")
 # A count of one second is needed for that second only; TTL deletes it in its own time.
 _SECOND_RETENTION = timedelta(minutes=10)
+_TIMES = (
+    "state_changed_at",
+    "open_until",
+    "probe_until",
+    "failing_since",
+    "warned_at",
+    "parked_at",
+    "last_attempt_at",
+    "last_error_at",
+)
 
 
-class EndpointHealth(BaseModel):
+@dataclass(frozen=True)
+class EndpointHealth:
     state: HealthState = "healthy"
     # None while it has never changed.
     state_changed_at: datetime | None = None
@@ -67,8 +78,8 @@ class EndpointHealth(BaseModel):
     last_error: str | None = None
     last_error_at: datetime | None = None
     # Bucket start, in epoch seconds -> attempts, and failures of them.
-    attempts: dict[int, int] = {}
-    failures: dict[int, int] = {}
+    attempts: dict[int, int] = field(default_factory=dict)
+    failures: dict[int, int] = field(default_factory=dict)
 
     def recent(self, since: datetime) -> tuple[int, int]:
         """The attempts in the buckets that start after `since`, and the failures among them."""
@@ -86,7 +97,10 @@ def _health(item: dict[str, Any] | None) -> EndpointHealth:
     for name, value in item.items():
         if bucket := _BUCKET.fullmatch(name):
             counts[bucket[1]][int(bucket[2])] = int(value)
-    return EndpointHealth.model_validate({**item, "attempts": counts["a"], "failures": counts["f"]})
+    values = own_fields(EndpointHealth, plain(item))
+    for name in _TIMES:
+        values[name] = optional_moment(values.get(name))
+    return EndpointHealth(**{**values, "attempts": counts["a"], "failures": counts["f"]})
 
 
 def _key(key: EndpointKey, sort_key: str = _HEALTH) -> dict[str, str]:
@@ -361,5 +375,5 @@ def endpoints_with_health(
     states = {endpoint_key(str(item["pk"])): _health(item) for item in found[health.name]}
     return {
         key_of(endpoint): (endpoint, states.get(key_of(endpoint), EndpointHealth()))
-        for endpoint in (ExportEndpoint.model_validate(plain(item)) for item in found[endpoints.name])
+        for endpoint in (ExportEndpoint.of(plain(item)) for item in found[endpoints.name])
     }

@@ -3,22 +3,14 @@
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from boto3.dynamodb.conditions import Attr
-from pydantic import TypeAdapter
 
 from mailhooks.aws import aws
+from mailhooks.json_form import stamp
 from mailhooks.models import ExportEndpoint
 from mailhooks.store.items import Item, Records, put, to_item
 from mailhooks.store.keys import EndpointKey, account_key
-
-_DATETIME = TypeAdapter(datetime)
-
-
-def _stored(at: datetime) -> Any:
-    """A datetime as records store it: in its JSON form."""
-    return _DATETIME.dump_python(at, mode="json")
 
 
 def _confirmation_key(token: str) -> Item:
@@ -52,17 +44,17 @@ class ExportEndpointRecords(Records):
         """Save a changed endpoint unless it changed (or went) since it was read as of read_at: a change
         that raced another (a rotated secret, a deletion) must not undo it. False when it did."""
         key = account_key(endpoint.account_id)
-        unchanged = Attr("updated_at").eq(_stored(read_at))
+        unchanged = Attr("updated_at").eq(stamp(read_at))
         return put(self.table, to_item(endpoint, key, f"ENDPOINT#{endpoint.id}"), unchanged)
 
     def get_export_endpoint(self, account_id: int, endpoint_id: str) -> ExportEndpoint | None:
         item = self._get(account_key(account_id), f"ENDPOINT#{endpoint_id}")
-        return ExportEndpoint.model_validate(item) if item else None
+        return ExportEndpoint.of(item) if item else None
 
     def export_endpoints(self, account_id: int) -> list[ExportEndpoint]:
         """Every endpoint of the account, in one query: what the owner saved applies to the next activity."""
         items = self._query(account_key(account_id), "ENDPOINT#")
-        return [ExportEndpoint.model_validate(item) for item in items]
+        return [ExportEndpoint.of(item) for item in items]
 
     def delete_export_endpoint(self, account_id: int, endpoint_id: str) -> bool:
         key = {"pk": account_key(account_id), "sk": f"ENDPOINT#{endpoint_id}"}
@@ -98,7 +90,7 @@ class ExportEndpointRecords(Records):
             "Key": {"pk": account_key(confirmation.account_id), "sk": f"ENDPOINT#{confirmation.endpoint_id}"},
             "UpdateExpression": "SET owner_email_confirmed = :yes, updated_at = :at",
             "ConditionExpression": "owner_email = :email",
-            "ExpressionAttributeValues": {":yes": True, ":at": _stored(at), ":email": confirmation.email},
+            "ExpressionAttributeValues": {":yes": True, ":at": stamp(at), ":email": confirmation.email},
         }
         use_up: Item = {
             "TableName": self.table.name,

@@ -3,15 +3,17 @@
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 from botocore.exceptions import ClientError
 
+from mailhooks.json_form import json_text
 from mailhooks.store.keys import account_key, padded
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
     from mypy_boto3_dynamodb.service_resource import Table
     from pydantic import BaseModel
 
@@ -19,13 +21,16 @@ if TYPE_CHECKING:
 
 Item = dict[str, Any]
 _FAILED = "ConditionalCheckFailed"
-# Records are pydantic models, named here in annotations only: the authorizer reads none, imports no pydantic.
+# Records are pydantic models, or dataclasses where a function's cold start needs no pydantic
+# (mailhooks.json_form), named here in annotations only: the authorizer reads none, imports no pydantic.
 Owned = TypeVar("Owned", bound="BaseModel")
+Record = Union["BaseModel", "DataclassInstance"]
 
 
-def dynamo_data(record: "BaseModel") -> Item:
+def dynamo_data(record: Record) -> Item:
     """A record's fields as DynamoDB takes them: through JSON once, floats parsed as Decimal."""
-    data: Item = json.loads(record.model_dump_json(), parse_float=Decimal)
+    text = json_text(record) if is_dataclass(record) else record.model_dump_json()
+    data: Item = json.loads(text, parse_float=Decimal)
     return data
 
 
@@ -108,7 +113,7 @@ def cancelled(table: "Table", writes: list[Item]) -> dict[int, Item]:
     return {}
 
 
-def to_item(record: "BaseModel", pk: str, sk: str) -> Item:
+def to_item(record: Record, pk: str, sk: str) -> Item:
     return {"pk": pk, "sk": sk, **dynamo_data(record)}
 
 

@@ -4,10 +4,9 @@ import math
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from aws_lambda_powertools import Logger
-from pydantic import ValidationError
 
 from mailhooks import clock
 from mailhooks.errors import InvalidInput
@@ -15,7 +14,7 @@ from mailhooks.outbound.delivery.http import BATCH_SIZE, MAX_ERROR_LENGTH, timed
 from mailhooks.outbound.delivery.outcomes import STATUS, Outcome, QueuedMessage, Result
 from mailhooks.outbound.delivery.retries import retry_wait
 from mailhooks.outbound.delivery.settle import settle, unparked, write_parked
-from mailhooks.outbound.delivery_message import DeliveryMessage
+from mailhooks.outbound.delivery_message import DeliveryMessage, NotADeliveryMessage
 from mailhooks.outbound.endpoint_health.breaker import (
     GONE,
     LEASE,
@@ -55,7 +54,7 @@ def _claim(log: DeliveryLog, queued: QueuedMessage, message: DeliveryMessage) ->
     """The delivery to attempt: as its earlier attempts left it, its lease taken; at a first receipt, new and
     without a lease. Or the outcome of a copy that must not be attempted now."""
     at = clock.now()
-    delivery = Delivery(**message.model_dump(), created_at=at, updated_at=at)
+    delivery = Delivery(**asdict(message), created_at=at, updated_at=at)
     if queued.first_receipt:
         # No lease, which would cost a write more: its delivery was not logged when the batch began (one
         # that was is not a first receipt), so only a copy of the message received at the same moment can
@@ -94,14 +93,15 @@ def _conclude(
     wait: int | None = None,
 ) -> Outcome:
     """Log the attempt, and the delivery as it leaves it."""
-    after = {
-        "status": STATUS[result],
-        "attempt_count": attempt.number,
-        "last_status_code": attempt.status_code,
-        "last_error": attempt.error,
-        "updated_at": clock.now(),
-    }
-    unlogged = _logged(log, queued, message, claimed.model_copy(update=after), attempt)
+    after = replace(
+        claimed,
+        status=STATUS[result],
+        attempt_count=attempt.number,
+        last_status_code=attempt.status_code,
+        last_error=attempt.error,
+        updated_at=clock.now(),
+    )
+    unlogged = _logged(log, queued, message, after, attempt)
     return unlogged or Outcome(
         queued, result, message, attempt.status_code, attempt.error, wait, attempts=attempt.number
     )
@@ -129,8 +129,8 @@ def _unsendable(
     else:
         reason = "the endpoint was deleted" if gate is None else "the endpoint is switched off"
         result = Result.DROPPED
-    update = {"status": STATUS[result], "last_error": reason, "updated_at": clock.now()}
-    unlogged = _logged(log, queued, message, claimed.model_copy(update=update))
+    settled = replace(claimed, status=STATUS[result], last_error=reason, updated_at=clock.now())
+    unlogged = _logged(log, queued, message, settled)
     return unlogged or Outcome(queued, result, message, error=reason, attempts=claimed.attempt_count)
 
 
@@ -205,7 +205,7 @@ def _deliver(
 def _deliver_one(
     log: DeliveryLog,
     queued: QueuedMessage,
-    message: DeliveryMessage | ValidationError,
+    message: DeliveryMessage | NotADeliveryMessage,
     gates: dict[EndpointKey, Gate],
     decided: threading.Event,
 ) -> Outcome:
@@ -220,16 +220,12 @@ def _deliver_one(
 def _outcome(
     log: DeliveryLog,
     queued: QueuedMessage,
-    message: DeliveryMessage | ValidationError,
+    message: DeliveryMessage | NotADeliveryMessage,
     gates: dict[EndpointKey, Gate],
     decided: threading.Event,
 ) -> Outcome:
-    if isinstance(message, ValidationError):
-        problems = "; ".join(
-            f"{'.'.join(map(str, problem['loc'])) or 'body'}: {problem['msg']}"
-            for problem in message.errors()
-        )
-        return Outcome(queued, Result.FAILED, error=f"not a delivery message: {problems}"[:MAX_ERROR_LENGTH])
+    if isinstance(message, NotADeliveryMessage):
+        return Outcome(queued, Result.FAILED, error=f"not a delivery message: {message}"[:MAX_ERROR_LENGTH])
     try:
         return _deliver(log, queued, message, gates.get((message.account_id, message.endpoint_id)), decided)
     except Exception:
@@ -238,10 +234,10 @@ def _outcome(
         return Outcome(queued, Result.ERROR, message)
 
 
-def _parsed(body: str) -> DeliveryMessage | ValidationError:
+def _parsed(body: str) -> DeliveryMessage | NotADeliveryMessage:
     try:
-        return DeliveryMessage.model_validate_json(body)
-    except ValidationError as error:
+        return DeliveryMessage.of(body)
+    except NotADeliveryMessage as error:
         return error
 
 

@@ -2,6 +2,7 @@
 deliveries parked for too long."""
 
 import html
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
@@ -76,7 +77,7 @@ def disable(endpoint: ExportEndpoint, reason: str, at: datetime) -> None:
         current = export_endpoint_records().get_export_endpoint(*key)
         if current is None or not current.active:
             break
-        switched_off = current.model_copy(update={"active": False, "updated_at": at})
+        switched_off = replace(current, active=False, updated_at=at)
         if export_endpoint_records().replace_export_endpoint(switched_off, current.updated_at):
             break
     logger.warning("endpoint disabled", extra={"endpoint_id": endpoint.id, "reason": reason})

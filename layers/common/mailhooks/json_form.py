@@ -1,0 +1,56 @@
+"""The JSON form of the records kept as plain dataclasses (the outbound pipeline's, whose functions import no
+pydantic: it was a third of their cold start), as the store, the queues and the call log keep them; and the
+records read back from it.
+
+It is the form pydantic gave the same records before, so that what is stored and queued reads the same
+whichever code wrote it: a datetime as ISO 8601, UTC written "Z" (conditions compare the stored text), an
+enum as its value, and compact JSON text."""
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_UTC_OFFSET = "+00:00"
+
+
+def stamp(at: datetime) -> str:
+    """A datetime as records keep it."""
+    text = at.isoformat()
+    return f"{text[: -len(_UTC_OFFSET)]}Z" if text.endswith(_UTC_OFFSET) else text
+
+
+def moment(value: str | datetime) -> datetime:
+    """A datetime a record keeps, read back (or given as one)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def optional_moment(value: str | datetime | None) -> datetime | None:
+    return None if value is None else moment(value)
+
+
+def _jsonable(value: object) -> str:
+    if isinstance(value, datetime):
+        return stamp(value)
+    raise TypeError(f"{type(value).__name__} has no JSON form")
+
+
+def json_text(record: "DataclassInstance") -> str:
+    """The record as compact JSON text, nested records and all."""
+    return json.dumps(asdict(record), default=_jsonable, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_data(record: "DataclassInstance") -> dict[str, Any]:
+    """The record in its JSON form, as plain values."""
+    data: dict[str, Any] = json.loads(json_text(record))
+    return data
+
+
+def own_fields(record_type: type["DataclassInstance"], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The values in data of the record type's own fields: an item's keys, and what a record no longer has,
+    are left out."""
+    return {field.name: data[field.name] for field in fields(record_type) if field.name in data}
