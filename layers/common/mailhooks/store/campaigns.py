@@ -3,14 +3,20 @@ clicks of an A/B campaign's recipients, each counted once."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from boto3.dynamodb.conditions import Attr
 
-from mailhooks import clock
+from mailhooks import clock, models
 from mailhooks.aws import aws
-from mailhooks.models import Campaign, CampaignStatus, EmailTemplate, RecipientCursor
+from mailhooks.models import CampaignStatus
 from mailhooks.store.items import Item, Records, put, to_item, update
 from mailhooks.store.keys import account_key, padded
+
+# The records' pydantic models are named in annotations only, and built when a record is read: the SES
+# events function counts opens and clicks here, reads no campaign, and imports no pydantic.
+if TYPE_CHECKING:
+    from mailhooks.models import Campaign, EmailTemplate, RecipientCursor
 
 # Longer than any campaign takes to send.
 CLAIM_RETENTION = timedelta(days=30)
@@ -18,15 +24,16 @@ CLAIM_RETENTION = timedelta(days=30)
 
 @dataclass(frozen=True)
 class CampaignRecords(Records):
-    def put_template(self, template: EmailTemplate) -> None:
+    def put_template(self, template: "EmailTemplate") -> None:
         self._put_owned(template, "TEMPLATE")
 
-    def get_template(self, account_id: int, template_id: int) -> EmailTemplate | None:
-        return self._get_owned(EmailTemplate, account_id, "TEMPLATE", template_id)
+    def get_template(self, account_id: int, template_id: int) -> "EmailTemplate | None":
+        return self._get_owned(models.EmailTemplate, account_id, "TEMPLATE", template_id)
 
-    def templates(self, account_id: int) -> list[EmailTemplate]:
+    def templates(self, account_id: int) -> "list[EmailTemplate]":
         return [
-            EmailTemplate.model_validate(item) for item in self._query(account_key(account_id), "TEMPLATE#")
+            models.EmailTemplate.model_validate(item)
+            for item in self._query(account_key(account_id), "TEMPLATE#")
         ]
 
     def template_check(self, account_id: int, template_id: int) -> Item:
@@ -35,20 +42,20 @@ class CampaignRecords(Records):
         check = {"TableName": self.table.name, "Key": key, "ConditionExpression": "attribute_exists(pk)"}
         return {"ConditionCheck": check}
 
-    def put_campaign(self, campaign: Campaign) -> None:
+    def put_campaign(self, campaign: "Campaign") -> None:
         self._put_owned(campaign, "CAMPAIGN")
 
-    def campaign_put(self, campaign: Campaign) -> Item:
+    def campaign_put(self, campaign: "Campaign") -> Item:
         """A new campaign's write, for a transaction."""
         item = to_item(campaign, account_key(campaign.account_id), padded("CAMPAIGN", campaign.id))
         return {"Put": {"TableName": self.table.name, "Item": item}}
 
-    def campaign_delete(self, campaign: Campaign) -> Item:
+    def campaign_delete(self, campaign: "Campaign") -> Item:
         key = {"pk": account_key(campaign.account_id), "sk": padded("CAMPAIGN", campaign.id)}
         return {"Delete": {"TableName": self.table.name, "Key": key}}
 
-    def get_campaign(self, account_id: int, campaign_id: int) -> Campaign | None:
-        return self._get_owned(Campaign, account_id, "CAMPAIGN", campaign_id)
+    def get_campaign(self, account_id: int, campaign_id: int) -> "Campaign | None":
+        return self._get_owned(models.Campaign, account_id, "CAMPAIGN", campaign_id)
 
     def delete_campaign(self, account_id: int, campaign_id: int) -> None:
         self.table.delete_item(Key={"pk": account_key(account_id), "sk": padded("CAMPAIGN", campaign_id)})
@@ -70,9 +77,9 @@ class CampaignRecords(Records):
 
     def advance_campaign(
         self,
-        campaign: Campaign,
+        campaign: "Campaign",
         status: CampaignStatus,
-        cursor: RecipientCursor | None,
+        cursor: "RecipientCursor | None",
         sent: int,
         variant_sends: dict[int, int] | None = None,
     ) -> None:
@@ -95,7 +102,7 @@ class CampaignRecords(Records):
             },
         )
 
-    def wait_for_winner(self, campaign: Campaign, due_at: datetime) -> None:
+    def wait_for_winner(self, campaign: "Campaign", due_at: datetime) -> None:
         """An A/B campaign's test is sent: its winner is chosen at due_at."""
         update(
             self.table,
@@ -107,7 +114,7 @@ class CampaignRecords(Records):
             due_at=due_at.isoformat(),
         )
 
-    def start_winner(self, campaign: Campaign, winner: int, cursor: RecipientCursor) -> bool:
+    def start_winner(self, campaign: "Campaign", winner: int, cursor: "RecipientCursor") -> bool:
         """Send the A/B campaign's winning variant to the rest, from the cursor; False when another
         invocation chose the winner already."""
         return update(
@@ -153,7 +160,7 @@ class CampaignRecords(Records):
             ]
         )
 
-    def _campaign_key(self, campaign: Campaign) -> dict[str, str]:
+    def _campaign_key(self, campaign: "Campaign") -> dict[str, str]:
         return {"pk": account_key(campaign.account_id), "sk": padded("CAMPAIGN", campaign.id)}
 
 
