@@ -50,6 +50,17 @@ def json_data(record: "DataclassInstance") -> dict[str, Any]:
     return data
 
 
+def json_object(text: str) -> dict[str, Any]:
+    """The JSON object a text holds; a ValueError says why it holds none."""
+    try:
+        data: Any = json.loads(text)
+    except ValueError as error:
+        raise ValueError(f"Invalid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ValueError("Input should be an object")
+    return data
+
+
 def own_fields(record_type: type["DataclassInstance"], data: Mapping[str, Any]) -> dict[str, Any]:
     """The values in data of the record type's own fields: an item's keys, and what a record no longer has,
     are left out."""

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from mailhooks.json_form import json_text
+from mailhooks.json_form import json_object, json_text
 from mailhooks.models import ExportEndpoint
 from mailhooks.outbound.activity import ActivityRecord
 
@@ -57,11 +57,9 @@ class DeliveryMessage:
     def of(cls, text: str) -> "DeliveryMessage":
         """The message a queued body holds; NotADeliveryMessage names what is wrong with one that is none."""
         try:
-            data: Any = json.loads(text)
+            data = json_object(text)
         except ValueError as error:
-            raise NotADeliveryMessage(f"body: Invalid JSON: {error}") from None
-        if not isinstance(data, dict):
-            raise NotADeliveryMessage("body: Input should be an object")
+            raise NotADeliveryMessage(f"body: {error}") from None
         problems = [problem for name in _EXPECTED if (problem := _problem(name, data))]
         if problems:
             raise NotADeliveryMessage("; ".join(problems))

@@ -10,7 +10,6 @@ this function's cold start.
 """
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 
+from mailhooks.json_form import json_object
 from mailhooks.models import ActivityKind, SendingType
 from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.store.activity import activity_log
@@ -111,11 +111,9 @@ class SesNotification:
         """The notification an SNS message holds; NotANotification says what is wrong with one that is
         none. Its open, click or complaint is read for those events only."""
         try:
-            data: Any = json.loads(message)
+            data = json_object(message)
         except ValueError as error:
-            raise NotANotification(f"not JSON: {error}") from None
-        if not isinstance(data, dict):
-            raise NotANotification("not a JSON object")
+            raise NotANotification(str(error)) from None
         event_type = _member(data, "eventType", str)
         mail = _member(data, "mail", dict)
         destination = _strings(mail, "destination")
