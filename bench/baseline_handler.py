@@ -1,6 +1,6 @@
-"""The baseline of bench/cold_start.py: a bare Powertools handler module with the SDK and pydantic, as every
-function of ours that calls AWS and reads a record needs them, and none of mailhooks. See cold_start's
-docstring for why each piece is here."""
+"""The baseline of bench/cold_start.py: a bare Powertools handler module with the SDK and pydantic, as the
+functions of ours that read pydantic records need them, and none of mailhooks. See cold_start's docstring
+for why each piece is here."""
 
 from typing import Any
 
