@@ -3,7 +3,7 @@ the garbage collector during it, the collector on again after it, and what it bu
 passes (mailhooks.init_phase). The admin function's: none of its routes' bodies built. The inbound
 function's: none of the operations' modules imported, which an operation's first use imports alone, and
 not Powertools' REST resolver, for its one route. The authorizer's: no pydantic, until a record is read; the
-outbound functions', the SES events function's and the console's: no pydantic at all. And Powertools' data
+outbound, SES events, subscription links' and console functions': no pydantic at all. And Powertools' data
 classes only where a resolver or the authorizer's policy needs them."""
 
 import json
@@ -36,8 +36,9 @@ print(json.dumps({{**state, **imported}}))
 # source it knows: the admin API's REST resolver, which reads with them, and the authorizer, whose policy
 # they build. The others read their one kind of event themselves (mailhooks.gateway, QueuedMessage.of).
 DATA_CLASS_READERS = {"AdminFunction", "AuthorizerFunction"}
-# The functions whose records are plain dataclasses (mailhooks.json_form), the SES events function among
-# them, which reads SES's notifications itself: pydantic, with its first model, was a third of their import.
+# The functions whose records are plain dataclasses (mailhooks.json_form): the outbound ones, the SES events
+# function (which reads SES's notifications itself) and the subscription links' (lists and subscribers).
+# pydantic, with its first model, was a third of their import.
 # The authorizer imports it when it reads a record, after its init.
 WITHOUT_PYDANTIC = {
     "AuthorizerFunction",
@@ -46,6 +47,7 @@ WITHOUT_PYDANTIC = {
     "EndpointHealthFunction",
     "FanOutFunction",
     "SesEventsFunction",
+    "SubscriptionsFunction",
 }
 
 

@@ -7,7 +7,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from mailhooks.json_form import json_data, json_text, stamp
-from mailhooks.models import ActivityKind, ExportEndpoint, SendingType
+from mailhooks.models import ActivityKind, CustomField, ExportEndpoint, MailingList, SendingType, Subscriber
 from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.outbound.delivery_message import DeliveryMessage, NotADeliveryMessage
 
@@ -64,6 +64,22 @@ def test_an_activity_reads_back_from_its_json_form_with_its_kinds() -> None:
     assert again == record
     assert isinstance(again.activity_id, ActivityKind)
     assert isinstance(again.type_id, SendingType)
+
+
+def test_a_list_and_its_subscriber_read_back_from_their_json_form_as_they_were() -> None:
+    mailing_list = MailingList(
+        id=2222, account_id=12, name="News", fields=[CustomField("city", required=True)], created_at=AT
+    )
+    subscriber = Subscriber(
+        id=7, list_id=2222, email="ana@example.com", status="pending", fields={"city": "Lyon"}, created_at=AT
+    )
+
+    assert MailingList.of(json_data(mailing_list)) == mailing_list
+    assert Subscriber.of({**json_data(subscriber), "pk": "LIST#2222"}) == subscriber
+    # A custom field kept without its type or requirement has the defaults.
+    assert MailingList.of({"id": 1, "account_id": 12, "name": "L", "fields": [{"name": "a"}]}).fields == [
+        CustomField("a", "text", False)
+    ]
 
 
 def test_a_delivery_message_is_queued_as_compact_json_and_read_back() -> None:

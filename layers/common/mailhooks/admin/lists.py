@@ -1,6 +1,7 @@
 """Lists (with their custom subscriber fields), their subscribers, and templates: what operations refer to."""
 
 import base64
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -72,7 +73,7 @@ def _list(list_id: int) -> MailingList:
 
 @router.post("/admin/lists", summary="Create a list", responses={201: {"description": "The new list"}})
 def create_list(new: NewList) -> tuple[MailingList, int]:
-    created = MailingList(id=next_id("list"), account_id=account_id(router), **new.model_dump())
+    created = MailingList(id=next_id("list"), account_id=account_id(router), name=new.name, fields=new.fields)
     list_records().put_list(created)
     return created, 201
 
@@ -101,9 +102,7 @@ def list_subscribers(
     page = list_records().subscribers_after(mailing_list.id, after, limit)
     next_cursor = base64.urlsafe_b64encode(page.last.encode()).decode() if page.last else None
     return SubscriberPageView(
-        subscribers=[
-            ListSubscriber.model_validate(subscriber.model_dump()) for subscriber in page.subscribers
-        ],
+        subscribers=[ListSubscriber.model_validate(asdict(subscriber)) for subscriber in page.subscribers],
         next_cursor=next_cursor,
     )
 

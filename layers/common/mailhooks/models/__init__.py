@@ -1,10 +1,11 @@
 """The platform's records as mailhooks reads and writes them.
 
 Each family of records is a module of its own (accounts, lists, campaigns, inbound, endpoints), imported the
-first time one of its names is asked of this package: `from mailhooks.models import Subscriber` builds the
-pydantic models of lists, and of no other record. So a function's cold start builds the models of the
-records it reads, at import as before, and not all sixteen. Export endpoints are a plain dataclass, which
-imports no pydantic (mailhooks.json_form). The literals and enums, which cost nothing to make, are here.
+first time one of its names is asked of this package: `from mailhooks.models import Campaign` builds the
+pydantic models of campaigns, and of no other record. So a function's cold start builds the models of the
+records it reads, at import as before, and not all of them. Export endpoints and lists are plain
+dataclasses, which import no pydantic (mailhooks.json_form). The literals and enums, which cost nothing to
+make, are here.
 """
 
 from enum import IntEnum

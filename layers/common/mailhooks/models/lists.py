@@ -1,14 +1,20 @@
-"""Lists, with their custom fields, and their subscribers."""
+"""Lists, with their custom fields, and their subscribers: plain dataclasses, as the outbound records are
+(mailhooks.json_form), so that the subscription links' function imports no pydantic. The admin API
+validates a new list's fields, and an inbound webhook's item carries its list, through pydantic all the
+same: it reads dataclasses by their fields."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-
-from pydantic import BaseModel, Field
+from typing import Any
 
 from mailhooks import clock
+from mailhooks.json_form import moment, own_fields
 from mailhooks.models import CustomFieldType, JsonValue, SubscriberStatus
 
 
-class CustomField(BaseModel):
+@dataclass(frozen=True)
+class CustomField:
     """A subscriber field a list defines for itself, mapped like a parameter of add-subscriber."""
 
     name: str
@@ -16,24 +22,46 @@ class CustomField(BaseModel):
     required: bool = False
 
 
-class MailingList(BaseModel):
+@dataclass(frozen=True)
+class MailingList:
     id: int
     account_id: int
     name: str
-    fields: list[CustomField] = []
-    created_at: datetime = Field(default_factory=clock.now)
+    fields: list[CustomField] = field(default_factory=list)
+    created_at: datetime = field(default_factory=clock.now)
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> "MailingList":
+        """The list its JSON form (an item, numbers made plain) stands for."""
+        values = own_fields(cls, data)
+        values["fields"] = [
+            CustomField(**own_fields(CustomField, found)) for found in values.get("fields", [])
+        ]
+        if "created_at" in values:
+            values["created_at"] = moment(values["created_at"])
+        return cls(**values)
 
 
-class Subscriber(BaseModel):
+@dataclass(frozen=True)
+class Subscriber:
     id: int
     list_id: int
     email: str
     status: SubscriberStatus
-    fields: dict[str, JsonValue] = {}
+    fields: dict[str, JsonValue] = field(default_factory=dict)
     # Set while double opt-in waits for the confirmation link to be followed.
     confirm_token: str | None = None
     welcome_on_confirm: bool = False
     # The secret of the List-Unsubscribe link of the campaign emails it gets; set with the first one.
     unsubscribe_token: str | None = None
-    created_at: datetime = Field(default_factory=clock.now)
-    updated_at: datetime = Field(default_factory=clock.now)
+    created_at: datetime = field(default_factory=clock.now)
+    updated_at: datetime = field(default_factory=clock.now)
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> "Subscriber":
+        """The subscriber its JSON form (an item, numbers made plain) stands for."""
+        values = own_fields(cls, data)
+        for name in ("created_at", "updated_at"):
+            if name in values:
+                values[name] = moment(values[name])
+        return cls(**values)

@@ -53,15 +53,16 @@ class ListRecords(Records):
         self._put_owned(mailing_list, "LIST")
 
     def get_list(self, account_id: int, list_id: int) -> MailingList | None:
-        return self._get_owned(MailingList, account_id, "LIST", list_id)
+        item = self._get(account_key(account_id), padded("LIST", list_id))
+        return MailingList.of(item) if item else None
 
     def lists(self, account_id: int) -> list[MailingList]:
-        return [MailingList.model_validate(item) for item in self._query(account_key(account_id), "LIST#")]
+        return [MailingList.of(item) for item in self._query(account_key(account_id), "LIST#")]
 
     def get_subscriber(self, list_id: int, email: str) -> Subscriber | None:
         key = subscriber_key(list_id, email)
         item = self._get(key["pk"], key["sk"])
-        return Subscriber.model_validate(item) if item else None
+        return Subscriber.of(item) if item else None
 
     def create_subscriber(
         self,
@@ -239,7 +240,7 @@ class ListRecords(Records):
         return set(cancelled(self.table, [{"Delete": delete}, *written_with]))
 
     def list_subscribers(self, list_id: int) -> list[Subscriber]:
-        return [Subscriber.model_validate(item) for item in self._query(f"LIST#{list_id}", "SUBSCRIBER#")]
+        return [Subscriber.of(item) for item in self._query(f"LIST#{list_id}", "SUBSCRIBER#")]
 
     def subscribers_after(self, list_id: int, after: str | None, limit: int) -> SubscriberPage:
         """Up to `limit` subscribers of the list, in the order of their addresses, after the address `after`
@@ -255,7 +256,7 @@ class ListRecords(Records):
         page = self.table.query(**query)
         last = page.get("LastEvaluatedKey")
         return SubscriberPage(
-            [Subscriber.model_validate(plain(item)) for item in page.get("Items", [])],
+            [Subscriber.of(plain(item)) for item in page.get("Items", [])],
             str(last["sk"]).removeprefix("SUBSCRIBER#") if last else None,
         )
 
