@@ -21,7 +21,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     failed = []
     for record in event["Records"]:
         try:
-            request = CampaignRequest.model_validate_json(record["body"])
+            request = CampaignRequest.of(record["body"])
             send_campaign(request, context.get_remaining_time_in_millis)
         except Exception:
             logger.exception("campaign message failed; SQS retries it from the campaign's cursor")

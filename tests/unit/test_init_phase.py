@@ -3,7 +3,7 @@ the garbage collector during it, the collector on again after it, and what it bu
 passes (mailhooks.init_phase). The admin function's: none of its routes' bodies built. The inbound
 function's: none of the operations' modules imported, which an operation's first use imports alone, and
 not Powertools' REST resolver, for its one route. The authorizer's: no pydantic, until a record is read; the
-outbound, SES events, subscription links' and console functions': no pydantic at all. And Powertools' data
+other functions' but the admin API's and the inbound function's: no pydantic at all. And Powertools' data
 classes only where a resolver or the authorizer's policy needs them."""
 
 import json
@@ -37,11 +37,13 @@ print(json.dumps({{**state, **imported}}))
 # they build. The others read their one kind of event themselves (mailhooks.gateway, QueuedMessage.of).
 DATA_CLASS_READERS = {"AdminFunction", "AuthorizerFunction"}
 # The functions whose records are plain dataclasses (mailhooks.json_form): the outbound ones, the SES events
-# function (which reads SES's notifications itself) and the subscription links' (lists and subscribers).
+# function (which reads SES's notifications itself), the subscription links' (lists and subscribers) and
+# the campaign sender (campaigns, templates, sending domains, lists).
 # pydantic, with its first model, was a third of their import.
 # The authorizer imports it when it reads a record, after its init.
 WITHOUT_PYDANTIC = {
     "AuthorizerFunction",
+    "CampaignSenderFunction",
     "ConsoleFunction",
     "DeliverFunction",
     "EndpointHealthFunction",

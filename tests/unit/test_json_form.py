@@ -7,9 +7,21 @@ import pytest
 from pydantic import TypeAdapter
 
 from mailhooks.json_form import json_data, json_text, stamp
-from mailhooks.models import ActivityKind, CustomField, ExportEndpoint, MailingList, SendingType, Subscriber
+from mailhooks.models import (
+    AbTest,
+    ActivityKind,
+    Campaign,
+    CustomField,
+    ExportEndpoint,
+    MailingList,
+    RecipientCursor,
+    SendingType,
+    Subscriber,
+    Variant,
+)
 from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.outbound.delivery_message import DeliveryMessage, NotADeliveryMessage
+from mailhooks.sending.campaign_sender import CampaignRequest
 
 AT = datetime(2026, 11, 23, 10, 2, 41, 377000, tzinfo=UTC)
 
@@ -117,3 +129,45 @@ def test_a_body_that_is_no_delivery_message_has_each_problem_named(body: str, pr
 def test_what_has_no_json_form_is_refused() -> None:
     with pytest.raises(TypeError, match="set has no JSON form"):
         json_text(DeliveryMessage("w", 1, "e", "a", {"kinds": {1}}))
+
+
+def test_a_campaign_reads_back_from_its_json_form_with_its_a_b_test_and_cursor() -> None:
+    campaign = Campaign(
+        id=5,
+        account_id=12,
+        name="Black Friday",
+        from_name="Shop",
+        from_email="news@shop.example",
+        subject="Offers",
+        list_ids=[2222, 3333],
+        template_id=31,
+        base_url="https://api.example/dev",
+        status="testing",
+        cursor=RecipientCursor(list_id=2222, after="ana@example.com"),
+        ab_test=AbTest(
+            variants=[Variant("A", 31, sends=3, opens=1), Variant("B", 32)],
+            test_share=20,
+            wait_seconds=3600,
+            winner_by="opens",
+            winner_due_at=AT,
+        ),
+        created_at=AT,
+    )
+
+    assert Campaign.of(json_data(campaign)) == campaign
+    assert Campaign.of({**json_data(campaign), "cursor": None, "ab_test": None}).ab_test is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"account_id": 12}',
+        '{"account_id": "12", "campaign_id": 5}',
+        '{"account_id": true, "campaign_id": 5}',
+    ],
+)
+def test_a_body_that_is_no_campaign_request_is_refused(body: str) -> None:
+    with pytest.raises(ValueError, match="account_id and campaign_id should be integers"):
+        CampaignRequest.of(body)
+
+    assert CampaignRequest.of('{"account_id": 12, "campaign_id": 5}') == CampaignRequest(12, 5)

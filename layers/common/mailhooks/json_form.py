@@ -24,13 +24,9 @@ def stamp(at: datetime) -> str:
     return f"{text[: -len(_UTC_OFFSET)]}Z" if text.endswith(_UTC_OFFSET) else text
 
 
-def moment(value: str | datetime) -> datetime:
+def _moment(value: str | datetime | None) -> datetime | None:
     """A datetime a record keeps, read back (or given as one)."""
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
-
-
-def optional_moment(value: str | datetime | None) -> datetime | None:
-    return None if value is None else moment(value)
+    return value if value is None or isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 def _jsonable(value: object) -> str:
@@ -61,7 +57,13 @@ def json_object(text: str) -> dict[str, Any]:
     return data
 
 
-def own_fields(record_type: type["DataclassInstance"], data: Mapping[str, Any]) -> dict[str, Any]:
-    """The values in data of the record type's own fields: an item's keys, and what a record no longer has,
-    are left out."""
-    return {field.name: data[field.name] for field in fields(record_type) if field.name in data}
+def own_fields(
+    record_type: type["DataclassInstance"], data: Mapping[str, Any], times: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The values in data of the record type's own fields, those named in `times` read as datetimes: an
+    item's keys, and what a record no longer has, are left out."""
+    values = {field.name: data[field.name] for field in fields(record_type) if field.name in data}
+    for name in times:
+        if name in values:
+            values[name] = _moment(values[name])
+    return values

@@ -1,5 +1,6 @@
 """Campaigns: A/B campaigns created here, and every campaign read with how each A/B variant did."""
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Self
 
@@ -56,18 +57,26 @@ class NewAbCampaign(Body):
 
     @model_validator(mode="after")
     def _every_variant_complete(self) -> Self:
-        incomplete = [
-            f"variants.{n}: needs a {what}, or the campaign's"
-            for n, variant in enumerate(self.variants)
-            for what, own, default in (
-                ("subject", variant.subject, self.subject),
-                ("template_id", variant.template_id, self.template_id),
-            )
-            if own is None and default is None
-        ]
+        self.complete_variants()
+        return self
+
+    def complete_variants(self) -> list[Variant]:
+        """Each variant, with the campaign's subject and template where it has none of its own; a ValueError
+        names each that has neither."""
+        complete: list[Variant] = []
+        incomplete: list[str] = []
+        for n, variant in enumerate(self.variants):
+            subject = variant.subject or self.subject
+            template_id = variant.template_id or self.template_id
+            missing = [
+                what for what, value in (("subject", subject), ("template_id", template_id)) if value is None
+            ]
+            incomplete += [f"variants.{n}: needs a {what}, or the campaign's" for what in missing]
+            if subject is not None and template_id is not None:
+                complete.append(Variant(subject=subject, template_id=template_id))
         if incomplete:
             raise ValueError("; ".join(incomplete))
-        return self
+        return complete
 
 
 class VariantView(Body):
@@ -101,15 +110,22 @@ def _view(campaign: Campaign) -> CampaignView:
     ab = {}
     if ab_test:
         ab = {
-            **ab_test.model_dump(include={"test_share", "wait_seconds", "winner_by", "winner_due_at"}),
+            "test_share": ab_test.test_share,
+            "wait_seconds": ab_test.wait_seconds,
+            "winner_by": ab_test.winner_by,
+            "winner_due_at": ab_test.winner_due_at,
             "variants": [
-                VariantView(variant=n + 1, **variant.model_dump())
-                for n, variant in enumerate(ab_test.variants)
+                VariantView(variant=n + 1, **asdict(variant)) for n, variant in enumerate(ab_test.variants)
             ],
             "winner": None if ab_test.winner is None else ab_test.winner + 1,
         }
     return CampaignView(
-        **campaign.model_dump(include={"id", "name", "from_name", "from_email", "list_ids", "status"}),
+        id=campaign.id,
+        name=campaign.name,
+        from_name=campaign.from_name,
+        from_email=campaign.from_email,
+        list_ids=campaign.list_ids,
+        status=campaign.status,
         sent_count=campaign.sent_count,
         created_at=campaign.created_at,
         **ab,
@@ -120,10 +136,7 @@ def _view(campaign: Campaign) -> CampaignView:
     PATH, summary="Create an A/B campaign and queue it", responses={201: {"description": "The campaign"}}
 )
 def create(new: NewAbCampaign) -> tuple[CampaignView, int]:
-    variants = [
-        Variant(subject=variant.subject or new.subject, template_id=variant.template_id or new.template_id)
-        for variant in new.variants
-    ]
+    variants = new.complete_variants()
     campaign = Campaign(
         id=next_id("campaign"),
         account_id=account_id(router),

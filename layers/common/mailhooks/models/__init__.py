@@ -1,11 +1,11 @@
 """The platform's records as mailhooks reads and writes them.
 
 Each family of records is a module of its own (accounts, lists, campaigns, inbound, endpoints), imported the
-first time one of its names is asked of this package: `from mailhooks.models import Campaign` builds the
-pydantic models of campaigns, and of no other record. So a function's cold start builds the models of the
-records it reads, at import as before, and not all of them. Export endpoints and lists are plain
-dataclasses, which import no pydantic (mailhooks.json_form). The literals and enums, which cost nothing to
-make, are here.
+first time one of its names is asked of this package: `from mailhooks.models import Account` builds the
+pydantic models of accounts, and of no other record. So a function's cold start builds the models of the
+records it reads, at import as before, and not all of them. Export endpoints, lists, campaigns and sending
+domains are plain dataclasses, which import no pydantic (mailhooks.json_form). The literals and enums,
+which cost nothing to make, are here.
 """
 
 from enum import IntEnum
@@ -13,11 +13,12 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from mailhooks.models.accounts import Account, AccountLimits, ApiKey, SendingDomain
+    from mailhooks.models.accounts import Account, AccountLimits, ApiKey
     from mailhooks.models.campaigns import AbTest, Campaign, EmailTemplate, RecipientCursor, Variant
     from mailhooks.models.endpoints import ExportEndpoint
     from mailhooks.models.inbound import InboundCallRecord, InboundWebhook, WebhookStats
     from mailhooks.models.lists import CustomField, MailingList, Subscriber
+    from mailhooks.models.sending_domains import SendingDomain
 
 Plan = Literal["paid", "free"]
 CustomFieldType = Literal["text", "number", "date", "boolean"]
@@ -63,7 +64,7 @@ _FAMILIES = {
     "AccountLimits": "accounts",
     "Account": "accounts",
     "ApiKey": "accounts",
-    "SendingDomain": "accounts",
+    "SendingDomain": "sending_domains",
     "CustomField": "lists",
     "MailingList": "lists",
     "Subscriber": "lists",

@@ -1,4 +1,4 @@
-"""Accounts, the limits the operator sets them, their API keys and their sending domains."""
+"""Accounts, the limits the operator sets them, and their API keys."""
 
 from datetime import datetime
 
@@ -28,18 +28,6 @@ class Account(BaseModel):
     name: str
     plan: Plan
     limits: AccountLimits = AccountLimits()
-    created_at: datetime = Field(default_factory=clock.now)
-
-
-class SendingDomain(BaseModel):
-    """A domain an account sends email from, an identity of its own in SES."""
-
-    domain: str
-    account_id: int
-    # As SES last reported it; a domain is used only once SES says it is verified.
-    verified: bool = False
-    # The DKIM tokens SES issued: each is published as a CNAME record.
-    dkim_tokens: list[str] = []
     created_at: datetime = Field(default_factory=clock.now)
 
 

@@ -1,22 +1,32 @@
-"""Templates, and the campaigns that send them, A/B tested or not."""
+"""Templates, and the campaigns that send them, A/B tested or not: plain dataclasses, as the outbound records
+are (mailhooks.json_form), so that the campaign sender imports no pydantic."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-
-from pydantic import BaseModel, Field
+from typing import Any
 
 from mailhooks import clock
+from mailhooks.json_form import own_fields
 from mailhooks.models import CampaignStatus, WinnerBy
 
 
-class EmailTemplate(BaseModel):
+@dataclass(frozen=True)
+class EmailTemplate:
     id: int
     account_id: int
     name: str
     html: str
-    created_at: datetime = Field(default_factory=clock.now)
+    created_at: datetime = field(default_factory=clock.now)
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> "EmailTemplate":
+        """The template its JSON form (an item, numbers made plain) stands for."""
+        return cls(**own_fields(cls, data, times=("created_at",)))
 
 
-class RecipientCursor(BaseModel):
+@dataclass(frozen=True)
+class RecipientCursor:
     """A position in a campaign's recipients: after the address `after` of list `list_id` (from the list's
     start when None)."""
 
@@ -24,7 +34,8 @@ class RecipientCursor(BaseModel):
     after: str | None = None
 
 
-class Variant(BaseModel):
+@dataclass(frozen=True)
+class Variant:
     """One version of an A/B campaign, and what its recipients did with it."""
 
     subject: str
@@ -35,11 +46,12 @@ class Variant(BaseModel):
     clicks: int = 0
 
 
-class AbTest(BaseModel):
-    """How an A/B campaign tests its variants: a share of its recipients split evenly among them, and after
-    the wait, the variant with the most opens (or clicks) sent to the rest."""
+@dataclass(frozen=True)
+class AbTest:
+    """How an A/B campaign tests its variants (2 to 4): a share of its recipients split evenly among them,
+    and after the wait, the variant with the most opens (or clicks) sent to the rest."""
 
-    variants: list[Variant] = Field(min_length=2, max_length=4)
+    variants: list[Variant]
     # Percent of the recipients, each drawn by a hash of the campaign and its address.
     test_share: int
     wait_seconds: int
@@ -48,8 +60,15 @@ class AbTest(BaseModel):
     winner: int | None = None
     winner_due_at: datetime | None = None
 
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> "AbTest":
+        values = own_fields(cls, data, times=("winner_due_at",))
+        values["variants"] = [Variant(**own_fields(Variant, variant)) for variant in values["variants"]]
+        return cls(**values)
 
-class Campaign(BaseModel):
+
+@dataclass(frozen=True)
+class Campaign:
     id: int
     account_id: int
     name: str
@@ -65,4 +84,14 @@ class Campaign(BaseModel):
     # Where the campaign sender resumes; None before it starts and once it is done.
     cursor: RecipientCursor | None = None
     ab_test: AbTest | None = None
-    created_at: datetime = Field(default_factory=clock.now)
+    created_at: datetime = field(default_factory=clock.now)
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> "Campaign":
+        """The campaign its JSON form (an item, numbers made plain) stands for."""
+        values = own_fields(cls, data, times=("created_at",))
+        if (cursor := values.get("cursor")) is not None:
+            values["cursor"] = RecipientCursor(**own_fields(RecipientCursor, cursor))
+        if (ab_test := values.get("ab_test")) is not None:
+            values["ab_test"] = AbTest.of(ab_test)
+        return cls(**values)

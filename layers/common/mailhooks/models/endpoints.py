@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from mailhooks import clock
-from mailhooks.json_form import moment, optional_moment, own_fields
+from mailhooks.json_form import own_fields
 from mailhooks.models import ActivityKind
 
 
@@ -39,12 +39,8 @@ class ExportEndpoint:
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> "ExportEndpoint":
         """The endpoint its JSON form (an item, numbers made plain) stands for."""
-        values = own_fields(cls, data)
+        values = own_fields(cls, data, times=("previous_secret_expires_at", "created_at", "updated_at"))
         values["activities"] = [ActivityKind(kind) for kind in values["activities"]]
-        values["previous_secret_expires_at"] = optional_moment(values.get("previous_secret_expires_at"))
-        for name in ("created_at", "updated_at"):
-            if name in values:
-                values[name] = moment(values[name])
         return cls(**values)
 
     def signing_secrets(self, at: datetime) -> list[str]:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from mailhooks import clock
-from mailhooks.json_form import moment, own_fields
+from mailhooks.json_form import own_fields
 from mailhooks.models import CustomFieldType, JsonValue, SubscriberStatus
 
 
@@ -33,12 +33,10 @@ class MailingList:
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> "MailingList":
         """The list its JSON form (an item, numbers made plain) stands for."""
-        values = own_fields(cls, data)
+        values = own_fields(cls, data, times=("created_at",))
         values["fields"] = [
             CustomField(**own_fields(CustomField, found)) for found in values.get("fields", [])
         ]
-        if "created_at" in values:
-            values["created_at"] = moment(values["created_at"])
         return cls(**values)
 
 
@@ -60,8 +58,4 @@ class Subscriber:
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> "Subscriber":
         """The subscriber its JSON form (an item, numbers made plain) stands for."""
-        values = own_fields(cls, data)
-        for name in ("created_at", "updated_at"):
-            if name in values:
-                values[name] = moment(values[name])
-        return cls(**values)
+        return cls(**own_fields(cls, data, times=("created_at", "updated_at")))

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from mailhooks import clock
-from mailhooks.json_form import moment, own_fields
+from mailhooks.json_form import own_fields
 from mailhooks.models import ActivityKind, SendingType
 
 # The published format's timestamp: UTC, exactly yyyy-MM-dd HH:mm:ss.ffffff
@@ -38,13 +38,11 @@ class ActivityRecord:
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> "ActivityRecord":
         """The record its JSON form (an item, numbers made plain) stands for."""
-        values = own_fields(cls, data)
+        values = own_fields(cls, data, times=("occurred_at",))
         values["account_id"] = int(values["account_id"])
         values["action_id"] = int(values["action_id"])
         values["type_id"] = SendingType(int(values["type_id"]))
         values["activity_id"] = ActivityKind(int(values["activity_id"]))
-        if "occurred_at" in values:
-            values["occurred_at"] = moment(values["occurred_at"])
         return cls(**values)
 
     def published(self) -> dict[str, Any]:

@@ -19,16 +19,17 @@ import re
 import secrets
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from email.headerregistry import Address
 from html import escape
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel
 
 from mailhooks import clock
 from mailhooks.aws import Aws, aws, upstream
 from mailhooks.errors import UpstreamFailure
+from mailhooks.json_form import json_object, json_text
 from mailhooks.models import ActivityKind, Campaign, EmailTemplate, RecipientCursor, SendingType, Subscriber
 from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.outbound.queue import MAX_DELAY_SECONDS
@@ -53,11 +54,21 @@ class CampaignError(Exception):
     """A queued campaign that cannot be sent as it is; its message goes to the dead-letter queue."""
 
 
-class CampaignRequest(BaseModel):
+@dataclass(frozen=True)
+class CampaignRequest:
     """A message of the campaign queue: send (the rest of) this campaign."""
 
     account_id: int
     campaign_id: int
+
+    @classmethod
+    def of(cls, text: str) -> "CampaignRequest":
+        """The request a queued body holds; a ValueError says why a body holds none."""
+        data = json_object(text)
+        account_id, campaign_id = data.get("account_id"), data.get("campaign_id")
+        if type(account_id) is not int or type(campaign_id) is not int:
+            raise ValueError("account_id and campaign_id should be integers")
+        return cls(account_id, campaign_id)
 
 
 def queue_campaign(aws: Aws, settings: Settings, campaign: Campaign, delay_seconds: int = 0) -> None:
@@ -65,7 +76,7 @@ def queue_campaign(aws: Aws, settings: Settings, campaign: Campaign, delay_secon
     with upstream("Amazon SQS"):
         aws.sqs.send_message(
             QueueUrl=settings.campaign_queue_url,
-            MessageBody=request.model_dump_json(),
+            MessageBody=json_text(request),
             DelaySeconds=min(delay_seconds, MAX_DELAY_SECONDS),
         )
 
@@ -213,7 +224,7 @@ def send_campaign(request: CampaignRequest, remaining_millis: Callable[[], int])
     versions = Versions(campaign, _templates(campaign))
     cursor: RecipientCursor | None = campaign.cursor or RecipientCursor(list_id=campaign.list_ids[0])
     if campaign.status == "queued":
-        campaign = campaign.model_copy(update={"status": "testing" if campaign.ab_test else "sending"})
+        campaign = replace(campaign, status="testing" if campaign.ab_test else "sending")
         campaign_records().advance_campaign(campaign, campaign.status, cursor, 0)
     while cursor is not None:
         cursor = _send_page(campaign, versions, cursor)

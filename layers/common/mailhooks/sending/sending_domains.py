@@ -6,7 +6,7 @@ domain or another account's.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from botocore.exceptions import ClientError
 
@@ -89,11 +89,10 @@ def add_sending_domain(account_id: int, text: str) -> DomainStatus:
         if _ses_code(failure) == "AlreadyExistsException":
             raise Conflict(f"domain: {name} is already an identity of this platform's SES") from None
         raise
-    created_domain = domain.model_copy(
-        update={
-            "dkim_tokens": list(created.get("DkimAttributes", {}).get("Tokens", [])),
-            "verified": bool(created.get("VerifiedForSendingStatus")),
-        }
+    created_domain = replace(
+        domain,
+        dkim_tokens=list(created.get("DkimAttributes", {}).get("Tokens", [])),
+        verified=bool(created.get("VerifiedForSendingStatus")),
     )
     records.save_ses_state(created_domain)
     return DomainStatus(created_domain, "verified" if created_domain.verified else "pending")
@@ -104,7 +103,7 @@ def sending_domains(account_id: int) -> list[DomainStatus]:
     statuses = []
     for domain in sending_domain_records().sending_domains(account_id):
         status = _ses_status(domain.domain)
-        seen = domain.model_copy(update={"verified": status == "verified"})
+        seen = replace(domain, verified=status == "verified")
         if seen.verified != domain.verified:
             sending_domain_records().save_ses_state(seen)
         statuses.append(DomainStatus(seen, status))
@@ -147,7 +146,7 @@ def sender_identity(account_id: int, from_email: str) -> str:
             raise Forbidden(
                 f"from_email: the sending domain {name} is not verified yet; publish its DKIM records"
             )
-        sending_domain_records().save_ses_state(domain.model_copy(update={"verified": True}))
+        sending_domain_records().save_ses_state(replace(domain, verified=True))
     return identity_arn(from_email)
 
 

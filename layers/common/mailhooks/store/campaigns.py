@@ -1,22 +1,16 @@
 """Templates and campaigns, in the data table, the claims of a campaign's recipients, and the opens and
 clicks of an A/B campaign's recipients, each counted once."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from boto3.dynamodb.conditions import Attr
 
-from mailhooks import clock, models
+from mailhooks import clock
 from mailhooks.aws import aws
-from mailhooks.models import CampaignStatus
+from mailhooks.models import Campaign, CampaignStatus, EmailTemplate, RecipientCursor
 from mailhooks.store.items import Item, Records, put, to_item, update
 from mailhooks.store.keys import account_key, padded
-
-# The records' pydantic models are named in annotations only, and built when a record is read: the SES
-# events function counts opens and clicks here, reads no campaign, and imports no pydantic.
-if TYPE_CHECKING:
-    from mailhooks.models import Campaign, EmailTemplate, RecipientCursor
 
 # Longer than any campaign takes to send.
 CLAIM_RETENTION = timedelta(days=30)
@@ -24,17 +18,15 @@ CLAIM_RETENTION = timedelta(days=30)
 
 @dataclass(frozen=True)
 class CampaignRecords(Records):
-    def put_template(self, template: "EmailTemplate") -> None:
+    def put_template(self, template: EmailTemplate) -> None:
         self._put_owned(template, "TEMPLATE")
 
-    def get_template(self, account_id: int, template_id: int) -> "EmailTemplate | None":
-        return self._get_owned(models.EmailTemplate, account_id, "TEMPLATE", template_id)
+    def get_template(self, account_id: int, template_id: int) -> EmailTemplate | None:
+        item = self._get_owned(account_id, "TEMPLATE", template_id)
+        return EmailTemplate.of(item) if item else None
 
-    def templates(self, account_id: int) -> "list[EmailTemplate]":
-        return [
-            models.EmailTemplate.model_validate(item)
-            for item in self._query(account_key(account_id), "TEMPLATE#")
-        ]
+    def templates(self, account_id: int) -> list[EmailTemplate]:
+        return [EmailTemplate.of(item) for item in self._query(account_key(account_id), "TEMPLATE#")]
 
     def template_check(self, account_id: int, template_id: int) -> Item:
         """The check, in a transaction, that the template is the account's."""
@@ -42,20 +34,21 @@ class CampaignRecords(Records):
         check = {"TableName": self.table.name, "Key": key, "ConditionExpression": "attribute_exists(pk)"}
         return {"ConditionCheck": check}
 
-    def put_campaign(self, campaign: "Campaign") -> None:
+    def put_campaign(self, campaign: Campaign) -> None:
         self._put_owned(campaign, "CAMPAIGN")
 
-    def campaign_put(self, campaign: "Campaign") -> Item:
+    def campaign_put(self, campaign: Campaign) -> Item:
         """A new campaign's write, for a transaction."""
         item = to_item(campaign, account_key(campaign.account_id), padded("CAMPAIGN", campaign.id))
         return {"Put": {"TableName": self.table.name, "Item": item}}
 
-    def campaign_delete(self, campaign: "Campaign") -> Item:
+    def campaign_delete(self, campaign: Campaign) -> Item:
         key = {"pk": account_key(campaign.account_id), "sk": padded("CAMPAIGN", campaign.id)}
         return {"Delete": {"TableName": self.table.name, "Key": key}}
 
-    def get_campaign(self, account_id: int, campaign_id: int) -> "Campaign | None":
-        return self._get_owned(models.Campaign, account_id, "CAMPAIGN", campaign_id)
+    def get_campaign(self, account_id: int, campaign_id: int) -> Campaign | None:
+        item = self._get_owned(account_id, "CAMPAIGN", campaign_id)
+        return Campaign.of(item) if item else None
 
     def delete_campaign(self, account_id: int, campaign_id: int) -> None:
         self.table.delete_item(Key={"pk": account_key(account_id), "sk": padded("CAMPAIGN", campaign_id)})
@@ -77,9 +70,9 @@ class CampaignRecords(Records):
 
     def advance_campaign(
         self,
-        campaign: "Campaign",
+        campaign: Campaign,
         status: CampaignStatus,
-        cursor: "RecipientCursor | None",
+        cursor: RecipientCursor | None,
         sent: int,
         variant_sends: dict[int, int] | None = None,
     ) -> None:
@@ -96,13 +89,13 @@ class CampaignRecords(Records):
             ExpressionAttributeNames={"#status": "status", "#cursor": "cursor"},
             ExpressionAttributeValues={
                 ":status": status,
-                ":cursor": cursor.model_dump() if cursor else None,
+                ":cursor": asdict(cursor) if cursor else None,
                 ":sent": sent,
                 **{f":sends{index}": count for index, count in (variant_sends or {}).items()},
             },
         )
 
-    def wait_for_winner(self, campaign: "Campaign", due_at: datetime) -> None:
+    def wait_for_winner(self, campaign: Campaign, due_at: datetime) -> None:
         """An A/B campaign's test is sent: its winner is chosen at due_at."""
         update(
             self.table,
@@ -114,7 +107,7 @@ class CampaignRecords(Records):
             due_at=due_at.isoformat(),
         )
 
-    def start_winner(self, campaign: "Campaign", winner: int, cursor: "RecipientCursor") -> bool:
+    def start_winner(self, campaign: Campaign, winner: int, cursor: RecipientCursor) -> bool:
         """Send the A/B campaign's winning variant to the rest, from the cursor; False when another
         invocation chose the winner already."""
         return update(
@@ -125,7 +118,7 @@ class CampaignRecords(Records):
             sending="sending",
             waiting="waiting",
             winner=winner,
-            cursor=cursor.model_dump(),
+            cursor=asdict(cursor),
         )
 
     def count_reaction(
@@ -160,7 +153,7 @@ class CampaignRecords(Records):
             ]
         )
 
-    def _campaign_key(self, campaign: "Campaign") -> dict[str, str]:
+    def _campaign_key(self, campaign: Campaign) -> dict[str, str]:
         return {"pk": account_key(campaign.account_id), "sk": padded("CAMPAIGN", campaign.id)}
 
 

@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 from mailhooks import clock
 from mailhooks.aws import aws
 from mailhooks.errors import InvalidInput
-from mailhooks.json_form import json_data, moment, own_fields
+from mailhooks.json_form import json_data, own_fields
 from mailhooks.store.items import condition_failed, get_across, plain, queried
 from mailhooks.store.keys import delivery_partition, endpoint_status, sortable
 
@@ -58,7 +58,7 @@ class DeliveryAttempt:
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> "DeliveryAttempt":
-        return cls(**{**own_fields(cls, data), "at": moment(data["at"])})
+        return cls(**own_fields(cls, data, times=("at",)))
 
 
 @dataclass(frozen=True)
@@ -310,12 +310,10 @@ def _unclaimable(found: Any) -> Unclaimable:
 
 
 def _delivery(item: dict[str, Any]) -> Delivery:
-    values = own_fields(Delivery, plain(item))
+    values = own_fields(Delivery, plain(item), times=("created_at", "updated_at"))
     return Delivery(
         **{
             **values,
-            "created_at": moment(values["created_at"]),
-            "updated_at": moment(values["updated_at"]),
             "payload": json.loads(values["payload"]),
             "attempts": _attempts(values.get("attempts", "[]")),
         }

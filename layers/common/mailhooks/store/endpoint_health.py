@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from botocore.exceptions import ClientError
 
 from mailhooks.aws import aws
-from mailhooks.json_form import optional_moment, own_fields
+from mailhooks.json_form import own_fields
 from mailhooks.models import ExportEndpoint
 from mailhooks.store.delivery_log import BY_ENDPOINT_STATUS
 from mailhooks.store.export_endpoints import endpoint_item_key, export_endpoint_records
@@ -97,9 +97,7 @@ def _health(item: dict[str, Any] | None) -> EndpointHealth:
     for name, value in item.items():
         if bucket := _BUCKET.fullmatch(name):
             counts[bucket[1]][int(bucket[2])] = int(value)
-    values = own_fields(EndpointHealth, plain(item))
-    for name in _TIMES:
-        values[name] = optional_moment(values.get(name))
+    values = own_fields(EndpointHealth, plain(item), times=_TIMES)
     return EndpointHealth(**{**values, "attempts": counts["a"], "failures": counts["f"]})
 
 

@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, is_dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from botocore.exceptions import ClientError
 
@@ -23,7 +23,6 @@ Item = dict[str, Any]
 _FAILED = "ConditionalCheckFailed"
 # Records are pydantic models, or dataclasses where a function's cold start needs no pydantic
 # (mailhooks.json_form), named here in annotations only: the authorizer reads none, imports no pydantic.
-Owned = TypeVar("Owned", bound="BaseModel")
 Record = Union["BaseModel", "DataclassInstance"]
 
 
@@ -194,6 +193,6 @@ class Records:
     def _put_owned(self, record: "MailingList | EmailTemplate | Campaign", kind: str) -> None:
         self.table.put_item(Item=to_item(record, account_key(record.account_id), padded(kind, record.id)))
 
-    def _get_owned(self, model: type[Owned], account_id: int, kind: str, record_id: int) -> Owned | None:
-        item = self._get(account_key(account_id), padded(kind, record_id))
-        return model.model_validate(item) if item else None
+    def _get_owned(self, account_id: int, kind: str, record_id: int) -> Item | None:
+        """The item of an account's record of that kind and id, if any, its numbers made plain."""
+        return self._get(account_key(account_id), padded(kind, record_id))

@@ -53,7 +53,7 @@ class ListRecords(Records):
         self._put_owned(mailing_list, "LIST")
 
     def get_list(self, account_id: int, list_id: int) -> MailingList | None:
-        item = self._get(account_key(account_id), padded("LIST", list_id))
+        item = self._get_owned(account_id, "LIST", list_id)
         return MailingList.of(item) if item else None
 
     def lists(self, account_id: int) -> list[MailingList]:

@@ -37,7 +37,7 @@ class SendingDomainRecords(Records):
 
     def get_sending_domain(self, account_id: int, domain: str) -> SendingDomain | None:
         item = self._get(account_key(account_id), f"DOMAIN#{domain}")
-        return SendingDomain.model_validate(item) if item else None
+        return SendingDomain.of(item) if item else None
 
     def verified_check(self, account_id: int, domain: str) -> Item:
         """The check, in a transaction, that the domain is the account's and was seen verified."""
@@ -52,7 +52,7 @@ class SendingDomainRecords(Records):
 
     def sending_domains(self, account_id: int) -> list[SendingDomain]:
         items = self._query(account_key(account_id), "DOMAIN#")
-        return [SendingDomain.model_validate(item) for item in items]
+        return [SendingDomain.of(item) for item in items]
 
     def save_ses_state(self, domain: SendingDomain) -> None:
         """Save what SES last said of the domain: its DKIM tokens and whether it is verified."""
