@@ -1,9 +1,8 @@
 """Accounts and their API keys, as the platform operator creates them (python -m mailhooks)."""
 
 import secrets
+from dataclasses import asdict, replace
 from typing import Any
-
-from pydantic import ValidationError
 
 from mailhooks.authorizer import KEY_PREFIX, hash_key
 from mailhooks.errors import InvalidInput, NotFound
@@ -27,7 +26,7 @@ def _account(account_id: int) -> Account:
 
 
 def change_plan(account_id: int, plan: Plan) -> Account:
-    changed = _account(account_id).model_copy(update={"plan": plan})
+    changed = replace(_account(account_id), plan=plan)
     if not account_records().change_account(changed, "plan"):
         raise NotFound(f"account {account_id} was not found")
     inbound_webhook_records().carry_account(changed)
@@ -37,11 +36,10 @@ def change_plan(account_id: int, plan: Plan) -> Account:
 def change_limits(account_id: int, **changes: Any) -> Account:
     """Set some of the account's limits; a limit set to None is the platform's default again."""
     account = _account(account_id)
-    try:
-        limits = AccountLimits.model_validate({**account.limits.model_dump(), **changes})
-    except ValidationError as error:
-        raise InvalidInput("; ".join(f"{each['loc'][0]}: {each['msg']}" for each in error.errors())) from None
-    changed = account.model_copy(update={"limits": limits})
+    limits = AccountLimits(**{**asdict(account.limits), **changes})
+    if limits.problems():
+        raise InvalidInput("; ".join(limits.problems()))
+    changed = replace(account, limits=limits)
     if not account_records().change_account(changed, "limits"):
         raise NotFound(f"account {account_id} was not found")
     inbound_webhook_records().carry_account(changed)

@@ -46,9 +46,8 @@ class InboundWebhookView(Body):
 
 def _view(webhook: InboundWebhook) -> InboundWebhookView:
     base_url = api_base_url(GatewayRequest.of(router.current_event.raw_event))
-    return InboundWebhookView(
-        url=f"{base_url}/hooks/{webhook.token}", **webhook.model_dump(exclude={"token", "account_id"})
-    )
+    shown = {name: getattr(webhook, name) for name in InboundWebhookView.model_fields if name != "url"}
+    return InboundWebhookView(url=f"{base_url}/hooks/{webhook.token}", **shown)
 
 
 @router.post(PATH, summary="Create an inbound webhook", responses={201: {"description": "The new webhook"}})

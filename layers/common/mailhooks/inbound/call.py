@@ -11,6 +11,7 @@ takes (its hourly quota, its campaign); 4. the send; 5. one transaction that com
 send's activity and the log entry (inbound.replays). An error is counted and logged by two more writes.
 """
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,6 @@ from mailhooks.errors import (
     PayloadTooLarge,
     internal_error,
 )
-from mailhooks.inbound.inbound_webhooks import TOKEN, check_sample_size
 from mailhooks.inbound.mapping import extract, parse_body
 from mailhooks.inbound.operations import Answer, Operation, OperationContext, operation_named
 from mailhooks.inbound.pace import keep_pace
@@ -37,12 +37,14 @@ from mailhooks.json_form import json_data
 from mailhooks.models import Account, InboundCallRecord, InboundWebhook
 from mailhooks.settings import settings
 from mailhooks.store.accounts import account_records
-from mailhooks.store.inbound_webhooks import inbound_webhook_records
+from mailhooks.store.inbound_webhooks import check_sample_size, inbound_webhook_records
 
 logger = Logger(child=True)
 
 NO_WEBHOOK = "no webhook answers at this URL"
 CALL_LOG_BODY_BYTES = 4096
+# The shape of every URL token the platform issues (inbound.inbound_webhooks): secrets.token_urlsafe(32).
+TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,14 @@
 """The owner's side of inbound webhooks: creating and changing them, checking their mappings against the
 sample payload, rotating their secret URL, capturing a sample, reading their call log."""
 
-import re
 import secrets
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mailhooks import clock
-from mailhooks.errors import InvalidInput, NotFound, PayloadTooLarge
+from mailhooks.errors import InvalidInput, NotFound
 from mailhooks.inbound.mapping import MissingNode, resolve
 from mailhooks.inbound.pace import pace_problems
 from mailhooks.inbound.parameters import Id, Line
@@ -20,25 +20,14 @@ from mailhooks.models import (
     MailingList,
 )
 from mailhooks.store.accounts import account_records
-from mailhooks.store.inbound_webhooks import SAMPLE_LIMIT_BYTES, inbound_webhook_records, sample_json
+from mailhooks.store.inbound_webhooks import check_sample_size, inbound_webhook_records
 from mailhooks.store.lists import list_records
 
 if TYPE_CHECKING:
     from mailhooks.inbound.operations import Operation
 
-# The shape of every URL token the platform issues: secrets.token_urlsafe(32).
-TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 # A call is in progress for its whole window (store/idempotency.py): a day at most.
 MAX_REPLAY_WINDOW_SECONDS = 24 * 3600
-
-
-def check_sample_size(document: Any, what: str) -> None:
-    """PayloadTooLarge when the document, kept as a webhook's sample payload, would not fit its item."""
-    size = len(sample_json(document).encode())
-    if size > SAMPLE_LIMIT_BYTES:
-        raise PayloadTooLarge(
-            f"{what} takes {size} bytes as a sample payload; a sample may take {SAMPLE_LIMIT_BYTES} bytes"
-        )
 
 
 # The operations are imported where they are used: the admin function imports this module, and most of its
@@ -236,7 +225,7 @@ def create_inbound_webhook(account_id: int, settings: WebhookSettings) -> Inboun
 
 
 def _save(webhook: InboundWebhook, **changes: Any) -> InboundWebhook:
-    changed = webhook.model_copy(update={**changes, "updated_at": clock.now()})
+    changed = replace(webhook, **changes, updated_at=clock.now())
     if not inbound_webhook_records().update_inbound_webhook(changed):
         raise NotFound(f"inbound webhook {webhook.id} was not found")
     return changed
@@ -244,7 +233,9 @@ def _save(webhook: InboundWebhook, **changes: Any) -> InboundWebhook:
 
 def change_inbound_webhook(account_id: int, webhook_id: str, changes: WebhookChanges) -> InboundWebhook:
     webhook = webhook_of(account_id, webhook_id)
-    current = WebhookSettings.model_validate(webhook.model_dump(include=set(WebhookSettings.model_fields)))
+    current = WebhookSettings.model_validate(
+        {name: getattr(webhook, name) for name in WebhookSettings.model_fields}
+    )
     try:
         wanted = WebhookSettings.model_validate(
             {**current.model_dump(), **changes.model_dump(exclude_unset=True)}

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from mailhooks import models
 from mailhooks.aws import aws
-from mailhooks.store.items import Records, dynamo_data, to_item, update
+from mailhooks.store.items import Records, dynamo_data, plain, to_item, update
 from mailhooks.store.keys import account_key
 
 # The models built at their first use (mailhooks.models): the authorizer finds keys and reads no record.
@@ -20,7 +20,7 @@ class AccountRecords(Records):
 
     def get_account(self, account_id: int) -> "Account | None":
         item = self._get(account_key(account_id), "ACCOUNT")
-        return models.Account.model_validate(item) if item else None
+        return models.Account.of(plain(item)) if item else None
 
     def change_account(self, account: "Account", *names: str) -> bool:
         """Save some of an account's fields, leaving the rest as they are; False when it is gone."""
@@ -65,7 +65,7 @@ class AccountRecords(Records):
 
     def api_keys(self, account_id: int) -> list["ApiKey"]:
         listed = self._query(account_key(account_id), "APIKEY#")
-        return [models.ApiKey.model_validate(item) for item in listed]
+        return [models.ApiKey.of(plain(item)) for item in listed]
 
     def delete_api_key(self, account_id: int, key_id: str) -> bool:
         """False when the account has no such key."""

@@ -3,7 +3,7 @@ stats and call log."""
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +12,8 @@ from botocore.exceptions import ClientError
 
 from mailhooks import clock
 from mailhooks.aws import aws
-from mailhooks.models import Account, InboundCallRecord, InboundWebhook, WebhookStats
+from mailhooks.errors import PayloadTooLarge
+from mailhooks.models import Account, InboundCallRecord, InboundWebhook
 from mailhooks.store.items import Item, Records, condition_failed, dynamo_data, plain, to_item, update
 from mailhooks.store.keys import account_key, webhook_key
 
@@ -43,6 +44,15 @@ def sample_json(document: Any) -> str:
     """A sample payload as its item keeps it: JSON text, as a pasted payload may nest deeper than DynamoDB's
     32 levels; unescaped, so that it takes the bytes it was sent in."""
     return json.dumps(document, ensure_ascii=False)
+
+
+def check_sample_size(document: Any, what: str) -> None:
+    """PayloadTooLarge when the document, kept as a webhook's sample payload, would not fit its item."""
+    size = len(sample_json(document).encode())
+    if size > SAMPLE_LIMIT_BYTES:
+        raise PayloadTooLarge(
+            f"{what} takes {size} bytes as a sample payload; a sample may take {SAMPLE_LIMIT_BYTES} bytes"
+        )
 
 
 @dataclass(frozen=True)
@@ -101,7 +111,7 @@ class InboundWebhookRecords(Records):
         current = self.find_inbound_webhook(webhook.token)
         if current is None:
             return False
-        moved = self._webhook_item(current.model_copy(update={"token": new_token}))
+        moved = self._webhook_item(replace(current, token=new_token))
         table = self.table.name
         return self._transact(
             [
@@ -287,14 +297,11 @@ class InboundWebhookRecords(Records):
             ScanIndexForward=False,
             Limit=limit,
         )
-        return [InboundCallRecord.model_validate(plain(item)) for item in page.get("Items", [])]
+        return [InboundCallRecord.of(plain(item)) for item in page.get("Items", [])]
 
 
 def _webhook(item: Item) -> InboundWebhook:
-    stats = WebhookStats.model_validate(item)
-    return InboundWebhook.model_validate(
-        {**item, "stats": stats, "sample_payload": json.loads(item["sample_payload"])}
-    )
+    return InboundWebhook.of({**plain(item), "sample_payload": json.loads(item["sample_payload"])})
 
 
 def inbound_webhook_records() -> InboundWebhookRecords:
