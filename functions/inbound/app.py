@@ -9,10 +9,6 @@ from mailhooks.init_phase import init_phase
 with init_phase():
     import json
 
-    # Named by no code here: all operations but send_sms check an address, with email_validator, which
-    # pydantic imports at the first one (inbound.parameters.Email). Imported with the handler, it is not the
-    # first call's.
-    import email_validator  # noqa: F401
     from aws_lambda_powertools import Logger, Metrics
     from aws_lambda_powertools.metrics import MetricUnit
     from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -95,7 +95,7 @@ CONTENT_TYPES = st.sampled_from(
 
 
 def _parameters(operation: str) -> list[str]:
-    names = list(operation_named(operation).parameters.model_fields)
+    names = list(operation_named(operation).parameters.named())
     return names + (["name", "score"] if operation == "add_subscriber" else [])
 
 

@@ -3,6 +3,7 @@ failure of ours is our own 500 with a reference to quote, never API Gateway's bo
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -135,7 +136,7 @@ def test_a_webhook_unreadable_is_still_our_own_500(platform: Stack, monkeypatch:
 
 def test_a_body_too_large_to_keep_as_a_sample_is_413_in_listening_mode(platform: Stack) -> None:
     webhook = seed_webhook("add_subscriber", {}, list_id=2222, active=False)
-    inbound_webhook_records().update_inbound_webhook(webhook.model_copy(update={"listening": True}))
+    inbound_webhook_records().update_inbound_webhook(replace(webhook, listening=True))
     # A form of 100,000 control characters: each is 3 bytes sent and 6 as JSON text.
     body = "note=" + "%01" * 80_000
 
@@ -184,14 +185,9 @@ def _webhook(**changes: Any) -> tuple[int, Any]:
             id="oversized-sample",
         ),
         pytest.param(
-            lambda: admin("POST", "/admin/lists", body={"name": "L", "fields": [{"name": "model_config"}]}),
-            (400, {"error": "fields: 'model_config' is a reserved name; choose another"}),
-            id="field-named-as-pydantics-own",
-        ),
-        pytest.param(
-            lambda: admin("POST", "/admin/lists", body={"name": "L", "fields": [{"name": "model_dump"}]}),
-            (400, {"error": "fields: 'model_dump' is a reserved name; choose another"}),
-            id="field-named-as-a-method",
+            lambda: admin("POST", "/admin/lists", body={"name": "L", "fields": [{"name": "double_optin"}]}),
+            (400, {"error": "fields: 'double_optin' is a parameter of add_subscriber"}),
+            id="field-named-as-a-parameter",
         ),
         pytest.param(
             lambda: admin("GET", f"/admin/lists/{10**40}"),

@@ -1,6 +1,6 @@
-"""The JSON form of the records kept as plain dataclasses (every record but accounts' and inbound webhooks':
-the functions that read no other import no pydantic, which was a third of their cold start), as the store,
-the queues and the call log keep them; and the records read back from it.
+"""The JSON form of the records, all plain dataclasses (so that no function but the admin API imports
+pydantic, which was a third of their cold start), as the store, the queues and the call log keep them; and
+the records read back from it.
 
 It is the form pydantic gave the same records before, so that what is stored and queued reads the same
 whichever code wrote it: a datetime as ISO 8601, UTC written "Z" (conditions compare the stored text), an

@@ -9,9 +9,9 @@ from pydantic import ConfigDict, Field, model_validator
 
 from mailhooks.admin.base import Body, account_id, new_router
 from mailhooks.aws import aws
+from mailhooks.body_fields import Email, Id, Line
 from mailhooks.errors import NotFound
 from mailhooks.gateway import GatewayRequest
-from mailhooks.inbound.parameters import Email, Id, Line
 from mailhooks.links import api_base_url
 from mailhooks.models import AbTest, Campaign, CampaignStatus, Variant, WinnerBy
 from mailhooks.sending.ab_tests import check_campaign

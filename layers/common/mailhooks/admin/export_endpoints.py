@@ -19,8 +19,8 @@ from pydantic import (
 
 from mailhooks import clock
 from mailhooks.admin.base import Body, account_id, new_router
+from mailhooks.body_fields import Email
 from mailhooks.gateway import GatewayRequest
-from mailhooks.inbound.parameters import Email
 from mailhooks.links import api_base_url, api_host
 from mailhooks.models import ActivityKind, ExportEndpoint
 from mailhooks.outbound import export_endpoints

@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import ConfigDict, Field, field_validator
 
 from mailhooks.admin.base import Body, account_id, new_router
+from mailhooks.body_fields import Line
 from mailhooks.errors import InvalidInput, NotFound
-from mailhooks.inbound.parameters import Line
 from mailhooks.models import CustomField, EmailTemplate, MailingList, SubscriberStatus
 from mailhooks.store.campaigns import campaign_records
 from mailhooks.store.counters import next_id

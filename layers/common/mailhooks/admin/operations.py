@@ -29,14 +29,6 @@ class OperationDescription(Body):
     parameters: list[OperationParameter]
 
 
-def _type_name(schema: dict[str, Any]) -> str:
-    if "anyOf" in schema:
-        return " or ".join(_type_name(option) for option in schema["anyOf"] if option.get("type") != "null")
-    if schema.get("type") == "array":
-        return f"list of {_type_name(schema.get('items', {}))}s"
-    return str(schema.get("format") or schema.get("type") or "any")
-
-
 @router.get("/admin/operations", summary="The operations an inbound webhook can run, with their parameters")
 def list_operations(
     list_id: Annotated[
@@ -53,17 +45,15 @@ def list_operations(
             raise NotFound(f"list {list_id} was not found")
     described = []
     for operation in operations().values():
-        schema = operation.parameters_of(webhook_list).model_json_schema()
-        required = set(schema.get("required", []))
         parameters = [
             OperationParameter(
-                name=name,
-                required=name in required,
-                type=_type_name(field),
-                default=field.get("default"),
-                description=field.get("description"),
+                name=each.name,
+                required=each.required,
+                type=each.kind.name,
+                default=each.default,
+                description=each.description,
             )
-            for name, field in schema["properties"].items()
+            for each in operation.parameters_of(webhook_list).declared
         ]
         described.append(
             OperationDescription(

@@ -31,7 +31,6 @@ from mailhooks.errors import (
 from mailhooks.inbound.mapping import extract, parse_body
 from mailhooks.inbound.operations import Answer, Operation, OperationContext, operation_named
 from mailhooks.inbound.pace import keep_pace
-from mailhooks.inbound.parameters import bind
 from mailhooks.inbound.replays import run_once
 from mailhooks.json_form import json_data
 from mailhooks.models import Account, InboundCallRecord, InboundWebhook
@@ -119,12 +118,13 @@ def _run(webhook: InboundWebhook, call: InboundCall, now: datetime, progress: _P
         ),
     )
     parameters = operation.parameters_of(context.webhook_list() if operation.uses_webhook_list else None)
-    required = {name for name, field in parameters.model_fields.items() if field.is_required()}
-    bound = bind(parameters, extract(webhook.mapping, document, required))
+    required = {each.name for each in parameters.declared if each.required}
+    values = parameters.read(extract(webhook.mapping, document, required))
+    bound = parameters.make(values)
     window = webhook.replay_window_seconds
     return run_once(
         webhook,
-        bound.model_dump(mode="json"),
+        values,
         call.delivery_id,
         context,
         lambda: _carry_out(operation, bound, context, window),

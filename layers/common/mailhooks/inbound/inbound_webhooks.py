@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mailhooks import clock
+from mailhooks.body_fields import Id, Line
 from mailhooks.errors import InvalidInput, NotFound
 from mailhooks.inbound.mapping import MissingNode, resolve
 from mailhooks.inbound.pace import pace_problems
-from mailhooks.inbound.parameters import Id, Line
 from mailhooks.models import (
     DEFAULT_REPLAY_WINDOW_SECONDS,
     Account,
@@ -173,7 +173,7 @@ def _mapping_problems(webhook_list: MailingList | None, settings: WebhookSetting
     not have, and (on an active webhook) required parameters and list fields left unmapped."""
     problems: list[str] = []
     operation = _operation(settings.operation)
-    parameters = operation.parameters_of(webhook_list).model_fields
+    parameters = operation.parameters_of(webhook_list).named()
     for name, pointer in settings.mapping.items():
         if name not in parameters:
             problems.append(
@@ -191,8 +191,8 @@ def _mapping_problems(webhook_list: MailingList | None, settings: WebhookSetting
         problems += [
             f"mapping: {name!r} is required; map it to a node of the sample payload, or save the "
             "webhook inactive until it is"
-            for name, field in parameters.items()
-            if field.is_required() and name not in settings.mapping
+            for name, declared in parameters.items()
+            if declared.required and name not in settings.mapping
         ]
     return problems
 

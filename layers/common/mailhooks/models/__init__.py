@@ -1,11 +1,10 @@
 """The platform's records as mailhooks reads and writes them.
 
-Each family of records is a module of its own (accounts, lists, campaigns, inbound, endpoints), imported the
-first time one of its names is asked of this package: `from mailhooks.models import Account` builds the
-pydantic models of accounts, and of no other record. So a function's cold start builds the models of the
-records it reads, at import as before, and not all of them. Export endpoints, lists, campaigns and sending
-domains are plain dataclasses, which import no pydantic (mailhooks.json_form). The literals and enums,
-which cost nothing to make, are here.
+Each family of records is a module of its own (accounts, lists, campaigns, inbound, endpoints, sending
+domains), imported the first time one of its names is asked of this package: a function's cold start
+creates the classes of the records it reads, and not all of them. Every record is a plain dataclass,
+written and read back through its JSON form (mailhooks.json_form). The literals and enums, which cost
+nothing to make, are here.
 """
 
 from enum import IntEnum

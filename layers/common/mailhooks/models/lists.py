@@ -1,7 +1,6 @@
-"""Lists, with their custom fields, and their subscribers: plain dataclasses, as the outbound records are
+"""Lists, with their custom fields, and their subscribers: plain dataclasses, as every record is
 (mailhooks.json_form), so that the subscription links' function imports no pydantic. The admin API
-validates a new list's fields, and an inbound webhook's item carries its list, through pydantic all the
-same: it reads dataclasses by their fields."""
+validates a new list's fields through pydantic all the same: it reads dataclasses by their fields."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field

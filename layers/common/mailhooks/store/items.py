@@ -3,9 +3,9 @@
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, is_dataclass
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -15,21 +15,16 @@ from mailhooks.store.keys import account_key, padded
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
     from mypy_boto3_dynamodb.service_resource import Table
-    from pydantic import BaseModel
 
     from mailhooks.models import Campaign, EmailTemplate, MailingList
 
 Item = dict[str, Any]
 _FAILED = "ConditionalCheckFailed"
-# Records are pydantic models, or dataclasses where a function's cold start needs no pydantic
-# (mailhooks.json_form), named here in annotations only: the authorizer reads none, imports no pydantic.
-Record = Union["BaseModel", "DataclassInstance"]
 
 
-def dynamo_data(record: Record) -> Item:
+def dynamo_data(record: "DataclassInstance") -> Item:
     """A record's fields as DynamoDB takes them: through JSON once, floats parsed as Decimal."""
-    text = json_text(record) if is_dataclass(record) else record.model_dump_json()
-    data: Item = json.loads(text, parse_float=Decimal)
+    data: Item = json.loads(json_text(record), parse_float=Decimal)
     return data
 
 
@@ -112,7 +107,7 @@ def cancelled(table: "Table", writes: list[Item]) -> dict[int, Item]:
     return {}
 
 
-def to_item(record: Record, pk: str, sk: str) -> Item:
+def to_item(record: "DataclassInstance", pk: str, sk: str) -> Item:
     return {"pk": pk, "sk": sk, **dynamo_data(record)}
 
 

@@ -1,82 +1,85 @@
 """Add a subscriber to the webhook's list, with the list's own custom fields."""
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any
-
-from pydantic import AfterValidator, BaseModel, Field, create_model
+from typing import Any
 
 from mailhooks.errors import OutcomeUnknown, UpstreamFailure
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
-from mailhooks.inbound.parameters import Email, Flag, Parameters
+from mailhooks.inbound.parameters import (
+    DATE,
+    EMAIL,
+    FLAG,
+    NUMBER,
+    Declared,
+    Kind,
+    Parameters,
+    parameter,
+    text,
+)
 from mailhooks.models import ActivityKind, Automation, CustomFieldType, MailingList, SendingType, Subscriber
 from mailhooks.sending.subscriptions import list_activity, send_confirmation_request, send_welcome
 from mailhooks.store.counters import next_id
 from mailhooks.store.lists import list_records
 
-
-def _storable(number: float) -> float:
-    # DynamoDB's numbers: 0, or a magnitude from 1e-130 up to below 1e126.
-    if number != 0 and not 1e-130 <= abs(number) < 1e126:
-        raise ValueError("must be 0 or between 1e-130 and 1e125 in size")
-    return number
-
-
-_FIELD_TYPES: dict[CustomFieldType, Any] = {
-    "text": Annotated[str, Field(min_length=1)],
-    # Infinity and NaN are no numbers a list stores (and a float too large to read is infinity).
-    "number": Annotated[float, Field(allow_inf_nan=False), AfterValidator(_storable)],
-    "date": date,
-    "boolean": Flag,
+_FIELD_KINDS: dict[CustomFieldType, Kind] = {
+    "text": text(min_length=1),
+    # Infinity and NaN are no numbers a list stores (and a number too large to read is infinity).
+    "number": NUMBER,
+    "date": DATE,
+    "boolean": FLAG,
 }
 
 
-class AddSubscriberParameters(Parameters):
-    email: Email = Field(description="Address of the subscriber.")
-    double_optin: Flag = Field(
-        False,
-        description="1: store the subscriber as pending and email a confirmation link; 0: active at once.",
+@dataclass(frozen=True, kw_only=True)
+class AddSubscriberParameters:
+    email: str = parameter(EMAIL, "Address of the subscriber.")
+    double_optin: bool = parameter(
+        FLAG, "1: store the subscriber as pending and email a confirmation link; 0: active at once.", False
     )
-    welcome_email: Flag = Field(
-        False, description="1: email a welcome message (once confirmed, with double opt-in)."
+    welcome_email: bool = parameter(
+        FLAG, "1: email a welcome message (once confirmed, with double opt-in).", False
     )
-    update_subscriber: Flag = Field(
-        False, description="1: when the address is already in the list, update its custom fields."
+    update_subscriber: bool = parameter(
+        FLAG, "1: when the address is already in the list, update its custom fields.", False
     )
+    # The list's custom fields that were given, as the subscriber keeps them (a date as 2024-01-31).
+    custom_fields: dict[str, Any] = field(default_factory=dict)
 
-    def custom_fields(self) -> dict[str, Any]:
-        base = AddSubscriberParameters.model_fields
-        return {
-            name: value
-            for name, value in self.model_dump(mode="json").items()
-            if name not in base and value is not None
-        }
+
+PARAMETERS = Parameters.of(AddSubscriberParameters)
 
 
 def field_name_problem(name: str) -> str | None:
     """Why a custom field cannot have this name, if it cannot: it becomes a parameter of add_subscriber."""
     if not name.strip():
         return "a field needs a name"
-    if name in AddSubscriberParameters.model_fields:
+    if name in PARAMETERS.named():
         return f"{name!r} is a parameter of add_subscriber"
-    # Names of the model's own machinery (model_dump, _private, copy...) cannot be fields of it.
-    if name.startswith(("_", "model_")) or hasattr(BaseModel, name):
-        return f"{name!r} is a reserved name; choose another"
     if len(name) > 100 or any(ord(character) < 32 for character in name):
         return f"{name[:40]!r} is not a usable name: at most 100 characters, no control characters"
     return None
 
 
-def parameters_for_list(mailing_list: MailingList) -> type[AddSubscriberParameters]:
-    """The base parameters plus each custom field of the list, typed as the list says."""
-    fields: dict[str, Any] = {
-        field.name: (_FIELD_TYPES[field.type], ...)
-        if field.required
-        else (_FIELD_TYPES[field.type] | None, None)
-        for field in mailing_list.fields
-        if field_name_problem(field.name) is None
-    }
-    return create_model("AddSubscriberParameters", __base__=AddSubscriberParameters, **fields)
+def _kept(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def parameters_for_list(mailing_list: MailingList) -> Parameters[AddSubscriberParameters]:
+    """The base parameters plus each custom field of the list, of the kind the list says."""
+    custom = [
+        Declared(name=each.name, kind=_FIELD_KINDS[each.type], required=each.required)
+        for each in mailing_list.fields
+        if field_name_problem(each.name) is None
+    ]
+
+    def make(values: dict[str, Any]) -> AddSubscriberParameters:
+        given = {each.name: _kept(values[each.name]) for each in custom if values[each.name] is not None}
+        base = {each.name: values[each.name] for each in PARAMETERS.declared}
+        return AddSubscriberParameters(**base, custom_fields=given)
+
+    return PARAMETERS.extended(custom, make)
 
 
 def _request_confirmation(
@@ -113,7 +116,7 @@ def _new_subscriber(
         list_id=mailing_list.id,
         email=params.email.lower(),
         status="pending" if params.double_optin else "active",
-        fields=params.custom_fields(),
+        fields=params.custom_fields,
         confirm_token=secrets.token_urlsafe(32) if params.double_optin else None,
         welcome_on_confirm=params.double_optin and params.welcome_email,
         created_at=context.now,
@@ -148,8 +151,8 @@ def run(params: AddSubscriberParameters, context: OperationContext) -> Answer:
             return Answer(201, added)
         # Stored before (a sender's retry, or a concurrent call): answer as a retry; gone again: add it.
         existing = store.get_subscriber(mailing_list.id, params.email)
-    if params.update_subscriber and params.custom_fields():
-        store.update_subscriber_fields(mailing_list.id, existing.email, params.custom_fields(), context.now)
+    if params.update_subscriber and params.custom_fields:
+        store.update_subscriber_fields(mailing_list.id, existing.email, params.custom_fields, context.now)
     return Answer(201, {"id": existing.id, "email": existing.email})
 
 
@@ -157,7 +160,7 @@ OPERATION = Operation(
     name="add_subscriber",
     summary="Add a subscriber to the webhook's list. An address already in the list keeps its id and is "
     "left as it is unless update_subscriber is 1.",
-    parameters=AddSubscriberParameters,
+    parameters=PARAMETERS,
     run=run,
     parameters_for_list=parameters_for_list,
 )

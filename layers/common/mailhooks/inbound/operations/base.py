@@ -1,22 +1,24 @@
-"""What every operation is: a model of its parameters and one function that carries it out."""
+"""What every operation is: its parameters and one function that carries it out."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from mailhooks.aws import Aws
 from mailhooks.errors import InvalidInput, NotFound, OutcomeUnknown, UpstreamFailure
+from mailhooks.inbound.parameters import Parameters
 from mailhooks.models import Account, ActivityKind, InboundWebhook, MailingList, SendingType
 from mailhooks.outbound.activity import ActivityRecord
 from mailhooks.settings import Settings
 from mailhooks.store.items import Item, Taken
 from mailhooks.store.lists import list_records
 
-P = TypeVar("P", bound=BaseModel)
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+P = TypeVar("P", bound="DataclassInstance")
 
 
 @dataclass(frozen=True)
@@ -104,17 +106,17 @@ class OperationContext:
 class Operation(Generic[P]):
     name: str
     summary: str
-    parameters: type[P]
+    parameters: Parameters[P]
     run: Callable[[P, OperationContext], Answer]
     # An operation on the webhook's own list (add-subscriber), whose parameters include the list's custom
     # fields: the webhook must name its list.
-    parameters_for_list: Callable[[MailingList], type[P]] | None = None
+    parameters_for_list: Callable[[MailingList], Parameters[P]] | None = None
 
     @property
     def uses_webhook_list(self) -> bool:
         return self.parameters_for_list is not None
 
-    def parameters_of(self, webhook_list: MailingList | None) -> type[P]:
+    def parameters_of(self, webhook_list: MailingList | None) -> Parameters[P]:
         """The parameters of one webhook: with the custom fields of its list where the operation uses it."""
         if self.parameters_for_list is None or webhook_list is None:
             return self.parameters

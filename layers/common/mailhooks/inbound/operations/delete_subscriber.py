@@ -1,16 +1,17 @@
 """Delete a subscriber from a list."""
 
-from pydantic import Field
+from dataclasses import dataclass
 
 from mailhooks.errors import NotFound
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
-from mailhooks.inbound.parameters import Email, Parameters
+from mailhooks.inbound.parameters import EMAIL, Parameters, integer, parameter
 from mailhooks.store.lists import list_records
 
 
-class DeleteSubscriberParameters(Parameters):
-    email: Email = Field(description="Address of the subscriber.")
-    list_id: int = Field(description="Id of the list to delete it from.")
+@dataclass(frozen=True, kw_only=True)
+class DeleteSubscriberParameters:
+    email: str = parameter(EMAIL, "Address of the subscriber.")
+    list_id: int = parameter(integer(), "Id of the list to delete it from.")
 
 
 def run(params: DeleteSubscriberParameters, context: OperationContext) -> Answer:
@@ -30,6 +31,6 @@ def run(params: DeleteSubscriberParameters, context: OperationContext) -> Answer
 OPERATION = Operation(
     name="delete_subscriber",
     summary="Delete a subscriber from a list.",
-    parameters=DeleteSubscriberParameters,
+    parameters=Parameters.of(DeleteSubscriberParameters),
     run=run,
 )

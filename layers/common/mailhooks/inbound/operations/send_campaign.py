@@ -1,12 +1,11 @@
 """Create a campaign from a template and queue its sending to the campaign sender."""
 
 from collections.abc import Callable
-
-from pydantic import Field
+from dataclasses import dataclass
 
 from mailhooks.errors import NotFound
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
-from mailhooks.inbound.parameters import Email, Id, IdList, Line, Parameters
+from mailhooks.inbound.parameters import EMAIL, ID, Parameters, ids, one_line, parameter, text
 from mailhooks.models import Campaign
 from mailhooks.sending.campaign_sender import queue_campaign
 from mailhooks.sending.sending_domains import verified_domain
@@ -16,20 +15,18 @@ from mailhooks.store.items import Taken
 from mailhooks.store.lists import list_records
 
 
-class SendCampaignParameters(Parameters):
-    name: Line = Field(min_length=1, max_length=200, description="Name of the campaign.")
-    from_name: Line = Field(
-        min_length=1, max_length=200, description="Sender's name shown to the recipients."
+@dataclass(frozen=True, kw_only=True)
+class SendCampaignParameters:
+    name: str = parameter(text(1, 200, one_line), "Name of the campaign.")
+    from_name: str = parameter(text(1, 200, one_line), "Sender's name shown to the recipients.")
+    from_email: str = parameter(EMAIL, "Sender's address, of a domain verified for the account.")
+    subject: str = parameter(text(1, 998, one_line), "Subject line.")
+    lists: list[int] = parameter(
+        # Up to what one transaction checks with the rest (DynamoDB's 100 writes).
+        ids(1, 50),
+        'Ids of the lists to send to, up to 50: an array, "[2222, 2223]", "2222,2223" or an id.',
     )
-    from_email: Email = Field(description="Sender's address, of a domain verified for the account.")
-    subject: Line = Field(min_length=1, max_length=998, description="Subject line.")
-    lists: IdList = Field(
-        min_length=1,
-        # What one transaction checks with the rest (DynamoDB's 100 writes).
-        max_length=50,
-        description='Ids of the lists to send to, up to 50: an array, "[2222, 2223]", "2222,2223" or an id.',
-    )
-    template_id: Id = Field(description="Id of the template whose HTML is sent.")
+    template_id: int = parameter(ID, "Id of the template whose HTML is sent.")
 
 
 def _missing(what: str) -> Callable[[], None]:
@@ -74,6 +71,6 @@ def run(params: SendCampaignParameters, context: OperationContext) -> Answer:
 OPERATION = Operation(
     name="send_campaign",
     summary="Create a campaign from a template and queue it for sending to the given lists.",
-    parameters=SendCampaignParameters,
+    parameters=Parameters.of(SendCampaignParameters),
     run=run,
 )

@@ -1,9 +1,9 @@
 """Send a transactional email through Amazon SES v2."""
 
-from pydantic import Field
+from dataclasses import dataclass
 
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
-from mailhooks.inbound.parameters import Email, Line, Parameters
+from mailhooks.inbound.parameters import EMAIL, Parameters, integer, one_line, parameter, text
 from mailhooks.models import SendingType
 from mailhooks.sending.mail import send_mail
 from mailhooks.sending.sending_domains import identity_arn, verified_domain
@@ -11,13 +11,14 @@ from mailhooks.sending.sending_limits import hourly_quota
 from mailhooks.store.counters import next_id
 
 
-class SendEmailParameters(Parameters):
-    body: str = Field(min_length=1, description="HTML body of the email.")
-    category: int | None = Field(None, description="Category the account files this email under.")
-    to_email: Email = Field(description="Recipient's address.")
-    from_email: Email = Field(description="Sender's address, of a domain verified for the account.")
-    bcc_email: Email | None = Field(None, description="Address that receives a blind copy.")
-    subject: Line = Field(min_length=1, max_length=998, description="Subject line.")
+@dataclass(frozen=True, kw_only=True)
+class SendEmailParameters:
+    body: str = parameter(text(min_length=1), "HTML body of the email.")
+    category: int | None = parameter(integer(), "Category the account files this email under.", None)
+    to_email: str = parameter(EMAIL, "Recipient's address.")
+    from_email: str = parameter(EMAIL, "Sender's address, of a domain verified for the account.")
+    bcc_email: str | None = parameter(EMAIL, "Address that receives a blind copy.", None)
+    subject: str = parameter(text(1, 998, one_line), "Subject line.")
 
 
 def run(params: SendEmailParameters, context: OperationContext) -> Answer:
@@ -50,6 +51,6 @@ def run(params: SendEmailParameters, context: OperationContext) -> Answer:
 OPERATION = Operation(
     name="send_email",
     summary="Send a transactional email. Answers the key of the sent message.",
-    parameters=SendEmailParameters,
+    parameters=Parameters.of(SendEmailParameters),
     run=run,
 )

@@ -1,13 +1,11 @@
 """Send an SMS through Amazon SNS."""
 
 import re
-from typing import Annotated
-
-from pydantic import AfterValidator, Field
+from dataclasses import dataclass
 
 from mailhooks.aws import upstream
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
-from mailhooks.inbound.parameters import Parameters, Phone
+from mailhooks.inbound.parameters import PHONE, Parameters, parameter, text
 from mailhooks.models import SendingType
 from mailhooks.sending.sending_limits import check_sms, hourly_quota
 from mailhooks.store.counters import next_id
@@ -22,13 +20,14 @@ def _sender_id(value: str) -> str:
     return value
 
 
-class SendSmsParameters(Parameters):
-    body: str = Field(min_length=1, max_length=1600, description="Text of the message.")
-    recipient: Phone = Field(
-        description="Phone number with its international prefix: +34600000000, 0034600000000 or 34600000000."
+@dataclass(frozen=True, kw_only=True)
+class SendSmsParameters:
+    body: str = parameter(text(1, 1600), "Text of the message.")
+    recipient: str = parameter(
+        PHONE, "Phone number with its international prefix: +34600000000, 0034600000000 or 34600000000."
     )
-    sender: Annotated[str, AfterValidator(_sender_id)] = Field(
-        description="Sender id shown to the recipient: 1 to 11 letters or digits."
+    sender: str = parameter(
+        text(check=_sender_id), "Sender id shown to the recipient: 1 to 11 letters or digits."
     )
 
 
@@ -52,6 +51,6 @@ def run(params: SendSmsParameters, context: OperationContext) -> Answer:
 OPERATION = Operation(
     name="send_sms",
     summary="Send an SMS. Answers the id of the sending.",
-    parameters=SendSmsParameters,
+    parameters=Parameters.of(SendSmsParameters),
     run=run,
 )

@@ -1,17 +1,18 @@
 """Unsubscribe a subscriber from a list: kept, marked unsubscribed."""
 
-from pydantic import Field
+from dataclasses import dataclass
 
 from mailhooks.errors import NotFound
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
-from mailhooks.inbound.parameters import Email, Parameters
+from mailhooks.inbound.parameters import EMAIL, Parameters, integer, parameter
 from mailhooks.sending.subscriptions import unsubscribe
 from mailhooks.store.lists import list_records
 
 
-class UnsubscribeParameters(Parameters):
-    email: Email = Field(description="Address of the subscriber.")
-    list_id: int = Field(description="Id of the list to unsubscribe it from.")
+@dataclass(frozen=True, kw_only=True)
+class UnsubscribeParameters:
+    email: str = parameter(EMAIL, "Address of the subscriber.")
+    list_id: int = parameter(integer(), "Id of the list to unsubscribe it from.")
 
 
 def run(params: UnsubscribeParameters, context: OperationContext) -> Answer:
@@ -33,6 +34,6 @@ def run(params: UnsubscribeParameters, context: OperationContext) -> Answer:
 OPERATION = Operation(
     name="unsubscribe",
     summary="Unsubscribe a subscriber from a list; it stays in the list, marked unsubscribed.",
-    parameters=UnsubscribeParameters,
+    parameters=Parameters.of(UnsubscribeParameters),
     run=run,
 )
