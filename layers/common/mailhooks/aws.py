@@ -1,14 +1,16 @@
 """AWS clients, created on first use and kept for the life of the container."""
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache, cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, ReadTimeoutError
 from botocore.exceptions import ConnectionError as NoConnection
+from botocore.httpsession import get_cert_path
 from botocore.parsers import ResponseParserError
 
 from mailhooks.errors import OutcomeUnknown, UpstreamFailure
@@ -37,12 +39,50 @@ _CONFIG = Config(
 # The providers that send (SES, SNS): one attempt. A send that failed or timed out may have been carried
 # out, and a retry would send it twice; the caller gets a 502 and decides.
 _SENDING = _CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
+Client = TypeVar("Client")
+
+
+def _trusting_once(client: Client) -> Client:
+    """The client, its connections' authorities loaded into their TLS context once rather than as each
+    connection opens.
+
+    botocore names its CA bundle on each connection pool (URLLib3Session._setup_ssl_cert, before every
+    request), and urllib3 2 loads it into the pool's shared context again for every new connection (urllib3
+    issue 3623, botocore issue 3171): some 40 ms of CPU each on this machine, as OpenSSL 3 parses the bundle,
+    and the deliverer's first batch opens up to ten at once. Here the same bundle is loaded once into the
+    context and the pool names none, so that new connections verify against it all the same
+    (tests/integration/test_aws_tls.py: once, and a server the bundle does not vouch for refused)."""
+    session: Any = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    if not hasattr(session, "_setup_ssl_cert"):  # a botocore that sends otherwise: left as it is
+        return client
+    loaded: set[tuple[int, str]] = set()
+    lock = threading.Lock()
+
+    def setup_ssl_cert(pool: Any, url: str, verify: Any) -> None:
+        context = getattr(pool, "conn_kw", {}).get("ssl_context")
+        if not (url.lower().startswith("https") and verify):
+            pool.cert_reqs, pool.ca_certs = "CERT_NONE", None
+            return
+        pool.cert_reqs, bundle = "CERT_REQUIRED", get_cert_path(verify)
+        if context is None or bundle is None:  # as botocore does it
+            pool.ca_certs = bundle
+            return
+        with lock:
+            if (id(context), bundle) not in loaded:
+                context.load_verify_locations(bundle)
+                loaded.add((id(context), bundle))
+        pool.ca_certs = None
+
+    session._setup_ssl_cert = setup_ssl_cert
+    return client
 
 
 class Aws:
     @cached_property
     def dynamodb(self) -> "DynamoDBServiceResource":
-        return boto3.resource("dynamodb", config=_CONFIG)
+        resource = boto3.resource("dynamodb", config=_CONFIG)
+        _trusting_once(resource.meta.client)
+        return resource
 
     @cached_property
     def data_table(self) -> "Table":
@@ -65,15 +105,15 @@ class Aws:
 
     @cached_property
     def sesv2(self) -> "SESV2Client":
-        return boto3.client("sesv2", config=_SENDING)
+        return _trusting_once(boto3.client("sesv2", config=_SENDING))
 
     @cached_property
     def sns(self) -> "SNSClient":
-        return boto3.client("sns", config=_SENDING)
+        return _trusting_once(boto3.client("sns", config=_SENDING))
 
     @cached_property
     def sqs(self) -> "SQSClient":
-        return boto3.client("sqs", config=_CONFIG)
+        return _trusting_once(boto3.client("sqs", config=_CONFIG))
 
 
 @cache
