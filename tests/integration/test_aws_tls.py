@@ -1,7 +1,7 @@
-"""The functions' AWS clients over TLS (mailhooks.aws): the CA bundle is loaded into a client's TLS context
-once, not again for each new connection as botocore and urllib3 would, and a server the bundle does not vouch
-for is refused all the same. Against HTTPS servers on loopback that close every connection after answering,
-so that each call opens one."""
+"""The functions' AWS clients over TLS (mailhooks.aws, mailhooks.tls): the CA bundle is loaded into a TLS
+context once for all the clients, not again for each new connection as botocore and urllib3 would, and a
+server the bundle does not vouch for is refused all the same. Against HTTPS servers on loopback that close
+every connection after answering, so that each call opens one."""
 
 import http.server
 import ssl
@@ -69,19 +69,19 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return made
 
 
-def test_the_ca_bundle_is_loaded_once_for_many_new_connections(
+def test_the_ca_bundle_is_loaded_once_for_many_new_connections_of_several_clients(
     https_server: tuple[str, Path, type[_DynamoDb]], loads: list[object], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, certificate, handler = https_server
     monkeypatch.setenv("AWS_ENDPOINT_URL", url)
     monkeypatch.setenv("AWS_CA_BUNDLE", str(certificate))
-    table = Aws().dynamodb.Table("t")
+    table, another_clients_table = Aws().dynamodb.Table("t"), Aws().dynamodb.Table("t")
 
     # At once, as the deliverer's threads write: every connection of the pool opened alongside the others.
     with ThreadPoolExecutor(max_workers=CALLS) as threads:
         answers = list(threads.map(lambda _: table.get_item(Key={"pk": "a"}), range(CALLS)))
     for _ in range(CALLS):
-        answers.append(table.get_item(Key={"pk": "a"}))
+        answers.append(another_clients_table.get_item(Key={"pk": "a"}))
 
     assert [answer.get("Item") for answer in answers] == [None] * CALLS * 2
     assert handler.connections == CALLS * 2

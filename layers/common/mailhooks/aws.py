@@ -1,6 +1,5 @@
 """AWS clients, created on first use and kept for the life of the container."""
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache, cached_property
@@ -15,6 +14,7 @@ from botocore.parsers import ResponseParserError
 
 from mailhooks.errors import OutcomeUnknown, UpstreamFailure
 from mailhooks.settings import settings
+from mailhooks.tls import trust_store
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource, Table
@@ -43,35 +43,24 @@ Client = TypeVar("Client")
 
 
 def _trusting_once(client: Client) -> Client:
-    """The client, its connections' authorities loaded into their TLS context once rather than as each
-    connection opens.
-
-    botocore names its CA bundle on each connection pool (URLLib3Session._setup_ssl_cert, before every
-    request), and urllib3 2 loads it into the pool's shared context again for every new connection (urllib3
-    issue 3623, botocore issue 3171): some 40 ms of CPU each on this machine, as OpenSSL 3 parses the bundle,
-    and the deliverer's first batch opens up to ten at once. Here the same bundle is loaded once into the
-    context and the pool names none, so that new connections verify against it all the same
-    (tests/integration/test_aws_tls.py: once, and a server the bundle does not vouch for refused)."""
+    """The client, its connections checked against the context of its CA bundle (mailhooks.tls), loaded once
+    for the container, rather than given the bundle as a file, which urllib3 2 loads again for each new
+    connection. In place of botocore's URLLib3Session._setup_ssl_cert, which names the bundle on the request's
+    connection pool before every request (tests/integration/test_aws_tls.py: loaded once, and a server the
+    bundle does not vouch for refused)."""
     session: Any = getattr(getattr(client, "_endpoint", None), "http_session", None)
     if not hasattr(session, "_setup_ssl_cert"):  # a botocore that sends otherwise: left as it is
         return client
-    loaded: set[tuple[int, str]] = set()
-    lock = threading.Lock()
 
     def setup_ssl_cert(pool: Any, url: str, verify: Any) -> None:
-        context = getattr(pool, "conn_kw", {}).get("ssl_context")
         if not (url.lower().startswith("https") and verify):
             pool.cert_reqs, pool.ca_certs = "CERT_NONE", None
             return
         pool.cert_reqs, bundle = "CERT_REQUIRED", get_cert_path(verify)
-        if context is None or bundle is None:  # as botocore does it
+        if bundle is None or not hasattr(pool, "conn_kw"):  # as botocore does it
             pool.ca_certs = bundle
             return
-        with lock:
-            if (id(context), bundle) not in loaded:
-                context.load_verify_locations(bundle)
-                loaded.add((id(context), bundle))
-        pool.ca_certs = None
+        pool.conn_kw["ssl_context"], pool.ca_certs = trust_store(bundle), None
 
     session._setup_ssl_cert = setup_ssl_cert
     return client

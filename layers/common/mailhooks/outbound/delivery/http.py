@@ -24,7 +24,6 @@ from urllib3.exceptions import (
     NewConnectionError,
     ReadTimeoutError,
 )
-from urllib3.util.ssl_ import create_urllib3_context
 
 from mailhooks import clock
 from mailhooks.models import ExportEndpoint
@@ -34,6 +33,7 @@ from mailhooks.outbound.delivery_message import DeliveryMessage
 from mailhooks.outbound.endpoint_health.breaker import SLOW_DOWN
 from mailhooks.settings import settings
 from mailhooks.store.delivery_log import DeliveryAttempt
+from mailhooks.tls import trust_store
 
 logger = Logger(child=True)
 
@@ -179,13 +179,13 @@ def _new_pools() -> PoolManager:
     50 ms, for a session that would have to be kept from a proxy of the environment (which would connect in
     the guard's place) and from cookies (a receiver's must not travel to another account's endpoint on its
     domain), neither of which urllib3 has. Certificates are checked against certifi's authorities, as
-    requests checked them, loaded once into one context for every connection: given as a file, they would
-    be loaded again for each new connection (20 to 40 ms of CPU, ten at a time as a batch opens its
-    connections)."""
-    authorities = create_urllib3_context()
-    authorities.load_verify_locations(certifi.where())
+    requests checked them, loaded once for the container into the context the AWS clients share
+    (mailhooks.tls)."""
     pools = PoolManager(
-        num_pools=BATCH_SIZE, maxsize=BATCH_SIZE, cert_reqs="CERT_REQUIRED", ssl_context=authorities
+        num_pools=BATCH_SIZE,
+        maxsize=BATCH_SIZE,
+        cert_reqs="CERT_REQUIRED",
+        ssl_context=trust_store(certifi.where()),
     )
     pools.pool_classes_by_scheme = {"http": _Pool, "https": _HTTPSPool}
     return pools
