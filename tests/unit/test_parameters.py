@@ -23,8 +23,7 @@ from pydantic.networks import validate_email
 from mailhooks.errors import InvalidInput
 from mailhooks.inbound import addresses
 from mailhooks.inbound.addresses import email_address, phone_number, phone_text
-from mailhooks.inbound.operations.send_sms import _sender_id
-from mailhooks.inbound.parameters import (
+from mailhooks.inbound.kinds import (
     DATE,
     EMAIL,
     FLAG,
@@ -32,15 +31,15 @@ from mailhooks.inbound.parameters import (
     MAX_ID,
     NUMBER,
     PHONE,
-    Declared,
     Kind,
-    Parameters,
     _flag,
     ids,
     integer,
     one_line,
     text,
 )
+from mailhooks.inbound.operations.send_sms import _sender_id
+from mailhooks.inbound.parameters import Declared, Parameters
 
 
 def _storable(number: float) -> float:

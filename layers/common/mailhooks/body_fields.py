@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from mailhooks.inbound.addresses import email_address
-from mailhooks.inbound.parameters import MAX_ID, one_line
+from mailhooks.inbound.kinds import MAX_ID, one_line
 
 # Text that becomes a header of an email (a subject, a sender's name).
 Line = Annotated[str, AfterValidator(one_line)]

@@ -6,18 +6,9 @@ from datetime import date
 from typing import Any
 
 from mailhooks.errors import OutcomeUnknown, UpstreamFailure
+from mailhooks.inbound.kinds import DATE, EMAIL, FLAG, NUMBER, Kind, text
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
-from mailhooks.inbound.parameters import (
-    DATE,
-    EMAIL,
-    FLAG,
-    NUMBER,
-    Declared,
-    Kind,
-    Parameters,
-    parameter,
-    text,
-)
+from mailhooks.inbound.parameters import Declared, Parameters, parameter
 from mailhooks.models import ActivityKind, Automation, CustomFieldType, MailingList, SendingType, Subscriber
 from mailhooks.sending.subscriptions import list_activity, send_confirmation_request, send_welcome
 from mailhooks.store.counters import next_id

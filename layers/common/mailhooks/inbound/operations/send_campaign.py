@@ -4,8 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mailhooks.errors import NotFound
+from mailhooks.inbound.kinds import EMAIL, ID, ids, one_line, text
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
-from mailhooks.inbound.parameters import EMAIL, ID, Parameters, ids, one_line, parameter, text
+from mailhooks.inbound.parameters import Parameters, parameter
 from mailhooks.models import Campaign
 from mailhooks.sending.campaign_sender import queue_campaign
 from mailhooks.sending.sending_domains import verified_domain

@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 
+from mailhooks.inbound.kinds import EMAIL, integer, one_line, text
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
-from mailhooks.inbound.parameters import EMAIL, Parameters, integer, one_line, parameter, text
+from mailhooks.inbound.parameters import Parameters, parameter
 from mailhooks.models import SendingType
 from mailhooks.sending.mail import send_mail
 from mailhooks.sending.sending_domains import identity_arn, verified_domain

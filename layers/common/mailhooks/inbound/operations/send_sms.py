@@ -4,8 +4,9 @@ import re
 from dataclasses import dataclass
 
 from mailhooks.aws import upstream
+from mailhooks.inbound.kinds import PHONE, text
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
-from mailhooks.inbound.parameters import PHONE, Parameters, parameter, text
+from mailhooks.inbound.parameters import Parameters, parameter
 from mailhooks.models import SendingType
 from mailhooks.sending.sending_limits import check_sms, hourly_quota
 from mailhooks.store.counters import next_id

@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 
 from mailhooks.errors import NotFound
+from mailhooks.inbound.kinds import EMAIL, integer
 from mailhooks.inbound.operations.base import Answer, Operation, OperationContext
-from mailhooks.inbound.parameters import EMAIL, Parameters, integer, parameter
+from mailhooks.inbound.parameters import Parameters, parameter
 from mailhooks.sending.subscriptions import unsubscribe
 from mailhooks.store.lists import list_records
 
