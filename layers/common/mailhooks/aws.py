@@ -42,27 +42,26 @@ _SENDING = _CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts
 Client = TypeVar("Client")
 
 
+def _setup_ssl_cert(pool: Any, url: str, verify: Any) -> None:
+    """botocore's URLLib3Session._setup_ssl_cert, run on the request's connection pool before every request,
+    but giving the pool the context of its CA bundle (mailhooks.tls), loaded once for the container, rather
+    than the bundle as a file, which urllib3 2 loads again for each new connection
+    (tests/integration/test_aws_tls.py: loaded once, and a server the bundle does not vouch for refused)."""
+    if not (url.lower().startswith("https") and verify):
+        pool.cert_reqs, pool.ca_certs = "CERT_NONE", None
+        return
+    pool.cert_reqs, bundle = "CERT_REQUIRED", get_cert_path(verify)
+    if bundle is None or not hasattr(pool, "conn_kw"):  # as botocore does it
+        pool.ca_certs = bundle
+        return
+    pool.conn_kw["ssl_context"], pool.ca_certs = trust_store(bundle), None
+
+
 def _trusting_once(client: Client) -> Client:
-    """The client, its connections checked against the context of its CA bundle (mailhooks.tls), loaded once
-    for the container, rather than given the bundle as a file, which urllib3 2 loads again for each new
-    connection. In place of botocore's URLLib3Session._setup_ssl_cert, which names the bundle on the request's
-    connection pool before every request (tests/integration/test_aws_tls.py: loaded once, and a server the
-    bundle does not vouch for refused)."""
+    """The client, its connections checked against its CA bundle loaded once (_setup_ssl_cert)."""
     session: Any = getattr(getattr(client, "_endpoint", None), "http_session", None)
-    if not hasattr(session, "_setup_ssl_cert"):  # a botocore that sends otherwise: left as it is
-        return client
-
-    def setup_ssl_cert(pool: Any, url: str, verify: Any) -> None:
-        if not (url.lower().startswith("https") and verify):
-            pool.cert_reqs, pool.ca_certs = "CERT_NONE", None
-            return
-        pool.cert_reqs, bundle = "CERT_REQUIRED", get_cert_path(verify)
-        if bundle is None or not hasattr(pool, "conn_kw"):  # as botocore does it
-            pool.ca_certs = bundle
-            return
-        pool.conn_kw["ssl_context"], pool.ca_certs = trust_store(bundle), None
-
-    session._setup_ssl_cert = setup_ssl_cert
+    if hasattr(session, "_setup_ssl_cert"):  # else a botocore that sends otherwise: left as it is
+        session._setup_ssl_cert = _setup_ssl_cert
     return client
 
 

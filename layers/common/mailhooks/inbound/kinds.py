@@ -209,12 +209,17 @@ def _flag(value: Any) -> bool:
     raise Refused("must be 0, 1, true or false")
 
 
+_STRING = text()
+# The id of a list, template or other record: a positive number DynamoDB keys can hold.
+ID = integer(1, MAX_ID)
+
+
 def _email(value: Any) -> str:
-    return email_address(text().read(value))
+    return email_address(_STRING.read(value))
 
 
 def _phone(value: Any) -> str:
-    return phone_number(text().read(phone_text(value)))
+    return phone_number(_STRING.read(phone_text(value)))
 
 
 def _id_texts(value: Any) -> list[Any]:
@@ -232,14 +237,13 @@ def _id_texts(value: Any) -> list[Any]:
 
 def ids(min_length: int, max_length: int) -> Kind:
     """Ids as a JSON array, the quoted "[2222, 2223]", a comma-separated "2222,2223", or one number."""
-    each = integer(1, MAX_ID).read
 
     def read(value: Any) -> list[int]:
         listed = _id_texts(value)
         found, refused = [], []
         for index, item in enumerate(listed):
             try:
-                found.append(each(item))
+                found.append(ID.read(item))
             except Refused as why:
                 refused.append(Refused(why.message, item, index + 1))
         if refused:
@@ -258,8 +262,6 @@ def ids(min_length: int, max_length: int) -> Kind:
     return Kind("list of integers", read)
 
 
-# The id of a list, template or other record: a positive number DynamoDB keys can hold.
-ID = integer(1, MAX_ID)
 NUMBER = Kind("number", _number)
 DATE = Kind("date", _day)
 # 0/1, "0"/"1", true/false and "true"/"false", as form builders and shops send them.
