@@ -59,7 +59,7 @@ class LocalFunction:
     handler: Handler
     memory: int
     timeout: int
-    # A Lambda execution environment runs one invocation at a time, and handlers rely on it: Powertools'
+    # A Lambda execution environment runs one invocation at a time, and handlers rely on it: Powertools
     # resolver keeps the current event on a module-level object.
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -8,13 +8,12 @@ with init_phase():
     from aws_lambda_powertools import Logger
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from mailhooks.admin import admin_api
+    from mailhooks.admin import serve
     from mailhooks.logs import MaskedFormatter
 
     logger = Logger(logger_formatter=MaskedFormatter())
-    app = admin_api()
 
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return serve(event, getattr(context, "aws_request_id", None))

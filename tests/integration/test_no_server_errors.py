@@ -165,7 +165,7 @@ def _webhook(**changes: Any) -> tuple[int, Any]:
     [
         pytest.param(
             lambda: _webhook(name=None),
-            (400, {"error": "body: name: cannot be null; leave out what does not change"}),
+            (400, {"error": "name: cannot be null; leave out what does not change"}),
             id="null-in-patch",
         ),
         pytest.param(

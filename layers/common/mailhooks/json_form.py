@@ -8,7 +8,7 @@ enum as its value, and compact JSON text."""
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, is_dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +52,8 @@ def json_object(text: str) -> dict[str, Any]:
         data: Any = json.loads(text)
     except ValueError as error:
         raise ValueError(f"Invalid JSON: {error}") from None
+    except RecursionError:
+        raise ValueError("Invalid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise ValueError("Input should be an object")
     return data
@@ -67,3 +69,13 @@ def own_fields(
         if name in values:
             values[name] = _moment(values[name])
     return values
+
+
+def json_answer(answer: object) -> str:
+    """A record, or a list of records (or of plain values), as compact JSON text."""
+    plain = [_plain(each) for each in answer] if isinstance(answer, list) else _plain(answer)
+    return json.dumps(plain, default=_jsonable, separators=(",", ":"), ensure_ascii=False)
+
+
+def _plain(value: object) -> object:
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else value

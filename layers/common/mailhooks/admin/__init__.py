@@ -1,58 +1,66 @@
-"""The admin API of account owners, under /admin: one router per resource, included by the admin function."""
+"""The admin API of account owners, under /admin: one module of routes per resource (mailhooks.admin.base).
 
+Each resource's module is imported at the first request to it, not at the function's init: a cold start
+serves one request, and importing every resource's routes, bodies and what they call was a fifth of the
+function's init (issue 17)."""
+
+import importlib
 import json
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from mailhooks.admin import campaigns, export_endpoints, inbound_webhooks, lists, operations, sending_domains
-from mailhooks.admin.base import error_response, validation_problems
-from mailhooks.admin.docs import openapi_document, swagger_page
-from mailhooks.errors import InvalidInput, MailhooksError, NotFound, internal_error
+from mailhooks.admin.base import Answer, answer, error_answer
+from mailhooks.errors import MailhooksError, internal_error
+from mailhooks.gateway import GatewayRequest
 
 logger = Logger(child=True)
 
-ROUTERS = (
-    operations.router,
-    lists.router,
-    campaigns.router,
-    inbound_webhooks.router,
-    export_endpoints.router,
-    sending_domains.router,
-)
+# The module of each resource's routes, by the first segments of its paths.
+RESOURCES = {
+    "/admin/operations": "operations",
+    "/admin/payload-paths": "operations",
+    "/admin/lists": "lists",
+    "/admin/templates": "lists",
+    "/admin/campaigns": "campaigns",
+    "/admin/inbound-webhooks": "inbound_webhooks",
+    "/admin/endpoints": "export_endpoints",
+    "/admin/deliveries": "export_endpoints",
+    "/admin/sending-domains": "sending_domains",
+}
+# The API's own description, which no API key is needed for (template.yaml).
+DOCUMENT, DOCS = "/admin/openapi.json", "/admin/docs"
 
 
-def invalid_request(error: RequestValidationError) -> Response[str]:
-    return error_response(InvalidInput(validation_problems(error.errors())))
+def import_routes(path: str | None = None) -> None:
+    """Import the routes of the resource at a path; of every resource, without one."""
+    for prefix, module in RESOURCES.items():
+        if path is None or path == prefix or path.startswith(f"{prefix}/"):
+            importlib.import_module(f"mailhooks.admin.{module}")
 
 
-def no_route(_: Exception) -> Response[str]:
-    return error_response(NotFound("nothing answers at this URL with this method"))
+def _answer(request: GatewayRequest) -> Answer:
+    if request.method == "GET" and request.path in (DOCUMENT, DOCS):
+        from mailhooks.admin import docs
+
+        import_routes()
+        return docs.openapi_document() if request.path == DOCUMENT else docs.swagger_page(request)
+    import_routes(request.path)
+    return answer(request)
 
 
-def admin_api() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
-    for router in ROUTERS:
-        app.include_router(router)
-
-    app.exception_handler(MailhooksError)(error_response)
-    app.exception_handler(RequestValidationError)(invalid_request)
-
-    def failure(error: Exception) -> Response[str]:
-        logger.error("admin request failed", exc_info=error)
-        reference = getattr(app.lambda_context, "aws_request_id", None)
-        return Response(500, "application/json", json.dumps({"error": internal_error(reference)}))
-
-    app.exception_handler(Exception)(failure)
-    app.not_found(no_route)
-
-    @app.get("/admin/docs", include_in_schema=False)
-    def docs() -> Response[str]:
-        return swagger_page(app)
-
-    @app.get("/admin/openapi.json", include_in_schema=False)
-    def openapi() -> Response[str]:
-        return openapi_document(app)
-
-    return app
+def serve(event: dict[str, object], request_id: str | None) -> dict[str, object]:
+    """API Gateway's answer to an admin request: the route's, or {"error": ...} naming what is wrong."""
+    try:
+        answered = _answer(GatewayRequest.of(event))
+    except MailhooksError as error:
+        answered = error_answer(error)
+    except Exception:
+        logger.exception("admin request failed")
+        answered = Answer(500, json.dumps({"error": internal_error(request_id)}))
+    return {
+        "statusCode": answered.status,
+        "multiValueHeaders": {"Content-Type": [answered.content_type]}
+        | {name: [value] for name, value in answered.headers.items()},
+        "body": answered.body,
+        "isBase64Encoded": False,
+    }

@@ -1,52 +1,156 @@
-"""What every admin route shares: the caller's account, errors as {"error": ...}."""
+"""What every admin route shares: the caller's account, its request read and its answer written, errors as
+{"error": ...}, and the routes as the OpenAPI document describes them."""
 
+import contextvars
+import inspect
 import json
-from collections.abc import Sequence
-from typing import Any
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from pydantic import BaseModel, ConfigDict
-
+from mailhooks.bodies import ID_SHAPE, Problems, Shape, given_fields, read_body, said
 from mailhooks.errors import Forbidden, MailhooksError, NotFound
+from mailhooks.gateway import GatewayRequest
+from mailhooks.json_form import json_answer, json_object
 from mailhooks.models import Account
 from mailhooks.store.accounts import account_records
 
-
-class Body(BaseModel):
-    """A request or answer body of an admin route. Its validator is built when a request first needs it: a
-    cold start serves one route, and building every route's bodies at init cost it about 30 ms."""
-
-    model_config = ConfigDict(defer_build=True)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def new_router() -> Router:
-    return Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __init__ unannotated
+@dataclass(frozen=True)
+class Answer:
+    """What the admin API answers a request."""
+
+    status: int
+    body: str
+    content_type: str = "application/json"
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
-def error_response(error: MailhooksError) -> Response[str]:
-    return Response(error.status, "application/json", json.dumps({"error": error.message}), error.headers)
+@dataclass(frozen=True)
+class Route:
+    """An admin route: what it reads from the request, and what it answers (its function's return type)."""
+
+    method: str
+    path: str
+    summary: str
+    function: Callable[..., Any]
+    description: str | None = None
+    # Its answer's status, and what that status means where the summary does not say.
+    status: int = 200
+    answered: str | None = None
+    # A body read whole, or one whose given fields only are handed over (a change of some fields).
+    body: type | None = None
+    given: type | None = None
+    # Path values that are ids of records: numbers DynamoDB keys hold.
+    ids: tuple[str, ...] = ()
+    query: Mapping[str, tuple[Shape, str | None]] = field(default_factory=dict)
+
+    @property
+    def pattern(self) -> "re.Pattern[str]":
+        """The paths it answers: each <name> one segment of the path."""
+        return re.compile(re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", self.path) + "$")
+
+    @property
+    def required_query(self) -> set[str]:
+        """The query parameters without a default in the function."""
+        parameters = inspect.signature(self.function).parameters
+        return {name for name in self.query if parameters[name].default is inspect.Parameter.empty}
 
 
-def validation_problems(errors: Sequence[Any]) -> str:
-    """One message naming every field of the request that is wrong, and why."""
-    problems = []
-    for error in errors:
-        where = ".".join(str(part) for part in error["loc"] if part not in ("body", "query", "path"))
-        problems.append(f"{where or 'body'}: {error['msg'].removeprefix('Value error, ')}")
-    return "; ".join(problems)
+ROUTES: list[Route] = []
+_request: contextvars.ContextVar[GatewayRequest] = contextvars.ContextVar("request")
 
 
-def account_id(router: Router) -> int:
+def current_request() -> GatewayRequest:
+    """The request being answered."""
+    return _request.get()
+
+
+def error_answer(error: MailhooksError) -> Answer:
+    return Answer(error.status, json.dumps({"error": error.message}), headers=error.headers)
+
+
+def _request_body(request: GatewayRequest) -> Any:
+    try:
+        return json_object(request.body.decode(errors="replace"))
+    except ValueError as refused:
+        raise Problems([((), str(refused))]) from None
+
+
+def _arguments(request: GatewayRequest, declared: Route, path_values: dict[str, str]) -> dict[str, Any]:
+    arguments: dict[str, Any] = dict(path_values)
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    readers = {name: ID_SHAPE for name in declared.ids} | {
+        name: shape for name, (shape, _) in declared.query.items()
+    }
+    for name, shape in readers.items():
+        value = path_values[name] if name in path_values else request.query.get(name)
+        if value is None and name in declared.query:
+            if name in declared.required_query:
+                problems.append(((name,), "Field required"))
+            continue  # the function's default
+        try:
+            arguments[name] = shape.read(value)
+        except ValueError as refused:
+            problems.append(((name,), str(refused)))
+    if problems:
+        raise Problems(problems)
+    if declared.body is not None:
+        [name] = [
+            name
+            for name, each in inspect.signature(declared.function).parameters.items()
+            if each.annotation is declared.body
+        ]
+        arguments[name] = read_body(declared.body, _request_body(request))
+    if declared.given is not None:
+        arguments["given"] = given_fields(declared.given, _request_body(request), changes=True)
+    return arguments
+
+
+def _served(declared: Route, request: GatewayRequest, path_values: dict[str, str]) -> Answer:
+    token = _request.set(request)
+    try:
+        answer = declared.function(**_arguments(request, declared, path_values))
+    except Problems as problems:
+        raise said(problems) from None
+    finally:
+        _request.reset(token)
+    if answer is None:
+        return Answer(204, "")
+    return Answer(declared.status, json_answer(answer))
+
+
+def answer(request: GatewayRequest) -> Answer:
+    """The answer of the route that the request's method and path lead to."""
+    for declared in ROUTES:
+        found = declared.pattern.match(request.path)
+        if found and declared.method == request.method:
+            return _served(declared, request, found.groupdict())
+    raise NotFound("nothing answers at this URL with this method")
+
+
+def route(method: str, path: str, summary: str, **declared: Any) -> Callable[[F], F]:
+    """Serve a function at a method and path of the admin API: its arguments read from the request (a 400
+    naming every problem), its answer written as JSON (a record, a list of records, or None for a 204)."""
+
+    def register(function: F) -> F:
+        ROUTES.append(Route(method.upper(), path, summary, function, **declared))
+        return function
+
+    return register
+
+
+def account_id() -> int:
     """The caller's account, as the authorizer found it from the API key; never from the request itself."""
-    event = APIGatewayProxyEvent(router.current_event.raw_event)
-    return int(event.request_context.authorizer.get_context()["account_id"])
+    return int(current_request().authorizer["account_id"])
 
 
-def paid_account(router: Router) -> Account:
+def paid_account() -> Account:
     """The caller's account, which must be on a paid plan: inbound webhooks are for paying accounts."""
-    account = account_records().get_account(account_id(router))
+    account = account_records().get_account(account_id())
     if account is None:
         raise NotFound("this API key's account no longer exists")
     if account.plan != "paid":

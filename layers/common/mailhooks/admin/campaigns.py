@@ -1,17 +1,23 @@
 """Campaigns: A/B campaigns created here, and every campaign read with how each A/B variant did."""
 
-from dataclasses import asdict
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Annotated, Self
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import ConfigDict, Field, model_validator
-
-from mailhooks.admin.base import Body, account_id, new_router
+from mailhooks.admin.base import account_id, current_request, route
 from mailhooks.aws import aws
-from mailhooks.body_fields import Email, Id, Line
+from mailhooks.bodies import (
+    EMAIL,
+    ID_SHAPE,
+    body_field,
+    choice,
+    described,
+    line,
+    list_of,
+    nested,
+    nullable,
+    whole,
+)
 from mailhooks.errors import NotFound
-from mailhooks.gateway import GatewayRequest
 from mailhooks.links import api_base_url
 from mailhooks.models import AbTest, Campaign, CampaignStatus, Variant, WinnerBy
 from mailhooks.sending.ab_tests import check_campaign
@@ -20,45 +26,38 @@ from mailhooks.settings import settings
 from mailhooks.store.campaigns import campaign_records
 from mailhooks.store.counters import next_id
 
-router = new_router()
 PATH = "/admin/campaigns"
-PathId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+SUBJECT = nullable(line(1, 998))
 
 
-class NewVariant(Body):
-    model_config = ConfigDict(extra="forbid")
-
-    subject: Line | None = Field(
-        None, min_length=1, max_length=998, description="The campaign's if left out."
-    )
-    template_id: Id | None = Field(None, description="The campaign's if left out.")
+@dataclass(frozen=True, kw_only=True)
+class NewVariant:
+    subject: str | None = body_field(SUBJECT, "The campaign's if left out.", default=None)
+    template_id: int | None = body_field(nullable(ID_SHAPE), "The campaign's if left out.", default=None)
 
 
-class NewAbCampaign(Body):
+@dataclass(frozen=True, kw_only=True)
+class NewAbCampaign:
     """An A/B campaign: 2 to 4 variants (of the subject, the template, or both) sent to a test share of the
     recipients, split evenly; after the wait, the variant with the most opens or clicks goes to the rest."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: Line = Field(min_length=1, max_length=200)
-    from_name: Line = Field(min_length=1, max_length=200)
-    from_email: Email = Field(description="Of a sending domain of the account's, verified.")
-    subject: Line | None = Field(
-        None, min_length=1, max_length=998, description="Of each variant without its own."
+    name: str = body_field(line(1, 200))
+    from_name: str = body_field(line(1, 200))
+    from_email: str = body_field(EMAIL, "Of a sending domain of the account's, verified.")
+    subject: str | None = body_field(SUBJECT, "Of each variant without its own.", default=None)
+    template_id: int | None = body_field(nullable(ID_SHAPE), "Of each variant without its own.", default=None)
+    lists: list[int] = body_field(
+        list_of(ID_SHAPE, min_length=1), "The lists sent to; an address in two gets one email."
     )
-    template_id: Id | None = Field(None, description="Of each variant without its own.")
-    lists: list[Id] = Field(min_length=1, description="The lists sent to; an address in two gets one email.")
-    variants: list[NewVariant] = Field(min_length=2, max_length=4)
-    test_share: int = Field(ge=1, le=100, description="Percent of the recipients the variants are tested on.")
-    wait_seconds: int = Field(
-        ge=60, le=7 * 24 * 3600, description="Between the test and the winner's sending."
+    variants: list[NewVariant] = body_field(list_of(nested(NewVariant), min_length=2, max_length=4))
+    test_share: int = body_field(whole(1, 100), "Percent of the recipients the variants are tested on.")
+    wait_seconds: int = body_field(whole(60, 7 * 24 * 3600), "Between the test and the winner's sending.")
+    winner_by: WinnerBy = body_field(
+        choice(["opens", "clicks"]), "opens or clicks: recipients who did, each counted once."
     )
-    winner_by: WinnerBy = Field(description="opens or clicks: recipients who did, each counted once.")
 
-    @model_validator(mode="after")
-    def _every_variant_complete(self) -> Self:
+    def __post_init__(self) -> None:
         self.complete_variants()
-        return self
 
     def complete_variants(self) -> list[Variant]:
         """Each variant, with the campaign's subject and template where it has none of its own; a ValueError
@@ -79,16 +78,18 @@ class NewAbCampaign(Body):
         return complete
 
 
-class VariantView(Body):
-    variant: int = Field(description="Its number, 1 and on.")
+@dataclass(frozen=True, kw_only=True)
+class VariantView:
+    variant: int = described("Its number, 1 and on.")
     subject: str
     template_id: int
     sends: int
-    opens: int = Field(description="Recipients who opened it, each counted once.")
-    clicks: int = Field(description="Recipients who clicked a link of it, each counted once.")
+    opens: int = described("Recipients who opened it, each counted once.")
+    clicks: int = described("Recipients who clicked a link of it, each counted once.")
 
 
-class CampaignView(Body):
+@dataclass(frozen=True, kw_only=True)
+class CampaignView:
     id: int
     name: str
     from_name: str
@@ -99,27 +100,14 @@ class CampaignView(Body):
     test_share: int | None = None
     wait_seconds: int | None = None
     winner_by: WinnerBy | None = None
-    variants: list[VariantView] = Field(default=[], description="An A/B campaign's; none for others.")
-    winner: int | None = Field(None, description="The winning variant's number, once chosen.")
+    variants: list[VariantView] = described("An A/B campaign's; none for others.", default=[])
+    winner: int | None = described("The winning variant's number, once chosen.", default=None)
     winner_due_at: datetime | None = None
     created_at: datetime
 
 
 def _view(campaign: Campaign) -> CampaignView:
-    ab_test = campaign.ab_test
-    ab = {}
-    if ab_test:
-        ab = {
-            "test_share": ab_test.test_share,
-            "wait_seconds": ab_test.wait_seconds,
-            "winner_by": ab_test.winner_by,
-            "winner_due_at": ab_test.winner_due_at,
-            "variants": [
-                VariantView(variant=n + 1, **asdict(variant)) for n, variant in enumerate(ab_test.variants)
-            ],
-            "winner": None if ab_test.winner is None else ab_test.winner + 1,
-        }
-    return CampaignView(
+    view = CampaignView(
         id=campaign.id,
         name=campaign.name,
         from_name=campaign.from_name,
@@ -128,25 +116,52 @@ def _view(campaign: Campaign) -> CampaignView:
         status=campaign.status,
         sent_count=campaign.sent_count,
         created_at=campaign.created_at,
-        **ab,
+    )
+    ab_test = campaign.ab_test
+    if ab_test is None:
+        return view
+    variants = [
+        VariantView(
+            variant=n + 1,
+            subject=variant.subject,
+            template_id=variant.template_id,
+            sends=variant.sends,
+            opens=variant.opens,
+            clicks=variant.clicks,
+        )
+        for n, variant in enumerate(ab_test.variants)
+    ]
+    return replace(
+        view,
+        test_share=ab_test.test_share,
+        wait_seconds=ab_test.wait_seconds,
+        winner_by=ab_test.winner_by,
+        winner_due_at=ab_test.winner_due_at,
+        variants=variants,
+        winner=None if ab_test.winner is None else ab_test.winner + 1,
     )
 
 
-@router.post(
-    PATH, summary="Create an A/B campaign and queue it", responses={201: {"description": "The campaign"}}
+@route(
+    "post",
+    PATH,
+    "Create an A/B campaign and queue it",
+    body=NewAbCampaign,
+    status=201,
+    answered="The campaign",
 )
-def create(new: NewAbCampaign) -> tuple[CampaignView, int]:
+def create(new: NewAbCampaign) -> CampaignView:
     variants = new.complete_variants()
     campaign = Campaign(
         id=next_id("campaign"),
-        account_id=account_id(router),
+        account_id=account_id(),
         name=new.name,
         from_name=new.from_name,
         from_email=new.from_email,
         subject=variants[0].subject,
         list_ids=list(dict.fromkeys(new.lists)),
         template_id=variants[0].template_id,
-        base_url=api_base_url(GatewayRequest.of(router.current_event.raw_event)),
+        base_url=api_base_url(current_request()),
         ab_test=AbTest(
             variants=variants,
             test_share=new.test_share,
@@ -156,14 +171,17 @@ def create(new: NewAbCampaign) -> tuple[CampaignView, int]:
     )
     check_campaign(campaign)
     queue_new_campaign(aws(), settings(), campaign)
-    return _view(campaign), 201
+    return _view(campaign)
 
 
-@router.get(
-    f"{PATH}/<campaign_id>", summary="A campaign; an A/B one with each variant's sends, opens and clicks"
+@route(
+    "get",
+    f"{PATH}/<campaign_id>",
+    "A campaign; an A/B one with each variant's sends, opens and clicks",
+    ids=("campaign_id",),
 )
-def read(campaign_id: PathId) -> CampaignView:
-    found = campaign_records().get_campaign(account_id(router), campaign_id)
+def read(campaign_id: int) -> CampaignView:
+    found = campaign_records().get_campaign(account_id(), campaign_id)
     if found is None:
         raise NotFound(f"campaign {campaign_id} was not found")
     return _view(found)

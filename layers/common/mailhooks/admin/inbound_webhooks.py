@@ -1,12 +1,10 @@
 """Inbound webhooks: their secret URLs, operations and mappings, stats, captured samples and call log."""
 
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-
-from mailhooks.admin.base import Body, new_router, paid_account
-from mailhooks.gateway import GatewayRequest
+from mailhooks.admin.base import current_request, paid_account, route
 from mailhooks.inbound.inbound_webhooks import (
     WebhookChanges,
     WebhookSettings,
@@ -22,11 +20,11 @@ from mailhooks.links import api_base_url
 from mailhooks.models import InboundCallRecord, InboundWebhook, WebhookStats
 from mailhooks.store.inbound_webhooks import inbound_webhook_records
 
-router = new_router()
 PATH = "/admin/inbound-webhooks"
 
 
-class InboundWebhookView(Body):
+@dataclass(frozen=True, kw_only=True)
+class InboundWebhookView:
     id: str
     name: str
     operation: str
@@ -45,52 +43,65 @@ class InboundWebhookView(Body):
 
 
 def _view(webhook: InboundWebhook) -> InboundWebhookView:
-    base_url = api_base_url(GatewayRequest.of(router.current_event.raw_event))
-    shown = {name: getattr(webhook, name) for name in InboundWebhookView.model_fields if name != "url"}
+    base_url = api_base_url(current_request())
+    shown = {
+        each.name: getattr(webhook, each.name) for each in fields(InboundWebhookView) if each.name != "url"
+    }
     return InboundWebhookView(url=f"{base_url}/hooks/{webhook.token}", **shown)
 
 
-@router.post(PATH, summary="Create an inbound webhook", responses={201: {"description": "The new webhook"}})
-def create(settings: WebhookSettings) -> tuple[InboundWebhookView, int]:
-    return _view(create_inbound_webhook(paid_account(router).id, settings)), 201
-
-
-@router.get(PATH, summary="The account's inbound webhooks, with their stats")
-def list_all() -> list[InboundWebhookView]:
-    return [_view(webhook) for webhook in inbound_webhook_records().inbound_webhooks(paid_account(router).id)]
-
-
-@router.get(f"{PATH}/<webhook_id>", summary="One inbound webhook")
-def read(webhook_id: str) -> InboundWebhookView:
-    return _view(webhook_of(paid_account(router).id, webhook_id))
-
-
-@router.patch(f"{PATH}/<webhook_id>", summary="Change some of a webhook's settings")
-def change(webhook_id: str, changes: WebhookChanges) -> InboundWebhookView:
-    return _view(change_inbound_webhook(paid_account(router).id, webhook_id, changes))
-
-
-@router.delete(f"{PATH}/<webhook_id>", summary="Delete a webhook; its URL answers 404 from now on")
-def delete(webhook_id: str) -> Response[str]:
-    delete_inbound_webhook(paid_account(router).id, webhook_id)
-    return Response(204, "application/json", "")
-
-
-@router.post(
-    f"{PATH}/<webhook_id>/rotate-url", summary="Give the webhook a new secret URL; the old one stops"
+@route(
+    "post",
+    PATH,
+    "Create an inbound webhook",
+    body=WebhookSettings,
+    status=201,
+    answered="The new webhook",
 )
+def create(settings: WebhookSettings) -> InboundWebhookView:
+    return _view(create_inbound_webhook(paid_account().id, settings))
+
+
+@route("get", PATH, "The account's inbound webhooks, with their stats")
+def list_all() -> list[InboundWebhookView]:
+    return [_view(webhook) for webhook in inbound_webhook_records().inbound_webhooks(paid_account().id)]
+
+
+@route("get", f"{PATH}/<webhook_id>", "One inbound webhook")
+def read(webhook_id: str) -> InboundWebhookView:
+    return _view(webhook_of(paid_account().id, webhook_id))
+
+
+@route("patch", f"{PATH}/<webhook_id>", "Change some of a webhook's settings", given=WebhookChanges)
+def change(webhook_id: str, given: dict[str, Any]) -> InboundWebhookView:
+    return _view(change_inbound_webhook(paid_account().id, webhook_id, given))
+
+
+@route(
+    "delete",
+    f"{PATH}/<webhook_id>",
+    "Delete a webhook; its URL answers 404 from now on",
+    status=204,
+    answered="Deleted",
+)
+def delete(webhook_id: str) -> None:
+    delete_inbound_webhook(paid_account().id, webhook_id)
+
+
+@route("post", f"{PATH}/<webhook_id>/rotate-url", "Give the webhook a new secret URL; the old one stops")
 def rotate(webhook_id: str) -> InboundWebhookView:
-    return _view(rotate_url(paid_account(router).id, webhook_id))
+    return _view(rotate_url(paid_account().id, webhook_id))
 
 
-@router.post(
+@route(
+    "post",
     f"{PATH}/<webhook_id>/listen",
-    summary="Store the next call to the URL as the sample payload, instead of running the operation",
+    "Store the next call to the URL as the sample payload, instead of running the operation",
 )
 def capture(webhook_id: str) -> InboundWebhookView:
-    return _view(listen(paid_account(router).id, webhook_id))
+    return _view(listen(paid_account().id, webhook_id))
 
 
-@router.get(f"{PATH}/<webhook_id>/calls", summary="The webhook's last 50 calls, newest first")
+@route("get", f"{PATH}/<webhook_id>/calls", "The webhook's last 50 calls, newest first")
 def calls(webhook_id: str) -> list[InboundCallRecord]:
-    return calls_of(paid_account(router).id, webhook_id)
+    return calls_of(paid_account().id, webhook_id)

@@ -1,20 +1,18 @@
 """The operations an inbound webhook can run, and the nodes of a payload its parameters can be mapped to."""
 
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import ConfigDict, Field
-
-from mailhooks.admin.base import Body, account_id, new_router
+from mailhooks.admin.base import account_id, route
+from mailhooks.bodies import ANY, ID_SHAPE, body_field, described, nullable, string
 from mailhooks.errors import InvalidInput, NotFound
 from mailhooks.inbound.inbound_webhooks import operations
 from mailhooks.inbound.mapping import FORM_TYPE, parse_body, selectable_nodes
 from mailhooks.store.lists import list_records
 
-router = new_router()
 
-
-class OperationParameter(Body):
+@dataclass(frozen=True)
+class OperationParameter:
     name: str
     required: bool
     type: str
@@ -22,25 +20,24 @@ class OperationParameter(Body):
     description: str | None = None
 
 
-class OperationDescription(Body):
+@dataclass(frozen=True)
+class OperationDescription:
     name: str
     summary: str
     uses_webhook_list: bool
     parameters: list[OperationParameter]
 
 
-@router.get("/admin/operations", summary="The operations an inbound webhook can run, with their parameters")
-def list_operations(
-    list_id: Annotated[
-        int | None,
-        Query(
-            ge=1, le=2**63 - 1, description="A list whose custom fields add_subscriber's parameters include"
-        ),
-    ] = None,
-) -> list[OperationDescription]:
+@route(
+    "get",
+    "/admin/operations",
+    "The operations an inbound webhook can run, with their parameters",
+    query={"list_id": (ID_SHAPE, "A list whose custom fields add_subscriber's parameters include")},
+)
+def list_operations(list_id: int | None = None) -> list[OperationDescription]:
     webhook_list = None
     if list_id is not None:
-        webhook_list = list_records().get_list(account_id(router), list_id)
+        webhook_list = list_records().get_list(account_id(), list_id)
         if webhook_list is None:
             raise NotFound(f"list {list_id} was not found")
     described = []
@@ -66,23 +63,31 @@ def list_operations(
     return described
 
 
-class PayloadSample(Body):
+@dataclass(frozen=True, kw_only=True)
+class PayloadSample:
     """A sample payload, as JSON or as the raw body of a form."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    payload: Any = None
-    form: str | None = Field(None, description="A raw application/x-www-form-urlencoded body.")
-
-
-class SelectableNode(Body):
-    path: str = Field(description="JSON Pointer to use in a mapping")
-    example: Any
+    payload: Any = body_field(ANY, "A JSON document.", default=None)
+    form: str | None = body_field(
+        nullable(string()), "A raw application/x-www-form-urlencoded body.", default=None
+    )
 
 
-@router.post("/admin/payload-paths", summary="Every node of a sample payload a parameter can be mapped to")
-def payload_paths(sample: PayloadSample) -> list[SelectableNode]:
-    if (sample.form is None) == ("payload" not in sample.model_fields_set):
+@dataclass(frozen=True)
+class SelectableNode:
+    path: str = described("JSON Pointer to use in a mapping")
+    example: Any = described("Its value in the sample.")
+
+
+@route(
+    "post",
+    "/admin/payload-paths",
+    "Every node of a sample payload a parameter can be mapped to",
+    given=PayloadSample,
+)
+def payload_paths(given: dict[str, Any]) -> list[SelectableNode]:
+    form = given.get("form")
+    if (form is None) == ("payload" not in given):
         raise InvalidInput("send either payload (a JSON document) or form (a raw urlencoded body)")
-    document = sample.payload if sample.form is None else parse_body(FORM_TYPE, sample.form.encode())
+    document = given["payload"] if form is None else parse_body(FORM_TYPE, form.encode())
     return [SelectableNode(path=path, example=example) for path, example in selectable_nodes(document)]

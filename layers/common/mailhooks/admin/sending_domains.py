@@ -1,11 +1,10 @@
 """Sending domains: the domains an account's emails go out from, with the DKIM records that verify them."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from aws_lambda_powertools.event_handler import Response
-from pydantic import ConfigDict, Field
-
-from mailhooks.admin.base import Body, account_id, new_router
+from mailhooks.admin.base import account_id, route
+from mailhooks.bodies import body_field, described, string
 from mailhooks.sending.sending_domains import (
     DomainStatus,
     add_sending_domain,
@@ -13,32 +12,30 @@ from mailhooks.sending.sending_domains import (
     sending_domains,
 )
 
-router = new_router()
 PATH = "/admin/sending-domains"
 
 
-class NewSendingDomain(Body):
-    model_config = ConfigDict(extra="forbid")
-
-    domain: str = Field(
-        max_length=253, description="A domain the account's emails go out from, such as shop.example."
-    )
+@dataclass(frozen=True, kw_only=True)
+class NewSendingDomain:
+    domain: str = body_field(string(253), "A domain the account's emails go out from, such as shop.example.")
 
 
-class DnsRecord(Body):
+@dataclass(frozen=True)
+class DnsRecord:
     name: str
     type: str
     value: str
 
 
-class SendingDomainView(Body):
+@dataclass(frozen=True)
+class SendingDomainView:
     domain: str
-    status: str = Field(
-        description="verified: emails may be sent from it; pending: SES waits for the DKIM records; "
+    status: str = described(
+        "verified: emails may be sent from it; pending: SES waits for the DKIM records; "
         "failed or temporary_failure: SES could not find them."
     )
-    dkim_records: list[DnsRecord] = Field(description="CNAME records to publish in the domain's DNS.")
-    created_at: datetime
+    dkim_records: list[DnsRecord] = described("CNAME records to publish in the domain's DNS.")
+    created_at: datetime = described("When the account added it.")
 
 
 def _view(status: DomainStatus) -> SendingDomainView:
@@ -52,25 +49,29 @@ def _view(status: DomainStatus) -> SendingDomainView:
     )
 
 
-@router.post(
+@route(
+    "post",
     PATH,
-    summary="Add a sending domain; publish its DKIM records, and SES verifies it",
-    responses={201: {"description": "The domain, pending, with the DKIM records to publish"}},
+    "Add a sending domain; publish its DKIM records, and SES verifies it",
+    body=NewSendingDomain,
+    status=201,
+    answered="The domain, pending, with the DKIM records to publish",
 )
-def create(new: NewSendingDomain) -> tuple[SendingDomainView, int]:
-    return _view(add_sending_domain(account_id(router), new.domain)), 201
+def create(new: NewSendingDomain) -> SendingDomainView:
+    return _view(add_sending_domain(account_id(), new.domain))
 
 
-@router.get(PATH, summary="The account's sending domains, with SES's verification status")
+@route("get", PATH, "The account's sending domains, with SES's verification status")
 def list_all() -> list[SendingDomainView]:
-    return [_view(status) for status in sending_domains(account_id(router))]
+    return [_view(status) for status in sending_domains(account_id())]
 
 
-@router.delete(
+@route(
+    "delete",
     f"{PATH}/<domain>",
-    summary="Remove a sending domain: emails from it are refused from now on",
-    responses={204: {"description": "Removed"}},
+    "Remove a sending domain: emails from it are refused from now on",
+    status=204,
+    answered="Removed",
 )
-def delete(domain: str) -> Response[str]:
-    remove_sending_domain(account_id(router), domain)
-    return Response(204, "application/json", "")
+def delete(domain: str) -> None:
+    remove_sending_domain(account_id(), domain)

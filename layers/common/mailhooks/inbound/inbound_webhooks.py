@@ -2,13 +2,12 @@
 sample payload, rotating their secret URL, capturing a sample, reading their call log."""
 
 import secrets
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
 from mailhooks import clock
-from mailhooks.body_fields import Id, Line
+from mailhooks.bodies import ANY, BOOLEAN, ID_SHAPE, TEXT_MAP, body_field, line, nullable, string, whole
 from mailhooks.errors import InvalidInput, NotFound
 from mailhooks.inbound.mapping import MissingNode, resolve
 from mailhooks.inbound.pace import pace_problems
@@ -55,70 +54,51 @@ def _known_operation(name: str) -> str:
     return name
 
 
-class WebhookSettings(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class WebhookSettings:
     """What an owner sets on an inbound webhook."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: Line = Field(min_length=1, max_length=200)
-    operation: str = Field(description="The operation the webhook runs: see GET /admin/operations.")
-    sample_payload: Any = Field(None, description="A body the calling system sends, to map parameters into.")
-    mapping: dict[str, str] = Field(
-        default={}, description="Parameter (or custom field of the list) -> JSON Pointer into the payload."
+    name: str = body_field(line(1, 200))
+    operation: str = body_field(
+        string(check=_known_operation), "The operation the webhook runs: see GET /admin/operations."
     )
-    list_id: Id | None = Field(None, description="The list add_subscriber adds to.")
-    active: bool = Field(True, description="An inactive webhook answers 403 and runs nothing.")
-    calls_per_second: int | None = Field(
-        None, description="Calls a second the webhook takes, at most the account's; null: the account's."
+    sample_payload: Any = body_field(ANY, "A body the calling system sends, to map parameters into.", None)
+    mapping: dict[str, str] = body_field(
+        TEXT_MAP, "Parameter (or custom field of the list) -> JSON Pointer into the payload.", {}
     )
-    burst: int | None = Field(
-        None, description="Calls the webhook takes at once above its pace, at most the account's."
+    list_id: int | None = body_field(nullable(ID_SHAPE), "The list add_subscriber adds to.", None)
+    active: bool = body_field(BOOLEAN, "An inactive webhook answers 403 and runs nothing.", True)
+    calls_per_second: int | None = body_field(
+        nullable(whole()),
+        "Calls a second the webhook takes, at most the account's; null: the account's.",
+        None,
     )
-    replay_window_seconds: int = Field(
+    burst: int | None = body_field(
+        nullable(whole()), "Calls the webhook takes at once above its pace, at most the account's.", None
+    )
+    replay_window_seconds: int = body_field(
+        whole(0, MAX_REPLAY_WINDOW_SECONDS),
+        "A call repeating one carried out this many seconds before (the same parameters, or the same "
+        "Idempotency-Key or sender's delivery id header) gets its answer again, with Idempotent-Replayed: "
+        "true, and runs nothing; 0: every call runs.",
         DEFAULT_REPLAY_WINDOW_SECONDS,
-        ge=0,
-        le=MAX_REPLAY_WINDOW_SECONDS,
-        description="A call repeating one carried out this many seconds before (the same parameters, or "
-        "the same Idempotency-Key or sender's delivery id header) gets its answer again, with "
-        "Idempotent-Replayed: true, and runs nothing; 0: every call runs.",
     )
 
-    _operation = field_validator("operation")(_known_operation)
 
+@dataclass(frozen=True, kw_only=True)
+class WebhookChanges:
+    """A change to some of a webhook's settings; what is left out stays as it is. Only list_id,
+    sample_payload, calls_per_second and burst can be null."""
 
-class WebhookChanges(BaseModel):
-    """A change to some of a webhook's settings; what is left out stays as it is."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: Line | None = Field(None, min_length=1, max_length=200)
-    operation: str | None = None
-    sample_payload: Any = None
-    mapping: dict[str, str] | None = None
-    list_id: Id | None = None
-    active: bool | None = None
-    calls_per_second: int | None = None
-    burst: int | None = None
-    replay_window_seconds: int | None = Field(None, ge=0, le=MAX_REPLAY_WINDOW_SECONDS)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nulls(cls, data: Any) -> Any:
-        # null leaves list_id, calls_per_second and burst unset; the others always have a value.
-        if isinstance(data, dict):
-            nulls = [
-                name
-                for name in ("name", "operation", "mapping", "active", "replay_window_seconds")
-                if name in data and data[name] is None
-            ]
-            if nulls:
-                raise ValueError(f"{', '.join(nulls)}: cannot be null; leave out what does not change")
-        return data
-
-    @field_validator("operation")
-    @classmethod
-    def _operation(cls, name: str | None) -> str | None:
-        return None if name is None else _known_operation(name)
+    name: str | None = body_field(line(1, 200), default=None)
+    operation: str | None = body_field(string(check=_known_operation), default=None)
+    sample_payload: Any = body_field(ANY, default=None)
+    mapping: dict[str, str] | None = body_field(TEXT_MAP, default=None)
+    list_id: int | None = body_field(nullable(ID_SHAPE), default=None)
+    active: bool | None = body_field(BOOLEAN, default=None)
+    calls_per_second: int | None = body_field(nullable(whole()), default=None)
+    burst: int | None = body_field(nullable(whole()), default=None)
+    replay_window_seconds: int | None = body_field(whole(0, MAX_REPLAY_WINDOW_SECONDS), default=None)
 
 
 def new_inbound_webhook(
@@ -207,7 +187,7 @@ def _checked(account_id: int, settings: WebhookSettings) -> dict[str, Any]:
         problems += pace_problems(account, settings.calls_per_second, settings.burst)
     if problems:
         raise InvalidInput("; ".join(problems))
-    return {**settings.model_dump(), "account": account, "webhook_list": webhook_list}
+    return {**asdict(settings), "account": account, "webhook_list": webhook_list}
 
 
 def webhook_of(account_id: int, webhook_id: str) -> InboundWebhook:
@@ -231,19 +211,11 @@ def _save(webhook: InboundWebhook, **changes: Any) -> InboundWebhook:
     return changed
 
 
-def change_inbound_webhook(account_id: int, webhook_id: str, changes: WebhookChanges) -> InboundWebhook:
+def change_inbound_webhook(account_id: int, webhook_id: str, changes: Mapping[str, Any]) -> InboundWebhook:
+    """Change the settings `changes` gives (WebhookChanges, read), the others left as they are."""
     webhook = webhook_of(account_id, webhook_id)
-    current = WebhookSettings.model_validate(
-        {name: getattr(webhook, name) for name in WebhookSettings.model_fields}
-    )
-    try:
-        wanted = WebhookSettings.model_validate(
-            {**current.model_dump(), **changes.model_dump(exclude_unset=True)}
-        )
-    except ValidationError as error:
-        problems = [f"{'.'.join(map(str, each['loc']))}: {each['msg']}" for each in error.errors()]
-        raise InvalidInput("; ".join(problems)) from None
-    return _save(webhook, **_checked(account_id, wanted))
+    current = {each.name: getattr(webhook, each.name) for each in fields(WebhookSettings)}
+    return _save(webhook, **_checked(account_id, WebhookSettings(**(current | dict(changes)))))
 
 
 def rotate_url(account_id: int, webhook_id: str) -> InboundWebhook:
