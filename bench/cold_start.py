@@ -6,9 +6,9 @@ references measured in the same run. The ratios are the figures:
   (every function but the console calls AWS), Powertools' Logger and Metrics (every function logs, four
   count), its APIGatewayRestResolver and pydantic with one model built. No Tracer: the functions construct
   none, and the X-Ray SDK it imports costs more than all of mailhooks (README, "Tracing"). What a handler
-  imports beyond the baseline is mailhooks and what only its own work needs; and most import less than some
-  of it: only the admin API routes with the resolver; the outbound and SES events functions (whose records
-  are plain dataclasses) and the console import no pydantic, and the authorizer none at its init.
+  imports beyond the baseline is mailhooks and what only its own work needs; and each imports less than some
+  of it: none imports Powertools' resolver nor pydantic (the admin API finds its routes and reads its bodies
+  itself, each resource's routes imported at the first request to it).
 - baseline_paused: the same baseline with the garbage collector paused over its import and what it built
   frozen, as every function of ours runs its init (mailhooks.init_phase): what that alone saves a bare
   handler, beside what it saves ours. The functions' ratio_to_baseline stays against the bare handler.
