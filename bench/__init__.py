@@ -7,3 +7,6 @@ import os
 # delivery would drown the figures, and metrics need the namespace the template gives them.
 os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "mailhooks"
+# As in Lambda, whose botocore (the layer's) has no awscrt to sign requests with, where the virtual
+# environment's has it: botocore's own SigV4, some 0.15 ms of CPU less per call here.
+os.environ["BOTO_DISABLE_CRT"] = "true"

@@ -45,6 +45,7 @@ LAYER_SOURCE = ROOT / "layers" / "common"
 # Where the bench builds the layer, again at each run (once for all the benchmarks of a run, which
 # bench.first_call measures too): mailhooks changes between runs.
 LAYER = ROOT / ".aws-sam" / "cold-start-layer"
+BASELINE_PACKAGES = ROOT / ".aws-sam" / "cold-start-baseline"
 BOTO3 = "boto3"
 BASELINE = "baseline"
 BASELINE_PAUSED = "baseline_paused"
@@ -95,15 +96,37 @@ def build_layer() -> str:
     return str(LAYER / "python")
 
 
+@cache
+def baseline_packages() -> str:
+    """The path entry of what the baseline needs beyond the layer: pydantic, which no function of ours
+    imports, so the layer leaves it out; the version the project's tests run, installed and compiled as the
+    layer's packages are."""
+    from importlib.metadata import version
+
+    shutil.rmtree(BASELINE_PACKAGES, ignore_errors=True)
+    install = [sys.executable, "-m", "uv", "pip", "install", "--quiet", "--python", sys.executable]
+    subprocess.run(  # noqa: S603  # uv, with the version the virtual environment holds
+        [*install, "--target", str(BASELINE_PACKAGES), f"pydantic=={version('pydantic')}"],
+        check=True,
+        stdout=sys.stderr,
+    )
+    compile_all = [sys.executable, "-m", "compileall", "-q", "-f", "-j", "0", "--invalidation-mode"]
+    subprocess.run(  # noqa: S603  # this interpreter's compileall, as the layer's Makefile runs it
+        [*compile_all, "unchecked-hash", str(BASELINE_PACKAGES)], check=True, stdout=sys.stderr
+    )
+    return str(BASELINE_PACKAGES)
+
+
 def _subjects() -> dict[str, tuple[str, list[str], dict[str, str]]]:
     """What to import, from where, in which environment: the two references, then every function."""
     layer = build_layer()
+    baseline = [str(ROOT / "bench"), layer, baseline_packages()]
     subjects = {
         BOTO3: ("import boto3", [layer], FAKE_AWS),
-        BASELINE: ("import baseline_handler", [str(ROOT / "bench"), layer], FAKE_AWS),
+        BASELINE: ("import baseline_handler", baseline, FAKE_AWS),
         BASELINE_PAUSED: (
             "from mailhooks.init_phase import init_phase\nwith init_phase():\n    import baseline_handler",
-            [str(ROOT / "bench"), layer],
+            baseline,
             FAKE_AWS,
         ),
     }

@@ -1,6 +1,6 @@
 """Lists, with their custom fields, and their subscribers: plain dataclasses, as every record is
-(mailhooks.json_form), so that the subscription links' function imports no pydantic. The admin API
-validates a new list's fields through pydantic all the same: it reads dataclasses by their fields."""
+(mailhooks.json_form), so that no function imports pydantic. The admin API reads a new list's fields as
+a body of its own (mailhooks.admin.lists.NewCustomField)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
