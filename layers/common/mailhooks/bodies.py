@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from mailhooks.errors import InvalidInput
 from mailhooks.inbound.addresses import email_address
-from mailhooks.inbound.kinds import FLAG, ID, MAX_ID, Kind, Refused, integer, one_line, text
+from mailhooks.inbound.kinds import FLAG, ID, MAX_ID, Refused, integer, one_line, plural, text
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -49,27 +49,21 @@ class Shape:
     refers: tuple[type, ...] = ()
 
 
-def of_kind(kind: Kind, schema: dict[str, Any]) -> Shape:
-    return Shape(kind.read, schema)
-
-
-def line(min_length: int, max_length: int) -> Shape:
-    """One line of text (a name, a subject), of a length."""
-    return Shape(
-        text(min_length, max_length, one_line).read,
-        {"type": "string", "minLength": min_length, "maxLength": max_length},
-    )
-
-
 def string(
     max_length: int | None = None, min_length: int = 0, check: Callable[[str], str] | None = None
 ) -> Shape:
+    """Text, of a length, passing a check of its own."""
     schema: dict[str, Any] = {"type": "string"}
     if min_length:
         schema["minLength"] = min_length
     if max_length is not None:
         schema["maxLength"] = max_length
     return Shape(text(min_length, max_length, check).read, schema)
+
+
+def line(min_length: int, max_length: int) -> Shape:
+    """One line of text (a name, a subject), of a length: it becomes an email's header."""
+    return string(max_length, min_length, one_line)
 
 
 def whole(least: int | None = None, most: int | None = None) -> Shape:
@@ -124,7 +118,7 @@ def _anything(value: Any) -> Any:
 
 
 # The id of a list, template or other record.
-ID_SHAPE = of_kind(ID, {"type": "integer", "minimum": 1, "maximum": MAX_ID})
+ID_SHAPE = Shape(ID.read, {"type": "integer", "minimum": 1, "maximum": MAX_ID})
 BOOLEAN = Shape(FLAG.read, {"type": "boolean"})
 EMAIL = Shape(lambda value: email_address(text().read(value)), {"type": "string", "format": "email"})
 MOMENT = Shape(_aware_moment, {"type": "string", "format": "date-time"})
@@ -161,10 +155,12 @@ def list_of(item: Shape, min_length: int = 0, max_length: int | None = None) -> 
             raise Problems(problems)
         if len(found) < min_length:
             raise Refused(
-                f"List should have at least {_items(min_length)} after validation, not {len(found)}"
+                f"List should have at least {plural(min_length, 'item')} after validation, not {len(found)}"
             )
         if max_length is not None and len(found) > max_length:
-            raise Refused(f"List should have at most {_items(max_length)} after validation, not {len(found)}")
+            raise Refused(
+                f"List should have at most {plural(max_length, 'item')} after validation, not {len(found)}"
+            )
         return found
 
     schema: dict[str, Any] = {"type": "array", "items": item.schema}
@@ -173,10 +169,6 @@ def list_of(item: Shape, min_length: int = 0, max_length: int | None = None) -> 
     if max_length is not None:
         schema["maxItems"] = max_length
     return Shape(read, schema, refers=item.refers)
-
-
-def _items(count: int) -> str:
-    return f"{count} item" if count == 1 else f"{count} items"
 
 
 def body_field(shape: Shape, description: str | None = None, default: Any = MISSING) -> Any:

@@ -6,7 +6,7 @@ import inspect
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 from mailhooks.bodies import ID_SHAPE, Problems, Shape, given_fields, read_body, said
@@ -17,6 +17,7 @@ from mailhooks.models import Account
 from mailhooks.store.accounts import account_records
 
 F = TypeVar("F", bound=Callable[..., Any])
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,14 @@ def route(method: str, path: str, summary: str, **declared: Any) -> Callable[[F]
         return function
 
     return register
+
+
+def view_of(view: type[V], record: object, **more: Any) -> V:
+    """An answer's view of a record: each of the view's fields given, or the record's own of the same name,
+    or (where the record has none) the view's default."""
+    names = [each.name for each in fields(view)]  # type: ignore[arg-type]
+    shown = {name: getattr(record, name) for name in names if name not in more and hasattr(record, name)}
+    return view(**shown, **more)
 
 
 def account_id() -> int:

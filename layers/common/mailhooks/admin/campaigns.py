@@ -3,7 +3,7 @@
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from mailhooks.admin.base import account_id, current_request, route
+from mailhooks.admin.base import account_id, current_request, route, view_of
 from mailhooks.aws import aws
 from mailhooks.bodies import (
     EMAIL,
@@ -107,37 +107,17 @@ class CampaignView:
 
 
 def _view(campaign: Campaign) -> CampaignView:
-    view = CampaignView(
-        id=campaign.id,
-        name=campaign.name,
-        from_name=campaign.from_name,
-        from_email=campaign.from_email,
-        list_ids=campaign.list_ids,
-        status=campaign.status,
-        sent_count=campaign.sent_count,
-        created_at=campaign.created_at,
-    )
+    view = view_of(CampaignView, campaign)
     ab_test = campaign.ab_test
     if ab_test is None:
         return view
-    variants = [
-        VariantView(
-            variant=n + 1,
-            subject=variant.subject,
-            template_id=variant.template_id,
-            sends=variant.sends,
-            opens=variant.opens,
-            clicks=variant.clicks,
-        )
-        for n, variant in enumerate(ab_test.variants)
-    ]
     return replace(
         view,
         test_share=ab_test.test_share,
         wait_seconds=ab_test.wait_seconds,
         winner_by=ab_test.winner_by,
         winner_due_at=ab_test.winner_due_at,
-        variants=variants,
+        variants=[view_of(VariantView, variant, variant=n + 1) for n, variant in enumerate(ab_test.variants)],
         winner=None if ab_test.winner is None else ab_test.winner + 1,
     )
 

@@ -1,12 +1,12 @@
 """Export endpoints: where an account's activities are POSTed, how they have been answering, and the log of
 those deliveries."""
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from mailhooks import clock
-from mailhooks.admin.base import account_id, current_request, route
+from mailhooks.admin.base import account_id, current_request, route, view_of
 from mailhooks.bodies import (
     BOOLEAN,
     EMAIL,
@@ -169,16 +169,9 @@ class LoggedDelivery:
     attempts: list[LoggedAttempt] = described("Oldest first; empty in a page of deliveries.")
 
 
-def _same_named(view: type[Any], record: object, **more: Any) -> Any:
-    """The view of a record: each of its fields the record's own of the same name, or given."""
-    return view(
-        **{each.name: getattr(record, each.name) for each in fields(view) if each.name not in more}, **more
-    )
-
-
 def _logged(delivery: Delivery) -> LoggedDelivery:
-    attempts = [_same_named(LoggedAttempt, attempt) for attempt in delivery.attempts]
-    return _same_named(LoggedDelivery, delivery, attempts=attempts)  # type: ignore[no-any-return]
+    attempts = [view_of(LoggedAttempt, attempt) for attempt in delivery.attempts]
+    return view_of(LoggedDelivery, delivery, attempts=attempts)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -200,7 +193,7 @@ class Recovered:
 
 def _health(state: EndpointHealth) -> Health:
     attempts, rate = failure_rate(state, clock.now())
-    return _same_named(Health, state, recent_attempts=attempts, failure_rate=rate)  # type: ignore[no-any-return]
+    return view_of(Health, state, recent_attempts=attempts, failure_rate=rate)
 
 
 def _shown(view: type[E], endpoint: ExportEndpoint, state: EndpointHealth | None = None, **more: Any) -> E:
@@ -208,7 +201,7 @@ def _shown(view: type[E], endpoint: ExportEndpoint, state: EndpointHealth | None
     if state is None:
         state = health_records().read([key_of(endpoint)])[key_of(endpoint)]
     activities = [kind.name.lower() for kind in endpoint.activities]
-    return _same_named(view, endpoint, activities=activities, health=_health(state), **more)  # type: ignore[no-any-return]
+    return view_of(view, endpoint, activities=activities, health=_health(state), **more)
 
 
 def _base_url() -> str:

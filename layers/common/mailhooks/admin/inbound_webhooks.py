@@ -1,10 +1,10 @@
 """Inbound webhooks: their secret URLs, operations and mappings, stats, captured samples and call log."""
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mailhooks.admin.base import current_request, paid_account, route
+from mailhooks.admin.base import current_request, paid_account, route, view_of
 from mailhooks.inbound.inbound_webhooks import (
     WebhookChanges,
     WebhookSettings,
@@ -44,10 +44,7 @@ class InboundWebhookView:
 
 def _view(webhook: InboundWebhook) -> InboundWebhookView:
     base_url = api_base_url(current_request())
-    shown = {
-        each.name: getattr(webhook, each.name) for each in fields(InboundWebhookView) if each.name != "url"
-    }
-    return InboundWebhookView(url=f"{base_url}/hooks/{webhook.token}", **shown)
+    return view_of(InboundWebhookView, webhook, url=f"{base_url}/hooks/{webhook.token}")
 
 
 @route(

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mailhooks.admin.base import account_id, route
+from mailhooks.admin.base import account_id, route, view_of
 from mailhooks.bodies import (
     BOOLEAN,
     body_field,
@@ -119,18 +119,7 @@ def list_subscribers(list_id: int, cursor: str | None = None, limit: int = 50) -
         raise InvalidInput("cursor: not a cursor this API gave") from None
     page = list_records().subscribers_after(mailing_list.id, after, limit)
     next_cursor = base64.urlsafe_b64encode(page.last.encode()).decode() if page.last else None
-    subscribers = [
-        ListSubscriber(
-            id=each.id,
-            email=each.email,
-            status=each.status,
-            fields=each.fields,
-            created_at=each.created_at,
-            updated_at=each.updated_at,
-        )
-        for each in page.subscribers
-    ]
-    return SubscriberPage(subscribers, next_cursor)
+    return SubscriberPage([view_of(ListSubscriber, each) for each in page.subscribers], next_cursor)
 
 
 @route(

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from mailhooks.admin.base import account_id, route
+from mailhooks.admin.base import account_id, route, view_of
 from mailhooks.bodies import body_field, described, string
 from mailhooks.sending.sending_domains import (
     DomainStatus,
@@ -42,9 +42,7 @@ def _view(status: DomainStatus) -> SendingDomainView:
     return SendingDomainView(
         domain=status.domain.domain,
         status=status.status,
-        dkim_records=[
-            DnsRecord(name=each.name, type=each.type, value=each.value) for each in status.dkim_records
-        ],
+        dkim_records=[view_of(DnsRecord, each) for each in status.dkim_records],
         created_at=status.domain.created_at,
     )
 

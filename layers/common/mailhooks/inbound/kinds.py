@@ -71,7 +71,7 @@ def _unicode(value: str) -> str:
     return value
 
 
-def _plural(count: int, noun: str) -> str:
+def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
@@ -86,9 +86,9 @@ def text(
         if min_length or max_length is not None:
             _unicode(value)
         if len(value) < min_length:
-            raise Refused(f"String should have at least {_plural(min_length, 'character')}")
+            raise Refused(f"String should have at least {plural(min_length, 'character')}")
         if max_length is not None and len(value) > max_length:
-            raise Refused(f"String should have at most {_plural(max_length, 'character')}")
+            raise Refused(f"String should have at most {plural(max_length, 'character')}")
         return check(value) if check else value
 
     return Kind("string", read)
@@ -250,11 +250,11 @@ def ids(min_length: int, max_length: int) -> Kind:
             raise Refused("items refused", items=refused)
         if len(found) < min_length:
             raise Refused(
-                f"List should have at least {_plural(min_length, 'item')} after validation, not 0", listed
+                f"List should have at least {plural(min_length, 'item')} after validation, not 0", listed
             )
         if len(found) > max_length:
             raise Refused(
-                f"List should have at most {_plural(max_length, 'item')} after validation, not {len(found)}",
+                f"List should have at most {plural(max_length, 'item')} after validation, not {len(found)}",
                 listed,
             )
         return found
