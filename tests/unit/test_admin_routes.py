@@ -26,3 +26,11 @@ def test_no_two_routes_answer_the_same_method_and_path() -> None:
     import_routes()
     declared = [(route.method, re.sub(r"<\w+>", "<>", route.path)) for route in ROUTES]
     assert len(declared) == len(set(declared))
+
+
+def test_each_body_is_taken_by_one_parameter_of_its_route() -> None:
+    import_routes()
+    with_bodies = [route for route in ROUTES if route.body is not None]
+    assert len(with_bodies) >= 6
+    for route in with_bodies:
+        assert route.body_parameter in route.function.__code__.co_varnames

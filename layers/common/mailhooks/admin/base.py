@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any, TypeVar
 
 from mailhooks.bodies import ID_SHAPE, Problems, Shape, given_fields, read_body, said
@@ -49,16 +50,24 @@ class Route:
     ids: tuple[str, ...] = ()
     query: Mapping[str, tuple[Shape, str | None]] = field(default_factory=dict)
 
-    @property
+    # What the route's declaration gives, worked out at its first request rather than at each.
+    @cached_property
     def pattern(self) -> "re.Pattern[str]":
         """The paths it answers: each <name> one segment of the path."""
         return re.compile(re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", self.path) + "$")
 
-    @property
+    @cached_property
     def required_query(self) -> set[str]:
         """The query parameters without a default in the function."""
         parameters = inspect.signature(self.function).parameters
         return {name for name in self.query if parameters[name].default is inspect.Parameter.empty}
+
+    @cached_property
+    def body_parameter(self) -> str:
+        """The function's one parameter that takes the body read whole: the one its type annotates."""
+        parameters = inspect.signature(self.function).parameters.items()
+        [name] = [name for name, each in parameters if each.annotation is self.body]
+        return name
 
 
 ROUTES: list[Route] = []
@@ -100,12 +109,7 @@ def _arguments(request: GatewayRequest, declared: Route, path_values: dict[str, 
     if problems:
         raise Problems(problems)
     if declared.body is not None:
-        [name] = [
-            name
-            for name, each in inspect.signature(declared.function).parameters.items()
-            if each.annotation is declared.body
-        ]
-        arguments[name] = read_body(declared.body, _request_body(request))
+        arguments[declared.body_parameter] = read_body(declared.body, _request_body(request))
     if declared.given is not None:
         arguments["given"] = given_fields(declared.given, _request_body(request), changes=True)
     return arguments
