@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mailhooks.admin.base import ROUTES, Answer, Route
-from mailhooks.bodies import body_schema
+from mailhooks.bodies import ID_SHAPE, body_schema
 from mailhooks.gateway import GatewayRequest
 
 TITLE = "mailhooks admin API"
@@ -90,13 +90,13 @@ def _is_body(record: type) -> bool:
 
 def _operation(route: Route, schemas: _Schemas) -> dict[str, Any]:
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in re.findall(r"<(\w+)>", route.path)
-        if name not in route.ids
-    ]
-    parameters += [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
-        for name in route.ids
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": ID_SHAPE.schema if name in route.ids else {"type": "string"},
+        }
+        for name in route.pattern.groupindex
     ]
     for name, (shape, description) in route.query.items():
         required = name in route.required_query
