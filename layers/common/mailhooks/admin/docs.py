@@ -47,6 +47,24 @@ class _Schemas:
                 self.components[name] = self._record(record)
         return {"$ref": f"#/components/schemas/{name}"}
 
+    def change(self, body: type) -> dict[str, Any]:
+        """The schema of a change of some of a body's fields (bodies.given_fields): none required, and what
+        is left out stays as it is, whatever the body's defaults."""
+        self.ref(body)
+        if "required" not in self.components[body.__name__]:
+            return self.ref(body)
+        name = f"{body.__name__}Change"
+        if name not in self.components:
+            whole = self.components[body.__name__]
+            properties = {
+                field: {key: value for key, value in schema.items() if key != "default"}
+                for field, schema in whole["properties"].items()
+            }
+            self.components[name] = {key: value for key, value in whole.items() if key != "required"} | {
+                "properties": properties
+            }
+        return {"$ref": f"#/components/schemas/{name}"}
+
     def _record(self, record: type) -> dict[str, Any]:
         hints = typing.get_type_hints(record)
         properties = {}
@@ -125,12 +143,9 @@ def _operation(route: Route, schemas: _Schemas) -> dict[str, Any]:
         operation["description"] = route.description
     if parameters:
         operation["parameters"] = parameters
-    body = route.body or route.given
-    if body is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": schemas.ref(body)}},
-        }
+    schema = schemas.ref(route.body) if route.body else schemas.change(route.given) if route.given else None
+    if schema is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
     return operation
 
 

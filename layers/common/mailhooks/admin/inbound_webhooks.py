@@ -6,7 +6,6 @@ from typing import Any
 
 from mailhooks.admin.base import current_request, paid_account, route, view_of
 from mailhooks.inbound.inbound_webhooks import (
-    WebhookChanges,
     WebhookSettings,
     calls_of,
     change_inbound_webhook,
@@ -69,7 +68,7 @@ def read(webhook_id: str) -> InboundWebhookView:
     return _view(webhook_of(paid_account().id, webhook_id))
 
 
-@route("patch", f"{PATH}/<webhook_id>", "Change some of a webhook's settings", given=WebhookChanges)
+@route("patch", f"{PATH}/<webhook_id>", "Change some of a webhook's settings", given=WebhookSettings)
 def change(webhook_id: str, given: dict[str, Any]) -> InboundWebhookView:
     return _view(change_inbound_webhook(paid_account().id, webhook_id, given))
 

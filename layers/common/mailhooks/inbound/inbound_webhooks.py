@@ -85,22 +85,6 @@ class WebhookSettings:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
-class WebhookChanges:
-    """A change to some of a webhook's settings; what is left out stays as it is. Only list_id,
-    sample_payload, calls_per_second and burst can be null."""
-
-    name: str | None = body_field(line(1, 200), default=None)
-    operation: str | None = body_field(string(check=_known_operation), default=None)
-    sample_payload: Any = body_field(ANY, default=None)
-    mapping: dict[str, str] | None = body_field(TEXT_MAP, default=None)
-    list_id: int | None = body_field(nullable(ID_SHAPE), default=None)
-    active: bool | None = body_field(BOOLEAN, default=None)
-    calls_per_second: int | None = body_field(nullable(whole()), default=None)
-    burst: int | None = body_field(nullable(whole()), default=None)
-    replay_window_seconds: int | None = body_field(whole(0, MAX_REPLAY_WINDOW_SECONDS), default=None)
-
-
 def new_inbound_webhook(
     *,
     account_id: int,
@@ -212,7 +196,8 @@ def _save(webhook: InboundWebhook, **changes: Any) -> InboundWebhook:
 
 
 def change_inbound_webhook(account_id: int, webhook_id: str, changes: Mapping[str, Any]) -> InboundWebhook:
-    """Change the settings `changes` gives (WebhookChanges, read), the others left as they are."""
+    """Change the settings `changes` gives (WebhookSettings' fields, read as a change: bodies.given_fields),
+    the others left as they are."""
     webhook = webhook_of(account_id, webhook_id)
     current = {each.name: getattr(webhook, each.name) for each in fields(WebhookSettings)}
     return _save(webhook, **_checked(account_id, WebhookSettings(**(current | dict(changes)))))
