@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import SSLError
 
 from mailhooks.aws import Aws
-from tests.support.receivers import self_signed
+from tests.support.receivers import indexed, self_signed
 
 CALLS = 8
 
@@ -62,7 +62,7 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     load = ssl.SSLContext.load_verify_locations
 
     def counted(context: ssl.SSLContext, *arguments: Any, **named: Any) -> None:
-        made.append(named.get("cadata") or (arguments[0] if arguments else named.get("cafile")))
+        made.append(arguments[0] if arguments else named.get("cafile") or named.get("capath"))
         load(context, *arguments, **named)
 
     monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
@@ -85,7 +85,7 @@ def test_the_ca_bundle_is_loaded_once_for_many_new_connections_of_several_client
 
     assert [answer.get("Item") for answer in answers] == [None] * CALLS * 2
     assert handler.connections == CALLS * 2
-    assert loads == [certificate.read_text()]
+    assert loads == [str(certificate)]
 
 
 def test_a_server_the_bundle_does_not_vouch_for_is_refused(
@@ -105,5 +105,21 @@ def test_a_server_the_bundle_does_not_vouch_for_is_refused(
         with pytest.raises(SSLError, match="CERTIFICATE_VERIFY_FAILED"):
             table.get_item(Key={"pk": "a"})
 
-    assert loads == [stranger.read_text()]
+    assert loads == [str(stranger)]
     assert handler.connections == 0
+
+
+def test_a_bundle_indexed_as_the_layer_indexes_certifis_is_trusted_by_its_folder(
+    https_server: tuple[str, Path, type[_DynamoDb]], loads: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, certificate, handler = https_server
+    folder = indexed(certificate)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(certificate))
+    table = Aws().dynamodb.Table("t")
+
+    answers = [table.get_item(Key={"pk": "a"}) for _ in range(2)]
+
+    assert [answer.get("Item") for answer in answers] == [None, None]
+    assert handler.connections == 2
+    assert loads == [folder]

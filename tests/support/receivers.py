@@ -23,6 +23,8 @@ import select
 import socket
 import ssl
 import struct
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -426,3 +428,11 @@ def self_signed(directory: Path, host: str) -> tuple[Path, ssl.SSLContext]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certificate_path, key_path)
     return certificate_path, context
+
+
+def indexed(bundle: Path) -> Path:
+    """The folder of the bundle's authorities one to a file, written beside it by the layer's own script, as
+    its build writes certifi's (layers/common/index_authorities.py)."""
+    script = Path(__file__).resolve().parents[2] / "layers" / "common" / "index_authorities.py"
+    subprocess.run([sys.executable, str(script), str(bundle)], check=True)  # noqa: S603  # the layer's script
+    return bundle.with_name(bundle.name + ".hashed")
