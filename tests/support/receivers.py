@@ -45,6 +45,8 @@ from cryptography.x509.oid import NameOID
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from mailhooks.tls import INDEXED
+
 # The longest a hanging answer holds its connection, should the client not hang up first.
 HANG_LIMIT = 10.0
 ERROR_BODY = b"chaos says no"
@@ -435,4 +437,4 @@ def indexed(bundle: Path) -> Path:
     its build writes certifi's (layers/common/index_authorities.py)."""
     script = Path(__file__).resolve().parents[2] / "layers" / "common" / "index_authorities.py"
     subprocess.run([sys.executable, str(script), str(bundle)], check=True)  # noqa: S603  # the layer's script
-    return bundle.with_name(bundle.name + ".hashed")
+    return bundle.with_name(bundle.name + INDEXED)
