@@ -40,7 +40,7 @@ from typing import Any
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
@@ -401,27 +401,43 @@ def chaos_receivers(*chaos: Chaos) -> Iterator[Receivers]:
         ours.close()
 
 
-def self_signed(directory: Path, host: str) -> tuple[Path, ssl.SSLContext]:
-    """A certificate for host, signed by itself, and a server context that presents it: the path is what a
-    client trusts."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+
+
+def certificate(
+    subject: x509.Name,
+    issuer: x509.Name,
+    key: PrivateKey,
+    signer: PrivateKey,
+    *,
+    authority: bool,
+    host: str = "",
+) -> x509.Certificate:
+    """A certificate of the key's for the subject, signed by the signer in the issuer's name, valid now: an
+    authority's, or not; for the host, if one is named."""
     now = datetime.datetime.now(datetime.UTC)
-    certificate = (
+    builder = (
         x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
+        .subject_name(subject)
+        .issuer_name(issuer)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
+        .add_extension(x509.BasicConstraints(ca=authority, path_length=None), critical=True)
     )
-    certificate_path = directory / f"{host}.pem"
-    key_path = directory / f"{host}.key"
-    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    if host:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+    return builder.sign(signer, hashes.SHA256())
+
+
+def presenting(
+    directory: Path, name: str, served: x509.Certificate, key: PrivateKey
+) -> tuple[Path, ssl.SSLContext]:
+    """The certificate and its key written to the directory, and a server context that presents them: the
+    certificate's path is what a client may trust."""
+    certificate_path, key_path = directory / f"{name}.pem", directory / f"{name}.key"
+    certificate_path.write_bytes(served.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
         key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -430,6 +446,14 @@ def self_signed(directory: Path, host: str) -> tuple[Path, ssl.SSLContext]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certificate_path, key_path)
     return certificate_path, context
+
+
+def self_signed(directory: Path, host: str) -> tuple[Path, ssl.SSLContext]:
+    """A certificate for host, signed by itself, and a server context that presents it: the path is what a
+    client trusts."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    return presenting(directory, host, certificate(name, name, key, key, authority=True, host=host), key)
 
 
 def indexed(bundle: Path) -> Path:

@@ -3,7 +3,6 @@ a client trusting the folder it writes looks each chain's authority up by the fi
 handshakes between two in-memory ends. An authority under the wrong name is not found, and the handshake
 fails with "unable to get local issuer certificate"."""
 
-import datetime
 import ssl
 import warnings
 from pathlib import Path
@@ -11,57 +10,30 @@ from pathlib import Path
 import certifi
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
-from tests.support.receivers import indexed
+from tests.support.receivers import PrivateKey, certificate, indexed, presenting
 
 HOST = "receiver.example.test"
-NOW = datetime.datetime.now(datetime.UTC)
-Key = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 
-def _indexed(directory: Path, certificates: list[x509.Certificate]) -> Path:
-    """The folder the layer's build writes beside a bundle of these certificates."""
+def _indexed(directory: Path, authorities: list[x509.Certificate]) -> Path:
+    """The folder the layer's build writes beside a bundle of these authorities."""
     bundle = directory / "cacert.pem"
     bundle.write_bytes(b"# A comment, as certifi's bundle has\n")
     with bundle.open("ab") as pem:
-        for certificate in certificates:
-            pem.write(certificate.public_bytes(serialization.Encoding.PEM))
+        for authority in authorities:
+            pem.write(authority.public_bytes(serialization.Encoding.PEM))
     return indexed(bundle)
 
 
-def _certificate(
-    subject: x509.Name, issuer: x509.Name, key: Key, signer: Key, *, authority: bool
-) -> x509.Certificate:
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - datetime.timedelta(minutes=5))
-        .not_valid_after(NOW + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=authority, path_length=None), critical=True)
-    )
-    if not authority:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(HOST)]), critical=False)
-    return builder.sign(signer, hashes.SHA256())
-
-
-def _handshake(trusted: Path, leaf: x509.Certificate, key: Key, directory: Path) -> None:
+def _handshake(trusted: Path, leaf: x509.Certificate, key: PrivateKey, directory: Path) -> None:
     """A TLS handshake between a client trusting the folder and a server presenting the leaf; raises the
     client's error."""
-    (directory / "leaf.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    (directory / "leaf.key").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_context.load_cert_chain(directory / "leaf.pem", directory / "leaf.key")
+    _, server_context = presenting(directory, "leaf", leaf, key)
     client_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     client_context.load_verify_locations(capath=trusted)
     ends = [ssl.MemoryBIO() for _ in range(4)]
@@ -77,6 +49,13 @@ def _handshake(trusted: Path, leaf: x509.Certificate, key: Key, directory: Path)
                 pass
         ends[2].write(ends[1].read())
         ends[0].write(ends[3].read())
+
+
+def _leaf(issuer: x509.Name, key: PrivateKey, signer: PrivateKey) -> x509.Certificate:
+    """The receiver's certificate, in the issuer's name."""
+    return certificate(
+        _name(x509.NameAttribute(NameOID.COMMON_NAME, HOST)), issuer, key, signer, authority=False, host=HOST
+    )
 
 
 def _name(*attributes: x509.NameAttribute | list[x509.NameAttribute]) -> x509.Name:
@@ -118,16 +97,9 @@ def test_a_chain_is_verified_against_its_authority_found_in_the_folder(
     subject: x509.Name, tmp_path: Path
 ) -> None:
     authority_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    authority = _certificate(subject, subject, authority_key, authority_key, authority=True)
-    leaf = _certificate(
-        _name(x509.NameAttribute(NameOID.COMMON_NAME, HOST)),
-        subject,
-        leaf_key,
-        authority_key,
-        authority=False,
-    )
+    authority = certificate(subject, subject, authority_key, authority_key, authority=True)
 
-    _handshake(_indexed(tmp_path, [authority]), leaf, leaf_key, tmp_path)
+    _handshake(_indexed(tmp_path, [authority]), _leaf(subject, leaf_key, authority_key), leaf_key, tmp_path)
 
 
 def test_a_chain_whose_authority_is_not_in_the_folder_is_refused(tmp_path: Path) -> None:
@@ -135,13 +107,10 @@ def test_a_chain_whose_authority_is_not_in_the_folder_is_refused(tmp_path: Path)
     trusted, other = (
         _name(x509.NameAttribute(NameOID.COMMON_NAME, cn)) for cn in ("Trusted Root", "Other Root")
     )
-    authority = _certificate(trusted, trusted, authority_key, authority_key, authority=True)
-    leaf = _certificate(
-        _name(x509.NameAttribute(NameOID.COMMON_NAME, HOST)), other, leaf_key, authority_key, authority=False
-    )
+    authority = certificate(trusted, trusted, authority_key, authority_key, authority=True)
 
     with pytest.raises(ssl.SSLCertVerificationError, match="unable to get local issuer certificate"):
-        _handshake(_indexed(tmp_path, [authority]), leaf, leaf_key, tmp_path)
+        _handshake(_indexed(tmp_path, [authority]), _leaf(other, leaf_key, authority_key), leaf_key, tmp_path)
 
 
 def test_every_authority_of_certifi_is_found_under_its_name(tmp_path: Path) -> None:
@@ -152,7 +121,7 @@ def test_every_authority_of_certifi_is_found_under_its_name(tmp_path: Path) -> N
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
         authorities = x509.load_pem_x509_certificates(Path(certifi.where()).read_bytes())
     trusted = _indexed(tmp_path, authorities)
-    signers: dict[type, Key] = {
+    signers: dict[type, PrivateKey] = {
         rsa.RSAPublicKey: rsa.generate_private_key(public_exponent=65537, key_size=2048),
         ec.EllipticCurvePublicKey: ec.generate_private_key(ec.SECP256R1()),
     }
@@ -160,15 +129,8 @@ def test_every_authority_of_certifi_is_found_under_its_name(tmp_path: Path) -> N
     failures = set()
     for authority in authorities:
         signer = next(key for kind, key in signers.items() if isinstance(authority.public_key(), kind))
-        leaf = _certificate(
-            _name(x509.NameAttribute(NameOID.COMMON_NAME, HOST)),
-            authority.subject,
-            leaf_key,
-            signer,
-            authority=False,
-        )
         with pytest.raises(ssl.SSLCertVerificationError) as refused:
-            _handshake(trusted, leaf, leaf_key, tmp_path)
+            _handshake(trusted, _leaf(authority.subject, leaf_key, signer), leaf_key, tmp_path)
         failures.add(refused.value.verify_message)
 
     assert len(authorities) > 100
