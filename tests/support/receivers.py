@@ -45,6 +45,7 @@ from cryptography.x509.oid import NameOID
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from devstack.template import ROOT
 from mailhooks.tls import INDEXED
 
 # The longest a hanging answer holds its connection, should the client not hang up first.
@@ -459,6 +460,6 @@ def self_signed(directory: Path, host: str) -> tuple[Path, ssl.SSLContext]:
 def indexed(bundle: Path) -> Path:
     """The folder of the bundle's authorities one to a file, written beside it by the layer's own script, as
     its build writes certifi's (layers/common/index_authorities.py)."""
-    script = Path(__file__).resolve().parents[2] / "layers" / "common" / "index_authorities.py"
+    script = ROOT / "layers" / "common" / "index_authorities.py"
     subprocess.run([sys.executable, str(script), str(bundle)], check=True)  # noqa: S603  # the layer's script
     return bundle.with_name(bundle.name + INDEXED)
